@@ -1,0 +1,1 @@
+//! Shared fixtures for MatchForge's criterion benchmarks (see `benches/`).

@@ -1,0 +1,3 @@
+//! The `matchforge` command line.
+
+fn main() {}

@@ -1,0 +1,15 @@
+//! # matchforge-core
+//!
+//! The pure domain of MatchForge: skill ratings, tickets and queue rules, the
+//! matcher, team balancing, lobbies, parties, and the port traits that storage
+//! adapters implement.
+//!
+//! Architecture invariant: nothing in this crate performs IO, reads a clock or
+//! draws random numbers. Time (`now`) and ids are always parameters; the
+//! dependency tree has no async runtime and no database driver (CI checks it).
+
+pub mod error;
+pub mod ids;
+pub mod rating;
+
+pub use error::{Error, Result};
