@@ -79,32 +79,17 @@ pub trait RatingAlgorithm: Send + Sync + fmt::Debug {
 
     /// For each team, the probability that it finishes first (they sum to 1).
     ///
-    /// The default normalises pairwise win probabilities (Bradley-Terry style):
-    /// team *i* gets weight ∏ over *j ≠ i* of P(i beats j) / P(j beats i).
+    /// The default fits Bradley-Terry strengths to the pairwise win probabilities
+    /// (see [`first_place_from_pairwise`]); with two teams it returns
+    /// `[p, 1 − p]` for `p` = [`win_probability`](RatingAlgorithm::win_probability).
+    /// Algorithms with a first-team advantage or an exact multi-team formula
+    /// override it.
     ///
     /// # Errors
     /// [`Error::InvalidResult`] for fewer than two teams or an empty team.
     fn win_probabilities(&self, teams: &[&[Rating]]) -> Result<Vec<f64>> {
         check_teams(teams)?;
-        let n = teams.len();
-        let mut log_weights = vec![0.0_f64; n];
-        for i in 0..n {
-            for j in (i + 1)..n {
-                let p = self
-                    .win_probability(teams[i], teams[j])?
-                    .clamp(1e-12, 1.0 - 1e-12);
-                let odds = (p / (1.0 - p)).ln();
-                log_weights[i] += odds;
-                log_weights[j] -= odds;
-            }
-        }
-        let max = log_weights
-            .iter()
-            .copied()
-            .fold(f64::NEG_INFINITY, f64::max);
-        let weights: Vec<f64> = log_weights.iter().map(|w| (w - max).exp()).collect();
-        let total: f64 = weights.iter().sum();
-        Ok(weights.into_iter().map(|w| w / total).collect())
+        first_place_from_pairwise(teams.len(), |i, j| self.win_probability(teams[i], teams[j]))
     }
 
     /// The rating after one rating period in which the player played no games.
@@ -114,6 +99,78 @@ pub trait RatingAlgorithm: Send + Sync + fmt::Debug {
     fn idle(&self, rating: Rating) -> Rating {
         rating
     }
+
+    /// The rating after `periods` rating periods without games: [`idle`](RatingAlgorithm::idle)
+    /// applied `periods` times.
+    ///
+    /// The default stops as soon as `idle` leaves the rating unchanged (it is pure,
+    /// so it would not change it again), so algorithms without periods pay nothing;
+    /// algorithms with a closed form (Glicko-2) override it.
+    fn idle_periods(&self, rating: Rating, periods: u64) -> Rating {
+        let mut current = rating;
+        for _ in 0..periods {
+            let next = self.idle(current);
+            if next == current {
+                break;
+            }
+            current = next;
+        }
+        current
+    }
+}
+
+/// First-place probabilities of `n` teams from pairwise win probabilities
+/// `pairwise(i, j)` = P(team `i` beats team `j`), asked for `i < j` only.
+///
+/// Bradley-Terry strengths fitted to the pairwise log-odds by least squares:
+/// team *i* gets log-strength `(1/n) Σ_{j≠i} ln(P(i beats j) / P(j beats i))`
+/// (probabilities clamped to [1e-12, 1 − 1e-12]), and first-place probabilities
+/// are the normalised strengths (Luce's choice rule). When the pairwise
+/// probabilities come from a Bradley-Terry model (Elo's logistic, for one) this is
+/// exact; in particular two teams get back `[p, 1 − p]`.
+///
+/// ```
+/// use matchforge_core::rating::first_place_from_pairwise;
+///
+/// let p = first_place_from_pairwise(2, |_, _| Ok(0.75))?;
+/// assert!((p[0] - 0.75).abs() < 1e-12 && (p[1] - 0.25).abs() < 1e-12);
+/// let even = first_place_from_pairwise(4, |_, _| Ok(0.5))?;
+/// assert!(even.iter().all(|q| (q - 0.25).abs() < 1e-12));
+/// # Ok::<(), matchforge_core::Error>(())
+/// ```
+///
+/// # Errors
+/// Whatever `pairwise` returns.
+pub fn first_place_from_pairwise(
+    n: usize,
+    mut pairwise: impl FnMut(usize, usize) -> Result<f64>,
+) -> Result<Vec<f64>> {
+    let mut log_weights = vec![0.0_f64; n];
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let p = pairwise(i, j)?.clamp(1e-12, 1.0 - 1e-12);
+            let odds = (p / (1.0 - p)).ln();
+            log_weights[i] += odds;
+            log_weights[j] -= odds;
+        }
+    }
+    let teams = n as f64;
+    for w in &mut log_weights {
+        *w /= teams;
+    }
+    let max = log_weights
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let mut total = 0.0;
+    for w in &mut log_weights {
+        *w = (*w - max).exp();
+        total += *w;
+    }
+    for w in &mut log_weights {
+        *w /= total;
+    }
+    Ok(log_weights)
 }
 
 /// Checks the shape of a ranked result: at least two teams, none empty, one rank
