@@ -59,6 +59,16 @@ pub enum Error {
         lobby: LobbyId,
     },
 
+    /// The player declined or missed a ready check recently and may not queue
+    /// until the cooldown ends.
+    #[error("player {player} may not queue until {until} (cooldown)")]
+    Cooldown {
+        /// The player.
+        player: PlayerId,
+        /// When the cooldown ends.
+        until: chrono::DateTime<chrono::Utc>,
+    },
+
     /// No such ticket is waiting (it was matched, cancelled, expired, or never existed).
     #[error("ticket {0} is not queued")]
     TicketNotFound(TicketId),
@@ -112,6 +122,11 @@ pub enum Error {
         /// Why the operation was refused.
         reason: String,
     },
+
+    /// The tickets of a match cannot be split into valid teams (parties whole,
+    /// exact team sizes, roles filled, premade limit).
+    #[error("no valid teams: {0}")]
+    NoValidTeams(String),
 
     /// Someone else changed the record first (a version or compare-and-set check
     /// failed); reload and retry.

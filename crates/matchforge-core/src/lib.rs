@@ -9,7 +9,16 @@
 //! dependency tree has no async runtime and no database driver (CI checks it).
 
 pub mod error;
+pub mod event;
+pub mod history;
 pub mod ids;
+pub mod lobby;
+pub mod matcher;
+pub mod party;
+pub mod ports;
+pub mod queue;
 pub mod rating;
+pub mod teams;
+pub mod ticket;
 
 pub use error::{Error, Result};

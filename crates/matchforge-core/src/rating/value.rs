@@ -74,6 +74,14 @@ impl Rating {
         }
     }
 
+    /// The same deviation, volatility and games with another (finite) rating;
+    /// used to let a party member count with the party's rating.
+    pub(crate) fn with_rating(mut self, rating: f64) -> Self {
+        debug_assert!(rating.is_finite(), "rating {rating}");
+        self.rating = rating;
+        self
+    }
+
     /// The same rating with `games` rated games on record.
     #[must_use]
     pub const fn with_games(mut self, games: u32) -> Self {

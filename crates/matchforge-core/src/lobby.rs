@@ -1,0 +1,582 @@
+//! Lobbies: a committed match and its life from ready check to result.
+//!
+//! ```text
+//! Forming ──open_acceptance──▶ AwaitingAcceptance ──all accept──▶ Ready ──dispatch──▶ Dispatched ──complete──▶ Completed
+//!    │  └──────────skip_acceptance──────────────────────────────────▲                    │
+//!    │                          │ decline / deadline                                      │
+//!    └──────────────cancel──────┴──────────────▶ Cancelled ◀────────────cancel────────────┘
+//! ```
+//!
+//! Illegal moves are errors and leave the lobby unchanged. Cancelling during the
+//! ready check returns the tickets whose players all accepted to the queue with
+//! their original enqueue time; the players who declined or never answered are
+//! removed (the runner may put them on a cooldown). A party ticket returns only
+//! if every member accepted.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::event::{Event, EventKind};
+use crate::ids::{LobbyId, PlayerId, QueueName, TicketId};
+use crate::matcher::MatchProposal;
+use crate::ticket::Ticket;
+
+/// How a finished match ended: one rank per team, 1 best, equal ranks tie.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchResult {
+    /// Rank of each team, in team order.
+    pub ranks: Vec<u32>,
+}
+
+impl MatchResult {
+    /// A result from team ranks.
+    #[must_use]
+    pub fn ranks(ranks: impl Into<Vec<u32>>) -> Self {
+        Self {
+            ranks: ranks.into(),
+        }
+    }
+
+    /// Team `winner` won, every other team lost (tied for second).
+    #[must_use]
+    pub fn winner(winner: usize, teams: usize) -> Self {
+        Self {
+            ranks: (0..teams)
+                .map(|t| if t == winner { 1 } else { 2 })
+                .collect(),
+        }
+    }
+
+    /// Every team tied.
+    #[must_use]
+    pub fn draw(teams: usize) -> Self {
+        Self {
+            ranks: vec![1; teams],
+        }
+    }
+}
+
+/// Why a lobby was cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CancelReason {
+    /// A player declined the ready check.
+    Declined {
+        /// Who declined.
+        player: PlayerId,
+    },
+    /// The ready check's deadline passed.
+    AcceptanceTimeout {
+        /// Who never answered.
+        missing: Vec<PlayerId>,
+    },
+    /// Cancelled by the operator or the game server.
+    Aborted {
+        /// The reason given.
+        reason: String,
+    },
+}
+
+/// Where a lobby is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum LobbyState {
+    /// Created, no ready check opened yet.
+    Forming,
+    /// Players are asked to accept before `deadline`.
+    AwaitingAcceptance {
+        /// When unanswered players count as declining.
+        deadline: DateTime<Utc>,
+        /// Who accepted so far.
+        accepted: BTreeSet<PlayerId>,
+    },
+    /// Everyone accepted; waiting for a game server.
+    Ready,
+    /// Handed to a game server.
+    Dispatched {
+        /// The server's id.
+        server: String,
+    },
+    /// The match was played.
+    Completed {
+        /// How it ended.
+        result: MatchResult,
+    },
+    /// The match will not be played.
+    Cancelled {
+        /// Why.
+        reason: CancelReason,
+    },
+}
+
+/// A lobby state without its data, for events and filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LobbyPhase {
+    /// See [`LobbyState::Forming`].
+    Forming,
+    /// See [`LobbyState::AwaitingAcceptance`].
+    AwaitingAcceptance,
+    /// See [`LobbyState::Ready`].
+    Ready,
+    /// See [`LobbyState::Dispatched`].
+    Dispatched,
+    /// See [`LobbyState::Completed`].
+    Completed,
+    /// See [`LobbyState::Cancelled`].
+    Cancelled,
+}
+
+impl LobbyPhase {
+    /// The phase's name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LobbyPhase::Forming => "forming",
+            LobbyPhase::AwaitingAcceptance => "awaiting acceptance",
+            LobbyPhase::Ready => "ready",
+            LobbyPhase::Dispatched => "dispatched",
+            LobbyPhase::Completed => "completed",
+            LobbyPhase::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether the lobby is finished (completed or cancelled).
+    #[must_use]
+    pub fn is_finished(self) -> bool {
+        matches!(self, LobbyPhase::Completed | LobbyPhase::Cancelled)
+    }
+}
+
+impl LobbyState {
+    /// The phase of this state.
+    #[must_use]
+    pub fn phase(&self) -> LobbyPhase {
+        match self {
+            LobbyState::Forming => LobbyPhase::Forming,
+            LobbyState::AwaitingAcceptance { .. } => LobbyPhase::AwaitingAcceptance,
+            LobbyState::Ready => LobbyPhase::Ready,
+            LobbyState::Dispatched { .. } => LobbyPhase::Dispatched,
+            LobbyState::Completed { .. } => LobbyPhase::Completed,
+            LobbyState::Cancelled { .. } => LobbyPhase::Cancelled,
+        }
+    }
+}
+
+/// What a cancellation does to the lobby's tickets.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Cancellation {
+    /// Tickets to put back in the queue, with their original enqueue time.
+    pub requeue: Vec<Ticket>,
+    /// Players who declined or never answered (candidates for a cooldown).
+    pub removed: Vec<PlayerId>,
+}
+
+/// A match that was claimed from the queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lobby {
+    id: LobbyId,
+    queue: QueueName,
+    proposal: MatchProposal,
+    tickets: Vec<Ticket>,
+    state: LobbyState,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl Lobby {
+    /// A forming lobby for `proposal`, holding the claimed `tickets` (needed to
+    /// requeue them later).
+    ///
+    /// # Errors
+    /// [`Error::InvalidTicket`] if the tickets are not exactly the proposal's, or
+    /// a ticket is for another queue.
+    pub fn new(
+        id: LobbyId,
+        queue: QueueName,
+        proposal: MatchProposal,
+        tickets: Vec<Ticket>,
+        now: DateTime<Utc>,
+    ) -> Result<Self> {
+        let given: BTreeSet<TicketId> = tickets.iter().map(Ticket::id).collect();
+        let proposed: BTreeSet<TicketId> = proposal.tickets.iter().copied().collect();
+        if given != proposed || given.len() != tickets.len() {
+            return Err(Error::InvalidTicket(format!(
+                "lobby {id}: the tickets given are not the proposal's"
+            )));
+        }
+        if let Some(t) = tickets.iter().find(|t| t.queue() != &queue) {
+            return Err(Error::InvalidTicket(format!(
+                "lobby {id}: ticket {} is for queue {}, not {queue}",
+                t.id(),
+                t.queue()
+            )));
+        }
+        let seated: BTreeSet<PlayerId> = proposal.players().collect();
+        let holders: BTreeSet<PlayerId> = tickets.iter().flat_map(Ticket::player_ids).collect();
+        if seated != holders {
+            return Err(Error::InvalidTicket(format!(
+                "lobby {id}: the seats do not match the tickets' players"
+            )));
+        }
+        Ok(Self {
+            id,
+            queue,
+            proposal,
+            tickets,
+            state: LobbyState::Forming,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// The lobby's id.
+    #[must_use]
+    pub fn id(&self) -> LobbyId {
+        self.id
+    }
+
+    /// The queue the match came from.
+    #[must_use]
+    pub fn queue(&self) -> &QueueName {
+        &self.queue
+    }
+
+    /// Teams, seats, region and quality of the match.
+    #[must_use]
+    pub fn proposal(&self) -> &MatchProposal {
+        &self.proposal
+    }
+
+    /// The claimed tickets.
+    #[must_use]
+    pub fn tickets(&self) -> &[Ticket] {
+        &self.tickets
+    }
+
+    /// The ids of the claimed tickets.
+    pub fn ticket_ids(&self) -> impl Iterator<Item = TicketId> + '_ {
+        self.tickets.iter().map(Ticket::id)
+    }
+
+    /// All players.
+    pub fn players(&self) -> impl Iterator<Item = PlayerId> + '_ {
+        self.proposal.players()
+    }
+
+    /// Whether `player` is in the lobby.
+    #[must_use]
+    pub fn has_player(&self, player: PlayerId) -> bool {
+        self.proposal.seat_of(player).is_some()
+    }
+
+    /// The players of each team, in team order.
+    #[must_use]
+    pub fn teams(&self) -> Vec<Vec<PlayerId>> {
+        let mut teams = vec![Vec::new(); self.proposal.team_count()];
+        for seat in &self.proposal.seats {
+            teams[seat.team as usize].push(seat.player);
+        }
+        teams
+    }
+
+    /// The current state.
+    #[must_use]
+    pub fn state(&self) -> &LobbyState {
+        &self.state
+    }
+
+    /// The current phase.
+    #[must_use]
+    pub fn phase(&self) -> LobbyPhase {
+        self.state.phase()
+    }
+
+    /// When the lobby was created.
+    #[must_use]
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    /// When it last changed state.
+    #[must_use]
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+
+    /// The ready-check deadline, while one is open.
+    #[must_use]
+    pub fn deadline(&self) -> Option<DateTime<Utc>> {
+        match &self.state {
+            LobbyState::AwaitingAcceptance { deadline, .. } => Some(*deadline),
+            _ => None,
+        }
+    }
+
+    fn illegal(&self, action: &'static str) -> Error {
+        Error::IllegalTransition {
+            lobby: self.id,
+            state: self.phase().as_str(),
+            action,
+        }
+    }
+
+    fn set(&mut self, state: LobbyState, now: DateTime<Utc>) {
+        self.state = state;
+        self.updated_at = now;
+    }
+
+    /// Opens the ready check: Forming → AwaitingAcceptance.
+    ///
+    /// # Errors
+    /// [`Error::IllegalTransition`] unless forming; [`Error::InvalidConfig`] if
+    /// the deadline is not after `now`.
+    pub fn open_acceptance(&mut self, deadline: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
+        if self.phase() != LobbyPhase::Forming {
+            return Err(self.illegal("open the ready check"));
+        }
+        if deadline <= now {
+            return Err(Error::InvalidConfig(format!(
+                "lobby {}: the ready-check deadline {deadline} is not after {now}",
+                self.id
+            )));
+        }
+        self.set(
+            LobbyState::AwaitingAcceptance {
+                deadline,
+                accepted: BTreeSet::new(),
+            },
+            now,
+        );
+        Ok(())
+    }
+
+    /// Skips the ready check (queues without one): Forming → Ready.
+    ///
+    /// # Errors
+    /// [`Error::IllegalTransition`] unless forming.
+    pub fn skip_acceptance(&mut self, now: DateTime<Utc>) -> Result<()> {
+        if self.phase() != LobbyPhase::Forming {
+            return Err(self.illegal("skip the ready check"));
+        }
+        self.set(LobbyState::Ready, now);
+        Ok(())
+    }
+
+    /// `player` accepts. Returns `true` when this made everyone accept (the lobby
+    /// is then Ready). Accepting twice is harmless.
+    ///
+    /// # Errors
+    /// [`Error::NotInLobby`]; [`Error::IllegalTransition`] if no ready check is
+    /// open or its deadline has passed.
+    pub fn accept(&mut self, player: PlayerId, now: DateTime<Utc>) -> Result<bool> {
+        if !self.has_player(player) {
+            return Err(Error::NotInLobby {
+                player,
+                lobby: self.id,
+            });
+        }
+        let everyone = self.proposal.seats.len();
+        let LobbyState::AwaitingAcceptance { deadline, accepted } = &mut self.state else {
+            return Err(self.illegal("accept"));
+        };
+        if now > *deadline {
+            return Err(Error::IllegalTransition {
+                lobby: self.id,
+                state: "past its ready-check deadline",
+                action: "accept",
+            });
+        }
+        accepted.insert(player);
+        if accepted.len() == everyone {
+            self.set(LobbyState::Ready, now);
+            return Ok(true);
+        }
+        self.updated_at = now;
+        Ok(false)
+    }
+
+    /// `player` declines: the lobby is cancelled.
+    ///
+    /// # Errors
+    /// [`Error::NotInLobby`]; [`Error::IllegalTransition`] if no ready check is
+    /// open.
+    pub fn decline(&mut self, player: PlayerId, now: DateTime<Utc>) -> Result<Cancellation> {
+        if !self.has_player(player) {
+            return Err(Error::NotInLobby {
+                player,
+                lobby: self.id,
+            });
+        }
+        let LobbyState::AwaitingAcceptance { accepted, .. } = &self.state else {
+            return Err(self.illegal("decline"));
+        };
+        let mut accepted = accepted.clone();
+        accepted.remove(&player);
+        let cancellation = self.split_by_acceptance(&accepted);
+        self.set(
+            LobbyState::Cancelled {
+                reason: CancelReason::Declined { player },
+            },
+            now,
+        );
+        Ok(cancellation)
+    }
+
+    /// The ready check's deadline passed: the lobby is cancelled.
+    ///
+    /// # Errors
+    /// [`Error::IllegalTransition`] if no ready check is open or its deadline
+    /// has not passed at `now`.
+    pub fn expire_acceptance(&mut self, now: DateTime<Utc>) -> Result<Cancellation> {
+        let LobbyState::AwaitingAcceptance { deadline, accepted } = &self.state else {
+            return Err(self.illegal("time out the ready check"));
+        };
+        if now < *deadline {
+            return Err(Error::IllegalTransition {
+                lobby: self.id,
+                state: "before its ready-check deadline",
+                action: "time out the ready check",
+            });
+        }
+        let accepted = accepted.clone();
+        let missing: Vec<PlayerId> = self.players().filter(|p| !accepted.contains(p)).collect();
+        let cancellation = self.split_by_acceptance(&accepted);
+        self.set(
+            LobbyState::Cancelled {
+                reason: CancelReason::AcceptanceTimeout { missing },
+            },
+            now,
+        );
+        Ok(cancellation)
+    }
+
+    /// Hands the match to a game server: Ready → Dispatched.
+    ///
+    /// # Errors
+    /// [`Error::IllegalTransition`] unless ready; [`Error::InvalidConfig`] for an
+    /// empty server id.
+    pub fn dispatch(&mut self, server: impl Into<String>, now: DateTime<Utc>) -> Result<()> {
+        if self.phase() != LobbyPhase::Ready {
+            return Err(self.illegal("dispatch"));
+        }
+        let server = server.into();
+        if server.trim().is_empty() {
+            return Err(Error::InvalidConfig(format!(
+                "lobby {}: a server id cannot be empty",
+                self.id
+            )));
+        }
+        self.set(LobbyState::Dispatched { server }, now);
+        Ok(())
+    }
+
+    /// Records the result: Dispatched → Completed.
+    ///
+    /// # Errors
+    /// [`Error::IllegalTransition`] unless dispatched; [`Error::InvalidResult`] if
+    /// the ranks don't match the teams.
+    pub fn complete(&mut self, result: MatchResult, now: DateTime<Utc>) -> Result<()> {
+        if self.phase() != LobbyPhase::Dispatched {
+            return Err(self.illegal("complete"));
+        }
+        let teams = self.proposal.team_count();
+        if result.ranks.len() != teams {
+            return Err(Error::InvalidResult(format!(
+                "lobby {}: {} ranks given for {teams} teams",
+                self.id,
+                result.ranks.len()
+            )));
+        }
+        self.set(LobbyState::Completed { result }, now);
+        Ok(())
+    }
+
+    /// Cancels an unfinished lobby for `reason`. Outside the ready check nobody is
+    /// at fault, so every ticket returns to the queue; during it, as for a
+    /// timeout.
+    ///
+    /// # Errors
+    /// [`Error::IllegalTransition`] if the lobby is already finished.
+    pub fn cancel(
+        &mut self,
+        reason: impl Into<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Cancellation> {
+        let cancellation = match &self.state {
+            LobbyState::Completed { .. } | LobbyState::Cancelled { .. } => {
+                return Err(self.illegal("cancel"));
+            }
+            LobbyState::AwaitingAcceptance { accepted, .. } => {
+                let accepted = accepted.clone();
+                self.split_by_acceptance(&accepted)
+            }
+            LobbyState::Forming | LobbyState::Ready | LobbyState::Dispatched { .. } => {
+                Cancellation {
+                    requeue: self.tickets.clone(),
+                    removed: Vec::new(),
+                }
+            }
+        };
+        self.set(
+            LobbyState::Cancelled {
+                reason: CancelReason::Aborted {
+                    reason: reason.into(),
+                },
+            },
+            now,
+        );
+        Ok(cancellation)
+    }
+
+    fn split_by_acceptance(&self, accepted: &BTreeSet<PlayerId>) -> Cancellation {
+        let mut out = Cancellation::default();
+        for t in &self.tickets {
+            if t.player_ids().all(|p| accepted.contains(&p)) {
+                out.requeue.push(t.clone());
+            } else {
+                out.removed
+                    .extend(t.player_ids().filter(|p| !accepted.contains(p)));
+            }
+        }
+        out
+    }
+
+    /// The events a store appends when it commits this lobby: one
+    /// `TicketMatched` per ticket, then the lobby's state.
+    #[must_use]
+    pub fn commit_events(&self) -> Vec<Event> {
+        let at = self.updated_at;
+        let mut events: Vec<Event> = self
+            .tickets
+            .iter()
+            .map(|t| Event {
+                at,
+                kind: EventKind::TicketMatched {
+                    ticket: t.id(),
+                    queue: self.queue.clone(),
+                    lobby: self.id,
+                },
+            })
+            .collect();
+        events.push(self.state_event());
+        events
+    }
+
+    /// The `LobbyChanged` event for the current state.
+    #[must_use]
+    pub fn state_event(&self) -> Event {
+        Event {
+            at: self.updated_at,
+            kind: EventKind::LobbyChanged {
+                lobby: self.id,
+                queue: self.queue.clone(),
+                phase: self.phase(),
+                players: self.players().collect(),
+            },
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! Why a ticket is still waiting.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::ids::{Region, Role, TicketId};
+use crate::queue::{CustomRuleKind, QueueConfig, RegionRule};
+use crate::ticket::Ticket;
+
+/// One reason a ticket cannot be matched yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Blocker {
+    /// The ticket waited longer than the queue allows.
+    Expired {
+        /// Seconds waited.
+        waited_secs: u64,
+        /// The queue's limit.
+        max_wait_secs: u64,
+    },
+    /// The queue's rules cannot use the ticket.
+    Unusable {
+        /// Why.
+        reason: String,
+    },
+    /// No other ticket's rating is inside this ticket's window while this ticket
+    /// is inside theirs.
+    Rating {
+        /// The ticket's rating.
+        rating: f64,
+        /// Its current window.
+        window: f64,
+    },
+    /// No other ticket can play in a region this ticket accepts.
+    Region {
+        /// The ticket's region (same-region rule), if any.
+        region: Option<Region>,
+        /// The latency limit it has reached (best-common-region rule), if any.
+        max_latency_ms: Option<f64>,
+    },
+    /// No other ticket satisfies a custom rule together with this one.
+    Custom {
+        /// The attribute the rule reads.
+        attribute: String,
+    },
+    /// Among compatible tickets, too few players can take a role.
+    Role {
+        /// The role in short supply.
+        role: Role,
+        /// The region searched, when the queue matches by region.
+        region: Option<Region>,
+        /// Players available for it (this ticket's included).
+        available: u32,
+        /// Players a match needs in it.
+        needed: u32,
+    },
+    /// Compatible tickets exist but hold too few players for a match.
+    NotEnoughPlayers {
+        /// Players on compatible tickets, this ticket's included.
+        available: u32,
+        /// Players a match needs.
+        needed: u32,
+    },
+    /// Enough compatible players exist, but no combination satisfies every
+    /// ticket's window at once and splits into valid teams yet (or they were
+    /// taken by older tickets this tick).
+    NoValidCombination,
+}
+
+impl fmt::Display for Blocker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Blocker::Expired {
+                waited_secs,
+                max_wait_secs,
+            } => write!(
+                f,
+                "expired after {waited_secs} s (the queue allows {max_wait_secs} s)"
+            ),
+            Blocker::Unusable { reason } => write!(f, "ticket cannot be used: {reason}"),
+            Blocker::Rating { rating, window } => {
+                write!(f, "no opponent within {rating:.0} ± {window:.0} yet")
+            }
+            Blocker::Region {
+                region: Some(region),
+                ..
+            } => write!(f, "no other players in region {region}"),
+            Blocker::Region {
+                max_latency_ms: Some(ms),
+                ..
+            } => write!(f, "no other players share a region within {ms:.0} ms"),
+            Blocker::Region { .. } => write!(f, "no other players share a region"),
+            Blocker::Custom { attribute } => {
+                write!(f, "no other players match on {attribute:?}")
+            }
+            Blocker::Role {
+                role,
+                region: Some(region),
+                available,
+                needed,
+            } => write!(
+                f,
+                "no {role} in region {region} ({available} of {needed} needed)"
+            ),
+            Blocker::Role {
+                role,
+                region: None,
+                available,
+                needed,
+            } => write!(
+                f,
+                "not enough {role} players ({available} of {needed} needed)"
+            ),
+            Blocker::NotEnoughPlayers { available, needed } => write!(
+                f,
+                "only {available} of the {needed} players a match needs are compatible"
+            ),
+            Blocker::NoValidCombination => write!(
+                f,
+                "compatible players exist but do not yet form a valid match together"
+            ),
+        }
+    }
+}
+
+/// The relaxed limits of one ticket at `now`.
+struct Limits<'a> {
+    ticket: &'a Ticket,
+    window: f64,
+    latency: Option<f64>,
+    wait: std::time::Duration,
+}
+
+impl<'a> Limits<'a> {
+    fn new(config: &QueueConfig, ticket: &'a Ticket, now: DateTime<Utc>) -> Self {
+        let wait = ticket.wait(now);
+        let latency = match &config.spec().region {
+            Some(RegionRule::BestCommon { max_latency_ms }) => Some(max_latency_ms.at(wait)),
+            _ => None,
+        };
+        Self {
+            ticket,
+            window: config.spec().rating_window.at(wait),
+            latency,
+            wait,
+        }
+    }
+
+    fn rating_ok(&self, other: &Limits<'_>) -> bool {
+        let d = (self.ticket.rating().rating() - other.ticket.rating().rating()).abs();
+        d <= self.window && d <= other.window
+    }
+
+    fn regions(&self, config: &QueueConfig) -> Vec<&'a Region> {
+        let attrs = self.ticket.attributes();
+        match &config.spec().region {
+            Some(RegionRule::Same) => attrs.region.iter().collect(),
+            Some(RegionRule::BestCommon { .. }) => attrs
+                .latencies
+                .iter()
+                .filter(|(_, ms)| self.latency.is_some_and(|l| f64::from(**ms) <= l))
+                .map(|(r, _)| r)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    fn region_ok(&self, config: &QueueConfig, other: &Limits<'_>) -> bool {
+        if config.spec().region.is_none() {
+            return true;
+        }
+        let mine = self.regions(config);
+        other.regions(config).iter().any(|r| mine.contains(r))
+    }
+
+    fn custom_ok(&self, config: &QueueConfig, rule: usize, other: &Limits<'_>) -> bool {
+        let rule = &config.spec().custom[rule];
+        let (a, b) = (self.ticket.attributes(), other.ticket.attributes());
+        let key = &rule.attribute;
+        match &rule.kind {
+            CustomRuleKind::NumericDifference { max } => {
+                let (Some(x), Some(y)) = (a.numbers.get(key), b.numbers.get(key)) else {
+                    return false;
+                };
+                let d = (x - y).abs();
+                d <= max.at(self.wait) && d <= max.at(other.wait)
+            }
+            CustomRuleKind::Equal { relax_after_secs } => {
+                let relaxed =
+                    |w: std::time::Duration| relax_after_secs.is_some_and(|s| w.as_secs() >= s);
+                let (Some(x), Some(y)) = (a.strings.get(key), b.strings.get(key)) else {
+                    return false;
+                };
+                x == y || (relaxed(self.wait) && relaxed(other.wait))
+            }
+            CustomRuleKind::Intersect { relax_after_secs } => {
+                let relaxed =
+                    |w: std::time::Duration| relax_after_secs.is_some_and(|s| w.as_secs() >= s);
+                let (Some(x), Some(y)) = (a.sets.get(key), b.sets.get(key)) else {
+                    return false;
+                };
+                x.intersection(y).next().is_some() || (relaxed(self.wait) && relaxed(other.wait))
+            }
+        }
+    }
+}
+
+pub(super) fn explain(
+    config: &QueueConfig,
+    id: TicketId,
+    tickets: &[Ticket],
+    now: DateTime<Utc>,
+) -> Result<Vec<Blocker>> {
+    let ticket = tickets
+        .iter()
+        .find(|t| t.id() == id)
+        .ok_or(Error::TicketNotFound(id))?;
+    let me = Limits::new(config, ticket, now);
+    if let Some(max) = config.max_wait().filter(|&max| me.wait > max) {
+        return Ok(vec![Blocker::Expired {
+            waited_secs: me.wait.as_secs(),
+            max_wait_secs: max.as_secs(),
+        }]);
+    }
+    if let Err(e) = config.validate_ticket(ticket) {
+        return Ok(vec![Blocker::Unusable {
+            reason: e.to_string(),
+        }]);
+    }
+    let others: Vec<Limits<'_>> = tickets
+        .iter()
+        .filter(|t| t.id() != id)
+        .filter(|t| config.max_wait().is_none_or(|max| t.wait(now) <= max))
+        .filter(|t| config.validate_ticket(t).is_ok())
+        .map(|t| Limits::new(config, t, now))
+        .collect();
+    let mut blockers = Vec::new();
+    if !others.iter().any(|o| me.rating_ok(o)) {
+        blockers.push(Blocker::Rating {
+            rating: ticket.rating().rating(),
+            window: me.window,
+        });
+    }
+    if !others.iter().any(|o| me.region_ok(config, o)) && config.spec().region.is_some() {
+        blockers.push(Blocker::Region {
+            region: match config.spec().region {
+                Some(RegionRule::Same) => ticket.attributes().region.clone(),
+                _ => None,
+            },
+            max_latency_ms: me.latency,
+        });
+    }
+    for (r, rule) in config.spec().custom.iter().enumerate() {
+        if !others.iter().any(|o| me.custom_ok(config, r, o)) {
+            blockers.push(Blocker::Custom {
+                attribute: rule.attribute.clone(),
+            });
+        }
+    }
+    if !blockers.is_empty() {
+        return Ok(blockers);
+    }
+    let compatible: Vec<&Limits<'_>> = others
+        .iter()
+        .filter(|o| {
+            me.rating_ok(o)
+                && me.region_ok(config, o)
+                && (0..config.spec().custom.len()).all(|r| me.custom_ok(config, r, o))
+        })
+        .collect();
+    let needed = config.format().players();
+    let available = ticket.size() as u32
+        + compatible
+            .iter()
+            .map(|o| o.ticket.size() as u32)
+            .sum::<u32>();
+    if available < needed {
+        blockers.push(Blocker::NotEnoughPlayers { available, needed });
+    }
+    if let Some(roles) = &config.spec().roles {
+        let teams = config.format().teams() as u32;
+        let region = me.regions(config).first().map(|r| (*r).clone());
+        for slot in &roles.slots {
+            let able = std::iter::once(ticket)
+                .chain(compatible.iter().map(|o| o.ticket))
+                .flat_map(Ticket::players)
+                .filter(|p| p.roles.is_empty() || p.roles.contains(&slot.role))
+                .count() as u32;
+            let need = slot.count * teams;
+            if able < need {
+                blockers.push(Blocker::Role {
+                    role: slot.role.clone(),
+                    region: region.clone(),
+                    available: able,
+                    needed: need,
+                });
+            }
+        }
+    }
+    if blockers.is_empty() {
+        // Pairwise everything fits; see whether a full match exists right now.
+        let matcher = super::Matcher::new(config.clone());
+        let outcome = matcher.find_matches(tickets, now);
+        let matched = outcome.proposals.iter().any(|p| p.tickets.contains(&id));
+        if !matched {
+            blockers.push(Blocker::NoValidCombination);
+        }
+    }
+    Ok(blockers)
+}

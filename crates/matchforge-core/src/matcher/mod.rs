@@ -1,0 +1,313 @@
+//! The matcher: a pure function from the tickets of one queue, the queue's
+//! configuration and the time to match proposals.
+//!
+//! # How it works
+//!
+//! 1. Tickets that waited past the queue's `max_wait` are reported as expired;
+//!    tickets the rules cannot read are reported as rejected.
+//! 2. Every other ticket's limits are relaxed to its own wait at `now`: its
+//!    rating window, numeric windows, acceptable latency, premade tolerance, and
+//!    whether it still insists on equal strings or intersecting sets.
+//! 3. Tickets are split into *pools* by the equality-like rules (region, equal
+//!    strings, intersecting sets); a ticket may sit in several pools, and one
+//!    that has relaxed a rule also sits in that rule's wildcard pool. Each pool
+//!    is sorted by rating once (O(n log n)).
+//! 4. Tickets are served oldest first. Around each unmatched ticket the
+//!    search streams nearby tickets in order of rating distance through segment
+//!    trees (O(log n) per step) and takes the first combination that satisfies
+//!    every rule and can be split into teams (see [`crate::teams`]).
+//!
+//! # The window of a match
+//!
+//! A match is valid only if **every ticket accepts it under its own relaxed
+//! limits**: each ticket's rating window (and numeric windows) must contain the
+//! rating (attribute) of every other ticket in the match. A long-waiting ticket
+//! therefore widens its own tolerance, but never forces a new ticket into a
+//! match that ticket's narrower window would refuse.
+//!
+//! # Cost
+//!
+//! O(n log n) per tick for n waiting tickets: one sort per pool, then per
+//! anchor a bounded number of O(log n) tree steps (at most four times the
+//! search breadth) and a search capped at a fixed node budget. No pairwise scan
+//! of the queue.
+//!
+//! # Guarantees (each a property test)
+//!
+//! Every ticket is in at most one proposal; parties are never split; teams have
+//! exactly the format's sizes; role compositions are met; every rule holds
+//! under each ticket's window at `now`; the oldest ticket that has any valid
+//! match is in a proposal; the same input gives the same output; and, within
+//! the search breadth, a ticket is left waiting only if no valid match exists
+//! for it among the tickets still unmatched.
+
+mod explain;
+mod pools;
+mod prepare;
+mod proposal;
+mod search;
+mod tree;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use explain::Blocker;
+pub use proposal::{MatchProposal, MatchQuality, Seat};
+
+use crate::error::Result;
+use crate::ids::{Region, TicketId};
+use crate::queue::{QueueConfig, RegionRule};
+use crate::rating::{Elo, Rating, RatingAlgorithm};
+use crate::teams::roles::RoleChoice;
+use crate::ticket::Ticket;
+use prepare::Prepared;
+use search::{Plan, Searcher};
+
+/// What one tick of the matcher decided.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MatchOutcome {
+    /// Proposed matches, in the order they were built (oldest anchor first).
+    pub proposals: Vec<MatchProposal>,
+    /// Tickets that waited longer than the queue's `max_wait`.
+    pub expired: Vec<TicketId>,
+    /// Tickets the queue's rules cannot use, with the reason.
+    pub rejected: Vec<(TicketId, String)>,
+}
+
+/// Matches the tickets of one queue.
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use matchforge_core::ids::{PlayerId, QueueName, TicketId};
+/// use matchforge_core::matcher::Matcher;
+/// use matchforge_core::queue::{MatchFormat, QueueSpec, Widening};
+/// use matchforge_core::rating::{PartyRating, Rating};
+/// use matchforge_core::ticket::{Ticket, TicketPlayer};
+///
+/// let config = QueueSpec::new("duel", MatchFormat::one_v_one())
+///     .with_rating_window(Widening::linear(50.0, 10.0, 400.0)?)
+///     .build()?;
+/// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+/// let ticket = |n: u128, rating: f64| {
+///     Ticket::builder(TicketId::from_u128(n), QueueName::new("duel"), t0)
+///         .player(TicketPlayer::new(PlayerId::from_u128(n), Rating::new(rating, 60.0, 0.06)?))
+///         .build(&PartyRating::Average)
+/// };
+/// let tickets = vec![ticket(1, 1500.0)?, ticket(2, 1580.0)?, ticket(3, 1530.0)?];
+/// let matcher = Matcher::new(config);
+///
+/// // At once, 1500 and 1530 are within each other's 50-point window.
+/// let outcome = matcher.find_matches(&tickets, t0);
+/// assert_eq!(outcome.proposals.len(), 1);
+/// assert_eq!(outcome.proposals[0].tickets, vec![TicketId::from_u128(1), TicketId::from_u128(3)]);
+///
+/// // 1580 waits; the matcher says why.
+/// let why = matcher.explain(TicketId::from_u128(2), &tickets[1..2], t0)?;
+/// assert_eq!(why[0].to_string(), "no opponent within 1580 ± 50 yet");
+/// # Ok::<(), matchforge_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    config: QueueConfig,
+    predictor: Arc<dyn RatingAlgorithm>,
+}
+
+impl Matcher {
+    /// A matcher for `config` that predicts win probabilities with Elo's
+    /// logistic curve (400-point scale).
+    #[must_use]
+    pub fn new(config: QueueConfig) -> Self {
+        Self {
+            config,
+            predictor: Arc::new(Elo::default()),
+        }
+    }
+
+    /// Uses `predictor` (normally the queue's rating algorithm) for the win
+    /// probability in [`MatchQuality`].
+    #[must_use]
+    pub fn with_predictor(mut self, predictor: Arc<dyn RatingAlgorithm>) -> Self {
+        self.predictor = predictor;
+        self
+    }
+
+    /// The queue configuration.
+    #[must_use]
+    pub fn config(&self) -> &QueueConfig {
+        &self.config
+    }
+
+    /// Proposes as many matches as the rules allow among `tickets` at `now`.
+    #[must_use]
+    pub fn find_matches(&self, tickets: &[Ticket], now: DateTime<Utc>) -> MatchOutcome {
+        self.find_matches_limited(tickets, now, usize::MAX)
+    }
+
+    /// Like [`find_matches`](Self::find_matches), stopping after `max_matches`
+    /// proposals (the oldest tickets are still served first).
+    #[must_use]
+    pub fn find_matches_limited(
+        &self,
+        tickets: &[Ticket],
+        now: DateTime<Utc>,
+        max_matches: usize,
+    ) -> MatchOutcome {
+        let mut prep = Prepared::new(&self.config, tickets, now);
+        let mut searcher = Searcher::new(&prep);
+        let mut matched = vec![false; prep.entries.len()];
+        let mut proposals = Vec::new();
+        for e in 0..prep.entries.len() {
+            if proposals.len() >= max_matches {
+                break;
+            }
+            if matched[e] {
+                continue;
+            }
+            let mut best: Option<Plan> = None;
+            for m in 0..prep.memberships_of(e).len() {
+                let (pool, pos) = prep.memberships_of(e)[m];
+                if let Some(plan) = searcher.search_pool(&prep, &matched, e as u32, pool, pos)
+                    && best.as_ref().is_none_or(|b| plan.spread < b.spread)
+                {
+                    best = Some(plan);
+                }
+            }
+            let Some(plan) = best else {
+                continue;
+            };
+            for &m in &plan.entries {
+                matched[m as usize] = true;
+                for k in 0..prep.memberships_of(m as usize).len() {
+                    let (pool, pos) = prep.memberships_of(m as usize)[k];
+                    prep.pools[pool as usize].clear(pos as usize);
+                }
+            }
+            proposals.push(self.proposal(&prep, &mut searcher, &plan));
+        }
+        MatchOutcome {
+            proposals,
+            expired: prep.expired,
+            rejected: prep.rejected,
+        }
+    }
+
+    /// Why `ticket` is still waiting: one [`Blocker`] per rule that keeps it from
+    /// every match, or a note that compatible tickets exist but do not yet add up
+    /// to a valid match. An empty list means the ticket can be matched now.
+    ///
+    /// # Errors
+    /// [`Error::TicketNotFound`](crate::Error::TicketNotFound) if `ticket` is not
+    /// among `tickets`.
+    pub fn explain(
+        &self,
+        ticket: TicketId,
+        tickets: &[Ticket],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Blocker>> {
+        explain::explain(&self.config, ticket, tickets, now)
+    }
+
+    fn proposal(&self, prep: &Prepared<'_>, searcher: &mut Searcher, plan: &Plan) -> MatchProposal {
+        let format = self.config.format();
+        let composition = self.config.spec().roles.as_ref();
+        let prefs_len = searcher.prefs_for(prep, &plan.entries).len();
+        debug_assert!(composition.is_none() || prefs_len == plan.solution.roles.len());
+        let tickets: Vec<&Ticket> = plan
+            .entries
+            .iter()
+            .map(|&e| &prep.tickets[prep.entries[e as usize].ticket as usize])
+            .collect();
+        let mut first_player = Vec::with_capacity(tickets.len());
+        let mut players = 0usize;
+        for t in &tickets {
+            first_player.push(players);
+            players += t.size();
+        }
+        let mut seats = Vec::with_capacity(players);
+        let mut team_ratings: Vec<Vec<Rating>> = vec![Vec::new(); format.teams()];
+        for team in 0..format.teams() as u16 {
+            for (g, ticket) in tickets.iter().enumerate() {
+                if plan.solution.team_of[g] != team {
+                    continue;
+                }
+                let party_rating = ticket.rating().rating();
+                for (k, player) in ticket.players().iter().enumerate() {
+                    let role = composition.and_then(|c| {
+                        match plan.solution.roles.get(first_player[g] + k) {
+                            Some(RoleChoice::Role(i)) => {
+                                c.slots.get(*i as usize).map(|s| s.role.clone())
+                            }
+                            _ => player.roles.first().cloned(),
+                        }
+                    });
+                    seats.push(Seat {
+                        player: player.id,
+                        ticket: ticket.id(),
+                        team,
+                        role,
+                    });
+                    team_ratings[team as usize].push(player.rating.with_rating(party_rating));
+                }
+            }
+        }
+        let refs: Vec<&[Rating]> = team_ratings.iter().map(Vec::as_slice).collect();
+        let win_probability = if refs.len() == 2 {
+            self.predictor.win_probability(refs[0], refs[1]).ok()
+        } else {
+            self.predictor
+                .win_probabilities(&refs)
+                .ok()
+                .and_then(|p| p.first().copied())
+        }
+        .filter(|p| p.is_finite())
+        .unwrap_or(0.5);
+        let longest_wait = tickets
+            .iter()
+            .map(|t| t.wait(prep.now))
+            .max()
+            .unwrap_or_default();
+        MatchProposal {
+            tickets: tickets.iter().map(|t| t.id()).collect(),
+            seats,
+            region: self.region_for(&tickets, prep.now),
+            quality: MatchQuality {
+                rating_spread: plan.spread,
+                team_imbalance: plan.solution.imbalance,
+                imbalance_lower_bound: plan.solution.lower_bound,
+                win_probability,
+                longest_wait,
+            },
+        }
+    }
+
+    /// The region of a match: the shared region, or the common acceptable
+    /// region with the lowest worst latency (ties by name).
+    fn region_for(&self, tickets: &[&Ticket], now: DateTime<Utc>) -> Option<Region> {
+        match &self.config.spec().region {
+            None => None,
+            Some(RegionRule::Same) => tickets.first()?.attributes().region.clone(),
+            Some(RegionRule::BestCommon { max_latency_ms }) => {
+                let first = tickets.first()?;
+                first
+                    .attributes()
+                    .latencies
+                    .keys()
+                    .filter_map(|region| {
+                        let mut worst = 0u32;
+                        for t in tickets {
+                            let ms = *t.attributes().latencies.get(region)?;
+                            if f64::from(ms) > max_latency_ms.at(t.wait(now)) {
+                                return None;
+                            }
+                            worst = worst.max(ms);
+                        }
+                        Some((worst, region))
+                    })
+                    .min()
+                    .map(|(_, region)| region.clone())
+            }
+        }
+    }
+}

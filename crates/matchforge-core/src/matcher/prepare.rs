@@ -1,0 +1,318 @@
+//! The first half of a tick: sort out expired and unusable tickets, compute every
+//! ticket's relaxed limits at `now`, and build the pools.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::pools::{Interner, Pool, WILDCARD, for_each_combination};
+use crate::ids::TicketId;
+use crate::queue::{CustomRuleKind, QueueConfig, RegionRule};
+use crate::ticket::Ticket;
+
+/// A ticket that takes part in the tick.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    /// Index into the tick's ticket slice.
+    pub(crate) ticket: u32,
+    /// The ticket's (party) rating.
+    pub(crate) rating: f64,
+    /// Its rating window at `now`.
+    pub(crate) window: f64,
+    /// Players on the ticket.
+    pub(crate) size: u32,
+    /// Largest premade-size difference it accepts (`u32::MAX`: no rule).
+    pub(crate) premade: u32,
+}
+
+/// A numeric attribute and the difference its ticket accepts at `now`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reach {
+    pub(crate) value: f64,
+    pub(crate) window: f64,
+}
+
+/// One equality-like partition dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dim {
+    Region,
+    Custom(usize),
+}
+
+/// Everything the search needs, computed once per tick.
+#[derive(Debug)]
+pub(crate) struct Prepared<'a> {
+    pub(crate) config: &'a QueueConfig,
+    pub(crate) tickets: &'a [Ticket],
+    pub(crate) now: DateTime<Utc>,
+    /// Tickets taking part, oldest first.
+    pub(crate) entries: Vec<Entry>,
+    /// `entries.len() × numeric_rules` reaches, entry-major.
+    pub(crate) numeric: Vec<Reach>,
+    /// Indices (into the queue's custom rules) of the numeric rules.
+    pub(crate) numeric_rules: Vec<usize>,
+    pub(crate) pools: Vec<Pool>,
+    /// `(pool, position)` of every entry, entry-major; see `membership_start`.
+    pub(crate) memberships: Vec<(u32, u32)>,
+    pub(crate) membership_start: Vec<u32>,
+    pub(crate) dims: Vec<Dim>,
+    pub(crate) interners: Vec<Interner<'a>>,
+    pub(crate) expired: Vec<TicketId>,
+    pub(crate) rejected: Vec<(TicketId, String)>,
+}
+
+impl<'a> Prepared<'a> {
+    pub(crate) fn new(config: &'a QueueConfig, tickets: &'a [Ticket], now: DateTime<Utc>) -> Self {
+        let spec = config.spec();
+        let mut dims = Vec::new();
+        if spec.region.is_some() {
+            dims.push(Dim::Region);
+        }
+        let mut numeric_rules = Vec::new();
+        for (i, rule) in spec.custom.iter().enumerate() {
+            match rule.kind {
+                CustomRuleKind::NumericDifference { .. } => numeric_rules.push(i),
+                CustomRuleKind::Equal { .. } | CustomRuleKind::Intersect { .. } => {
+                    dims.push(Dim::Custom(i));
+                }
+            }
+        }
+        let mut prep = Prepared {
+            config,
+            tickets,
+            now,
+            entries: Vec::with_capacity(tickets.len()),
+            numeric: Vec::new(),
+            numeric_rules,
+            pools: Vec::new(),
+            memberships: Vec::new(),
+            membership_start: Vec::new(),
+            interners: dims.iter().map(|_| Interner::default()).collect(),
+            dims,
+            expired: Vec::new(),
+            rejected: Vec::new(),
+        };
+        let order = age_order(tickets);
+        let mut options: Vec<Vec<Vec<u32>>> = Vec::new();
+        for t in order {
+            let ticket = &tickets[t as usize];
+            let wait = ticket.wait(now);
+            if config.max_wait().is_some_and(|max| wait > max) {
+                prep.expired.push(ticket.id());
+                continue;
+            }
+            if let Err(reason) = prep.usable(ticket) {
+                prep.rejected.push((ticket.id(), reason));
+                continue;
+            }
+            let premade = spec
+                .party
+                .premade_size_difference
+                .as_ref()
+                .map_or(u32::MAX, |w| w.at(wait).floor() as u32);
+            prep.entries.push(Entry {
+                ticket: t,
+                rating: ticket.rating().rating(),
+                window: spec.rating_window.at(wait),
+                size: ticket.size() as u32,
+                premade,
+            });
+            for &r in &prep.numeric_rules {
+                let rule = &spec.custom[r];
+                let CustomRuleKind::NumericDifference { max } = &rule.kind else {
+                    continue;
+                };
+                prep.numeric.push(Reach {
+                    value: ticket.attributes().numbers[&rule.attribute],
+                    window: max.at(wait),
+                });
+            }
+            if !prep.dims.is_empty() {
+                options.push(prep.partition_options(ticket, wait));
+            }
+        }
+        prep.build_pools(&options);
+        prep
+    }
+
+    /// Cheap checks that every rule can read what it needs from the ticket (the
+    /// runner validates fully when a ticket is queued).
+    fn usable(&self, ticket: &Ticket) -> Result<(), String> {
+        if ticket.queue() != self.config.name() {
+            return Err(format!("ticket is for queue {}", ticket.queue()));
+        }
+        if ticket.size() as u32 > self.config.max_party_size() {
+            return Err(format!(
+                "party of {} exceeds the queue's limit of {}",
+                ticket.size(),
+                self.config.max_party_size()
+            ));
+        }
+        let attrs = ticket.attributes();
+        match &self.config.spec().region {
+            Some(RegionRule::Same) if attrs.region.is_none() => {
+                return Err("no region given".into());
+            }
+            Some(RegionRule::BestCommon { .. }) if attrs.latencies.is_empty() => {
+                return Err("no latencies given".into());
+            }
+            _ => {}
+        }
+        for rule in &self.config.spec().custom {
+            let present = match rule.kind {
+                CustomRuleKind::NumericDifference { .. } => {
+                    attrs.numbers.contains_key(&rule.attribute)
+                }
+                CustomRuleKind::Equal { .. } => attrs.strings.contains_key(&rule.attribute),
+                CustomRuleKind::Intersect { .. } => attrs.sets.contains_key(&rule.attribute),
+            };
+            if !present {
+                return Err(format!("attribute {:?} is missing", rule.attribute));
+            }
+        }
+        Ok(())
+    }
+
+    /// For each partition dimension, the values under which the ticket may meet
+    /// others at its current wait.
+    fn partition_options(
+        &mut self,
+        ticket: &'a Ticket,
+        wait: std::time::Duration,
+    ) -> Vec<Vec<u32>> {
+        let spec = self.config.spec();
+        let attrs = ticket.attributes();
+        let mut out = Vec::with_capacity(self.dims.len());
+        for (d, dim) in self.dims.iter().enumerate() {
+            let interner = &mut self.interners[d];
+            let mut values = Vec::new();
+            match *dim {
+                Dim::Region => match &spec.region {
+                    Some(RegionRule::Same) => {
+                        if let Some(region) = &attrs.region {
+                            values.push(interner.id(region.as_str()));
+                        }
+                    }
+                    Some(RegionRule::BestCommon { max_latency_ms }) => {
+                        let limit = max_latency_ms.at(wait);
+                        for (region, &ms) in &attrs.latencies {
+                            if f64::from(ms) <= limit {
+                                values.push(interner.id(region.as_str()));
+                            }
+                        }
+                    }
+                    None => {}
+                },
+                Dim::Custom(r) => {
+                    let rule = &spec.custom[r];
+                    let relaxed = match rule.kind {
+                        CustomRuleKind::Equal { relax_after_secs }
+                        | CustomRuleKind::Intersect { relax_after_secs } => {
+                            relax_after_secs.is_some_and(|s| wait.as_secs() >= s)
+                        }
+                        CustomRuleKind::NumericDifference { .. } => false,
+                    };
+                    match rule.kind {
+                        CustomRuleKind::Equal { .. } => {
+                            values.push(interner.id(attrs.strings[&rule.attribute].as_str()));
+                        }
+                        CustomRuleKind::Intersect { .. } => {
+                            for v in &attrs.sets[&rule.attribute] {
+                                values.push(interner.id(v.as_str()));
+                            }
+                        }
+                        CustomRuleKind::NumericDifference { .. } => {}
+                    }
+                    if relaxed {
+                        values.push(WILDCARD);
+                    }
+                }
+            }
+            out.push(values);
+        }
+        out
+    }
+
+    fn build_pools(&mut self, options: &[Vec<Vec<u32>>]) {
+        let n = self.entries.len();
+        let mut lists: Vec<Vec<(f64, f64, u32)>> = Vec::new();
+        if self.dims.is_empty() {
+            let list = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(e, entry)| (entry.rating, entry.window, e as u32))
+                .collect();
+            lists.push(list);
+        } else {
+            let mut index: HashMap<Box<[u32]>, usize> = HashMap::new();
+            for (e, opts) in options.iter().enumerate() {
+                let entry = self.entries[e];
+                for_each_combination(opts, &mut |key| {
+                    let slot = match index.get(key) {
+                        Some(&slot) => slot,
+                        None => {
+                            index.insert(key.into(), lists.len());
+                            lists.push(Vec::new());
+                            lists.len() - 1
+                        }
+                    };
+                    lists[slot].push((entry.rating, entry.window, e as u32));
+                });
+            }
+        }
+        // Positions per entry, gathered pool by pool then regrouped per entry.
+        let mut per_entry: Vec<Vec<(u32, u32)>> = if self.dims.is_empty() {
+            Vec::new()
+        } else {
+            vec![Vec::new(); n]
+        };
+        let mut single = vec![0u32; if self.dims.is_empty() { n } else { 0 }];
+        for (p, mut list) in lists.into_iter().enumerate() {
+            list.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+            for (pos, m) in list.iter().enumerate() {
+                if self.dims.is_empty() {
+                    single[m.2 as usize] = pos as u32;
+                } else {
+                    per_entry[m.2 as usize].push((p as u32, pos as u32));
+                }
+            }
+            self.pools.push(Pool::new(&list));
+        }
+        self.membership_start.reserve(n + 1);
+        self.membership_start.push(0);
+        if self.dims.is_empty() {
+            self.memberships = single.into_iter().map(|pos| (0, pos)).collect();
+            self.membership_start.extend(1..=n as u32);
+        } else {
+            for list in per_entry {
+                self.memberships.extend(list);
+                self.membership_start.push(self.memberships.len() as u32);
+            }
+        }
+    }
+
+    /// The `(pool, position)` memberships of entry `e`.
+    pub(crate) fn memberships_of(&self, e: usize) -> &[(u32, u32)] {
+        let (a, b) = (self.membership_start[e], self.membership_start[e + 1]);
+        &self.memberships[a as usize..b as usize]
+    }
+
+    /// The numeric reaches of entry `e`.
+    pub(crate) fn numeric_of(&self, e: usize) -> &[Reach] {
+        let k = self.numeric_rules.len();
+        &self.numeric[e * k..(e + 1) * k]
+    }
+}
+
+/// Ticket indices ordered by enqueue time, then id. Stores hand tickets over
+/// oldest first, so the common case is a check, not a sort.
+fn age_order(tickets: &[Ticket]) -> Vec<u32> {
+    let key = |t: &Ticket| (t.enqueued_at(), t.id());
+    let sorted = tickets.windows(2).all(|w| key(&w[0]) <= key(&w[1]));
+    let mut order: Vec<u32> = (0..tickets.len() as u32).collect();
+    if !sorted {
+        order.sort_unstable_by(|&a, &b| key(&tickets[a as usize]).cmp(&key(&tickets[b as usize])));
+    }
+    order
+}

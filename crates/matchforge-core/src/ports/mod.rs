@@ -1,0 +1,241 @@
+//! The ports: traits that storage adapters implement.
+//!
+//! The contract of every method is written here and checked by the conformance
+//! suite in `matchforge-testkit`; an adapter is done when the suite passes.
+//!
+//! # Shared rules
+//!
+//! * **Atomic or nothing.** Every method either takes full effect or none: a
+//!   failed call (an error of any kind) leaves the store exactly as it was.
+//! * **Events with the change.** Methods that change tickets or lobbies append
+//!   their [`Event`]s in the same atomic step, so the [`EventLog`] never shows a
+//!   change that did not happen nor misses one that did.
+//! * **Time comes in.** Stores never read a clock; times are in the arguments.
+//! * **Optimistic concurrency.** Lobbies and parties carry a version; updates
+//!   name the version they were computed from and fail with
+//!   [`Error::Conflict`](crate::Error::Conflict) if someone got there first.
+//! * **Errors** are the core's [`Error`](crate::Error); driver failures are
+//!   [`Error::Backend`](crate::Error::Backend) with the driver error as source.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::event::{Event, EventCursor};
+use crate::history::{MatchRecord, RatingChange};
+use crate::ids::{Ladder, LobbyId, PartyId, PlayerId, QueueName, TicketId};
+use crate::lobby::Lobby;
+use crate::party::Party;
+use crate::rating::Rating;
+use crate::ticket::Ticket;
+
+/// A stored value and the version it was stored at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Versioned<T> {
+    /// The value.
+    pub value: T,
+    /// Its version: 1 when created, +1 per update.
+    pub version: u64,
+}
+
+/// What [`TicketStore::commit`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// Every ticket was claimed and the lobby stored at version 1.
+    Committed,
+    /// Some tickets were no longer queued (matched elsewhere, cancelled or
+    /// expired); nothing was claimed.
+    Conflict {
+        /// The tickets that were gone.
+        missing: Vec<TicketId>,
+    },
+}
+
+/// Waiting tickets, and claiming them for a match.
+#[async_trait]
+pub trait TicketStore: Send + Sync {
+    /// Queues `ticket` and appends [`Event::queued`].
+    ///
+    /// # Errors
+    /// * [`Error::AlreadyQueued`](crate::Error::AlreadyQueued) if any of its
+    ///   players is on a waiting ticket in **any** queue (or the ticket id is
+    ///   taken);
+    /// * [`Error::InLobby`](crate::Error::InLobby) if any of its players is in an
+    ///   unfinished lobby;
+    /// * [`Error::Cooldown`](crate::Error::Cooldown) if any of its players is on
+    ///   a cooldown that has not ended at the ticket's enqueue time.
+    async fn enqueue(&self, ticket: Ticket) -> Result<()>;
+
+    /// Withdraws a waiting ticket and appends [`Event::cancelled`].
+    ///
+    /// # Errors
+    /// [`Error::TicketNotFound`](crate::Error::TicketNotFound) if it is not
+    /// waiting.
+    async fn cancel(&self, ticket: TicketId, at: DateTime<Utc>) -> Result<Ticket>;
+
+    /// A waiting ticket by id.
+    async fn ticket(&self, ticket: TicketId) -> Result<Option<Ticket>>;
+
+    /// The waiting ticket that holds `player`, in any queue.
+    async fn ticket_of(&self, player: PlayerId) -> Result<Option<Ticket>>;
+
+    /// Every waiting ticket of `queue`, oldest first (by enqueue time, then id).
+    async fn tickets(&self, queue: &QueueName) -> Result<Vec<Ticket>>;
+
+    /// Claims every ticket of `lobby` and stores the lobby (version 1), appending
+    /// [`Lobby::commit_events`] — or, if any of its tickets is no longer waiting,
+    /// changes nothing and reports which are gone. Concurrent commits over
+    /// overlapping tickets claim each ticket at most once.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`](crate::Error::Conflict) if a lobby with that id exists.
+    async fn commit(&self, lobby: &Lobby) -> Result<CommitOutcome>;
+
+    /// Removes those of `tickets` that are still waiting, appending
+    /// [`Event::expired`] for each, and returns them.
+    async fn expire(&self, tickets: &[TicketId], at: DateTime<Utc>) -> Result<Vec<Ticket>>;
+}
+
+/// A lobby update and everything that must happen with it, atomically.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LobbyUpdate {
+    /// The lobby in its new state.
+    pub lobby: Lobby,
+    /// The version the update was computed from.
+    pub expected_version: u64,
+    /// Tickets to put back in their queues, with their original enqueue time;
+    /// appends [`Event::requeued`] for each.
+    pub requeue: Vec<Ticket>,
+    /// Players who may not queue until the given time.
+    pub cooldowns: Vec<(PlayerId, DateTime<Utc>)>,
+    /// Rating changes on a ladder, each applied only if the stored rating still
+    /// equals its `before` (compare-and-set).
+    pub ratings: Option<(Ladder, Vec<RatingChange>)>,
+    /// The match record to add to the history.
+    pub record: Option<MatchRecord>,
+}
+
+impl LobbyUpdate {
+    /// An update that only changes the lobby's state.
+    #[must_use]
+    pub fn new(lobby: Lobby, expected_version: u64) -> Self {
+        Self {
+            lobby,
+            expected_version,
+            requeue: Vec::new(),
+            cooldowns: Vec::new(),
+            ratings: None,
+            record: None,
+        }
+    }
+}
+
+/// Lobbies.
+#[async_trait]
+pub trait LobbyStore: Send + Sync {
+    /// A lobby by id, with its version.
+    async fn lobby(&self, lobby: LobbyId) -> Result<Option<Versioned<Lobby>>>;
+
+    /// Applies `update` atomically and returns the lobby's new version: stores
+    /// the lobby, requeues tickets, sets cooldowns, writes ratings, records the
+    /// match, and appends the lobby's [`state event`](Lobby::state_event) then a
+    /// requeue event per ticket. When the lobby becomes finished its players are
+    /// free to queue again.
+    ///
+    /// # Errors
+    /// * [`Error::LobbyNotFound`](crate::Error::LobbyNotFound) if it does not exist;
+    /// * [`Error::Conflict`](crate::Error::Conflict) if the stored version is not
+    ///   `expected_version`, a rating's stored value is not its `before`, or the
+    ///   match is already recorded;
+    /// * [`Error::AlreadyQueued`](crate::Error::AlreadyQueued) if a ticket to
+    ///   requeue has a player already waiting.
+    async fn update_lobby(&self, update: LobbyUpdate) -> Result<u64>;
+
+    /// The unfinished lobby `player` is in, if any.
+    async fn lobby_of(&self, player: PlayerId) -> Result<Option<LobbyId>>;
+
+    /// Unfinished lobbies whose ready-check deadline is at or before `before`,
+    /// earliest deadline first, at most `limit`.
+    async fn lobbies_due(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<LobbyId>>;
+}
+
+/// Ratings per ladder.
+#[async_trait]
+pub trait RatingStore: Send + Sync {
+    /// The stored ratings of `players` on `ladder`, in the same order.
+    async fn ratings(&self, ladder: &Ladder, players: &[PlayerId]) -> Result<Vec<Option<Rating>>>;
+
+    /// Stores ratings unconditionally (imports, admin corrections, season resets).
+    async fn put_ratings(&self, ladder: &Ladder, ratings: &[(PlayerId, Rating)]) -> Result<()>;
+}
+
+/// Parties.
+#[async_trait]
+pub trait PartyStore: Send + Sync {
+    /// A party by id, with its version.
+    async fn party(&self, party: PartyId) -> Result<Option<Versioned<Party>>>;
+
+    /// The party `player` belongs to.
+    async fn party_of(&self, player: PlayerId) -> Result<Option<Versioned<Party>>>;
+
+    /// Creates (`expected_version: None`) or updates a party and returns its new
+    /// version.
+    ///
+    /// # Errors
+    /// * [`Error::Conflict`](crate::Error::Conflict) if it exists on create, or its
+    ///   version is not `expected_version` on update (or it is gone);
+    /// * [`Error::PartyRule`](crate::Error::PartyRule) if a member belongs to
+    ///   another party.
+    async fn save_party(&self, party: &Party, expected_version: Option<u64>) -> Result<u64>;
+
+    /// Deletes a party (its members are free to join others).
+    ///
+    /// # Errors
+    /// [`Error::Conflict`](crate::Error::Conflict) if its version is not
+    /// `expected_version` or it is gone.
+    async fn delete_party(&self, party: PartyId, expected_version: u64) -> Result<()>;
+}
+
+/// The history of played matches.
+#[async_trait]
+pub trait MatchHistory: Send + Sync {
+    /// The record of the match lobby `lobby` played.
+    async fn match_record(&self, lobby: LobbyId) -> Result<Option<MatchRecord>>;
+
+    /// Matches `player` played that completed in `[from, to)`, newest first, at
+    /// most `limit`.
+    async fn matches_of(
+        &self,
+        player: PlayerId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<MatchRecord>>;
+}
+
+/// The ordered log of events.
+#[async_trait]
+pub trait EventLog: Send + Sync {
+    /// Up to `limit` events after `after` (from the start with `None`), in the
+    /// order they happened, each with its cursor.
+    async fn events_after(
+        &self,
+        after: Option<EventCursor>,
+        limit: usize,
+    ) -> Result<Vec<(EventCursor, Event)>>;
+}
+
+/// Every port at once: what the runner needs from one backend.
+pub trait Store:
+    TicketStore + LobbyStore + RatingStore + PartyStore + MatchHistory + EventLog
+{
+}
+
+impl<T> Store for T where
+    T: TicketStore + LobbyStore + RatingStore + PartyStore + MatchHistory + EventLog
+{
+}
+
+/// The runner holds stores as `Arc<DynStore>`.
+pub type DynStore = dyn Store;

@@ -1,0 +1,145 @@
+//! The rules a queue can impose besides the rating window.
+
+use serde::{Deserialize, Serialize};
+
+use super::widening::Widening;
+use crate::ids::Role;
+
+/// Where the players of a match must be able to play.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RegionRule {
+    /// Every ticket names the same [`region`](crate::ticket::Attributes::region).
+    Same,
+    /// Every ticket has a latency to one region no worse than its own limit (which
+    /// relaxes with its wait); the match is placed in the common region with the
+    /// lowest worst latency.
+    BestCommon {
+        /// The highest acceptable latency in milliseconds.
+        max_latency_ms: Widening,
+    },
+}
+
+/// One role slot of a team's composition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleSlot {
+    /// The role.
+    pub role: Role,
+    /// How many players of the team take it.
+    pub count: u32,
+}
+
+/// The roles every team must field, e.g. 1 tank, 1 healer, 3 dps.
+///
+/// If the counts add up to less than a team's size, the remaining places are
+/// open: any player takes them (and plays their first preference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RoleComposition {
+    /// The slots, each role at most once.
+    pub slots: Vec<RoleSlot>,
+}
+
+impl RoleComposition {
+    /// A composition from `(role, count)` pairs.
+    #[must_use]
+    pub fn new<R: Into<Role>>(slots: impl IntoIterator<Item = (R, u32)>) -> Self {
+        Self {
+            slots: slots
+                .into_iter()
+                .map(|(role, count)| RoleSlot {
+                    role: role.into(),
+                    count,
+                })
+                .collect(),
+        }
+    }
+
+    /// Places the composition fixes in one team.
+    #[must_use]
+    pub fn fixed_places(&self) -> u32 {
+        self.slots.iter().map(|s| s.count).sum()
+    }
+
+    /// The index of `role` in the composition.
+    #[must_use]
+    pub fn index_of(&self, role: &str) -> Option<usize> {
+        self.slots.iter().position(|s| s.role.as_str() == role)
+    }
+}
+
+/// How parties are treated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PartyRule {
+    /// The largest party that may queue; defaults to the largest team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<u32>,
+    /// Premade matching: the largest parties of any two teams may differ by at most
+    /// this many players (relaxing with wait). `None` puts no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub premade_size_difference: Option<Widening>,
+}
+
+/// A game-specific rule on ticket attributes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomRule {
+    /// The attribute key the rule reads.
+    pub attribute: String,
+    /// What the rule requires.
+    #[serde(flatten)]
+    pub kind: CustomRuleKind,
+}
+
+impl CustomRule {
+    /// Numeric attributes of all tickets differ by at most `max` (relaxing).
+    #[must_use]
+    pub fn numeric_difference(attribute: impl Into<String>, max: Widening) -> Self {
+        Self {
+            attribute: attribute.into(),
+            kind: CustomRuleKind::NumericDifference { max },
+        }
+    }
+
+    /// String attributes of all tickets are equal; a ticket that has waited
+    /// `relax_after_secs` accepts any value from tickets that have relaxed too.
+    #[must_use]
+    pub fn equal(attribute: impl Into<String>, relax_after_secs: Option<u64>) -> Self {
+        Self {
+            attribute: attribute.into(),
+            kind: CustomRuleKind::Equal { relax_after_secs },
+        }
+    }
+
+    /// Set attributes of all tickets share at least one element; relaxes like
+    /// [`equal`](Self::equal).
+    #[must_use]
+    pub fn intersect(attribute: impl Into<String>, relax_after_secs: Option<u64>) -> Self {
+        Self {
+            attribute: attribute.into(),
+            kind: CustomRuleKind::Intersect { relax_after_secs },
+        }
+    }
+}
+
+/// The kinds of [`CustomRule`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CustomRuleKind {
+    /// `|a - b| <= max` for the numeric attribute, under each ticket's own limit.
+    NumericDifference {
+        /// The allowed difference.
+        max: Widening,
+    },
+    /// Equal string attribute; relaxed tickets accept each other whatever the value.
+    Equal {
+        /// Seconds of waiting after which the ticket stops insisting.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        relax_after_secs: Option<u64>,
+    },
+    /// Set attributes with a common element; relaxed tickets accept each other.
+    Intersect {
+        /// Seconds of waiting after which the ticket stops insisting.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        relax_after_secs: Option<u64>,
+    },
+}

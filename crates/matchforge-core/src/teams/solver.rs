@@ -1,0 +1,555 @@
+//! The team-balancing search: exact branch and bound for small matches, a
+//! bounded search plus local improvement (with a lower bound) for large ones.
+
+use super::roles::{RoleChoice, RolePrefs, RoleSolver};
+
+/// Matches of at most this many players are always solved exactly.
+pub(crate) const EXACT_PLAYERS: u32 = 16;
+
+/// Search nodes the branch and bound may visit on a large match before the local
+/// search takes over.
+const LARGE_NODE_BUDGET: u64 = 20_000;
+
+/// Improvements below this are treated as ties.
+const EPS: f64 = 1e-9;
+
+/// One indivisible group of players (a ticket).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Group {
+    /// Players in the group.
+    pub(crate) size: u32,
+    /// The rating each of its players counts with (the party rating).
+    pub(crate) rating: f64,
+    /// Index of its first player in [`Problem::prefs`].
+    pub(crate) first_player: u32,
+}
+
+/// A balancing problem.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Problem<'a> {
+    pub(crate) team_sizes: &'a [u32],
+    pub(crate) groups: &'a [Group],
+    /// Role preferences per player, group by group; empty when there are no roles.
+    pub(crate) prefs: &'a [RolePrefs],
+    /// Fixed role counts per team (the same for every team); `None` without roles.
+    pub(crate) role_counts: Option<&'a [u32]>,
+    /// Largest allowed difference between teams' biggest parties.
+    pub(crate) premade_limit: Option<u32>,
+}
+
+/// A solution: a team for every group, a role for every player.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Solution {
+    pub(crate) team_of: Vec<u16>,
+    /// One per player (same order as `prefs`); empty without roles.
+    pub(crate) roles: Vec<RoleChoice>,
+    pub(crate) imbalance: f64,
+    pub(crate) lower_bound: f64,
+    pub(crate) exact: bool,
+}
+
+/// Reusable state for balancing many matches.
+#[derive(Debug, Default)]
+pub(crate) struct Balancer {
+    roles: RoleSolver,
+    order: Vec<usize>,
+    suffix_min: Vec<f64>,
+    suffix_max: Vec<f64>,
+    assign: Vec<u16>,
+    best: Vec<u16>,
+    team_prefs: Vec<RolePrefs>,
+    team_choices: Vec<RoleChoice>,
+}
+
+struct Search {
+    remaining: Vec<u32>,
+    sums: Vec<f64>,
+    best_imbalance: f64,
+    found: bool,
+    nodes: u64,
+    budget: u64,
+    exhausted: bool,
+}
+
+impl Balancer {
+    /// Balances `p`, or returns `None` when no split keeps parties whole, fills
+    /// every team exactly and satisfies roles and the premade limit.
+    pub(crate) fn solve(&mut self, p: &Problem<'_>) -> Option<Solution> {
+        let players: u32 = p.groups.iter().map(|g| g.size).sum();
+        if players != p.team_sizes.iter().sum::<u32>() || p.groups.is_empty() {
+            return None;
+        }
+        if p.team_sizes.iter().all(|&s| s == 1) {
+            return self.solve_solo_teams(p);
+        }
+        let exact_required = players <= EXACT_PLAYERS;
+        let budget = if exact_required {
+            u64::MAX
+        } else {
+            LARGE_NODE_BUDGET
+        };
+        let search = self.branch_and_bound(p, budget);
+        if search.found && !search.exhausted {
+            let imbalance = search.best_imbalance;
+            return self.finish(p, self.best.clone(), imbalance, imbalance, true);
+        }
+        if exact_required {
+            return None;
+        }
+        // Large match: improve whatever we have (or a greedy packing) by local
+        // search, and say how far from optimal the result can be.
+        let start = if search.found {
+            Some(self.best.clone())
+        } else {
+            self.greedy_packing(p)
+        }?;
+        let team_of = self.local_search(p, start)?;
+        let imbalance = imbalance_of(p, &team_of);
+        let lower_bound = lower_bound(p).min(imbalance);
+        self.finish(p, team_of, imbalance, lower_bound, false)
+    }
+
+    /// Free-for-all and 1v1: every group is one player and every team one place,
+    /// so every assignment has the same imbalance; keep the given order.
+    fn solve_solo_teams(&mut self, p: &Problem<'_>) -> Option<Solution> {
+        if p.groups.len() != p.team_sizes.len() || p.groups.iter().any(|g| g.size != 1) {
+            return None;
+        }
+        let team_of: Vec<u16> = (0..p.groups.len() as u16).collect();
+        let imbalance = imbalance_of(p, &team_of);
+        self.finish(p, team_of, imbalance, imbalance, true)
+    }
+
+    fn finish(
+        &mut self,
+        p: &Problem<'_>,
+        team_of: Vec<u16>,
+        imbalance: f64,
+        lower_bound: f64,
+        exact: bool,
+    ) -> Option<Solution> {
+        if !premade_ok(p, &team_of) {
+            return None;
+        }
+        let mut roles = Vec::new();
+        if let Some(counts) = p.role_counts {
+            roles.resize(p.prefs.len(), RoleChoice::Open);
+            for (team, &size) in p.team_sizes.iter().enumerate() {
+                self.team_prefs.clear();
+                let mut owners = Vec::with_capacity(size as usize);
+                for (g, group) in p.groups.iter().enumerate() {
+                    if team_of[g] as usize == team {
+                        for k in 0..group.size {
+                            let idx = (group.first_player + k) as usize;
+                            self.team_prefs.push(p.prefs[idx]);
+                            owners.push(idx);
+                        }
+                    }
+                }
+                let open = size - counts.iter().sum::<u32>();
+                self.roles
+                    .solve(&self.team_prefs, counts, open, Some(&mut self.team_choices))?;
+                for (slot, &idx) in owners.iter().enumerate() {
+                    roles[idx] = self.team_choices[slot];
+                }
+            }
+        }
+        Some(Solution {
+            team_of,
+            roles,
+            imbalance,
+            lower_bound,
+            exact,
+        })
+    }
+
+    fn branch_and_bound(&mut self, p: &Problem<'_>, budget: u64) -> Search {
+        let n = p.groups.len();
+        self.order.clear();
+        self.order.extend(0..n);
+        self.order.sort_by(|&a, &b| {
+            let (ga, gb) = (&p.groups[a], &p.groups[b]);
+            gb.size
+                .cmp(&ga.size)
+                .then(gb.rating.total_cmp(&ga.rating))
+                .then(a.cmp(&b))
+        });
+        self.suffix_min.clear();
+        self.suffix_min.resize(n + 1, f64::INFINITY);
+        self.suffix_max.clear();
+        self.suffix_max.resize(n + 1, f64::NEG_INFINITY);
+        for i in (0..n).rev() {
+            let r = p.groups[self.order[i]].rating;
+            self.suffix_min[i] = self.suffix_min[i + 1].min(r);
+            self.suffix_max[i] = self.suffix_max[i + 1].max(r);
+        }
+        self.assign.clear();
+        self.assign.resize(n, 0);
+        self.best.clear();
+        self.best.resize(n, 0);
+        let mut s = Search {
+            remaining: p.team_sizes.to_vec(),
+            sums: vec![0.0; p.team_sizes.len()],
+            best_imbalance: f64::INFINITY,
+            found: false,
+            nodes: 0,
+            budget,
+            exhausted: false,
+        };
+        self.descend(p, &mut s, 0);
+        s
+    }
+
+    fn descend(&mut self, p: &Problem<'_>, s: &mut Search, depth: usize) {
+        if s.exhausted || (s.found && s.best_imbalance <= EPS) {
+            return;
+        }
+        s.nodes += 1;
+        if s.nodes > s.budget {
+            s.exhausted = true;
+            return;
+        }
+        if depth == p.groups.len() {
+            let imbalance = spread(p.team_sizes, &s.sums);
+            if imbalance < s.best_imbalance - EPS && self.leaf_feasible(p) {
+                s.best_imbalance = imbalance;
+                s.found = true;
+                self.best.copy_from_slice(&self.assign);
+            }
+            return;
+        }
+        if s.found && self.bound(p, s, depth) >= s.best_imbalance - EPS {
+            return;
+        }
+        let g = self.order[depth];
+        let group = p.groups[g];
+        for team in 0..p.team_sizes.len() {
+            if s.remaining[team] < group.size {
+                continue;
+            }
+            // Empty teams of the same size are interchangeable: try only the first.
+            let empty = s.remaining[team] == p.team_sizes[team];
+            if empty
+                && (0..team).any(|t| {
+                    p.team_sizes[t] == p.team_sizes[team] && s.remaining[t] == p.team_sizes[t]
+                })
+            {
+                continue;
+            }
+            s.remaining[team] -= group.size;
+            s.sums[team] += group.rating * f64::from(group.size);
+            self.assign[g] = team as u16;
+            self.descend(p, s, depth + 1);
+            s.remaining[team] += group.size;
+            s.sums[team] -= group.rating * f64::from(group.size);
+        }
+    }
+
+    /// A lower bound on the final spread of team means below this node.
+    fn bound(&self, p: &Problem<'_>, s: &Search, depth: usize) -> f64 {
+        let (lo_r, hi_r) = (self.suffix_min[depth], self.suffix_max[depth]);
+        let mut max_lo = f64::NEG_INFINITY;
+        let mut min_hi = f64::INFINITY;
+        for (t, &size) in p.team_sizes.iter().enumerate() {
+            let n = f64::from(size);
+            let c = f64::from(s.remaining[t]);
+            let (lo, hi) = if s.remaining[t] == 0 {
+                (s.sums[t] / n, s.sums[t] / n)
+            } else {
+                ((s.sums[t] + c * lo_r) / n, (s.sums[t] + c * hi_r) / n)
+            };
+            max_lo = max_lo.max(lo);
+            min_hi = min_hi.min(hi);
+        }
+        (max_lo - min_hi).max(0.0)
+    }
+
+    fn leaf_feasible(&mut self, p: &Problem<'_>) -> bool {
+        if !premade_ok(p, &self.assign) {
+            return false;
+        }
+        let Some(counts) = p.role_counts else {
+            return true;
+        };
+        let fixed: u32 = counts.iter().sum();
+        for (team, &size) in p.team_sizes.iter().enumerate() {
+            self.team_prefs.clear();
+            for (g, group) in p.groups.iter().enumerate() {
+                if self.assign[g] as usize == team {
+                    let first = group.first_player as usize;
+                    self.team_prefs
+                        .extend_from_slice(&p.prefs[first..first + group.size as usize]);
+                }
+            }
+            if self
+                .roles
+                .solve(&self.team_prefs, counts, size - fixed, None)
+                .is_none()
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn team_roles_ok(&mut self, p: &Problem<'_>, team_of: &[u16], team: usize) -> bool {
+        let Some(counts) = p.role_counts else {
+            return true;
+        };
+        self.team_prefs.clear();
+        for (g, group) in p.groups.iter().enumerate() {
+            if team_of[g] as usize == team {
+                let first = group.first_player as usize;
+                self.team_prefs
+                    .extend_from_slice(&p.prefs[first..first + group.size as usize]);
+            }
+        }
+        let open = p.team_sizes[team] - counts.iter().sum::<u32>();
+        self.roles
+            .solve(&self.team_prefs, counts, open, None)
+            .is_some()
+    }
+
+    /// Packs groups into teams, biggest first, each into the team with the most
+    /// room left (ties: the weaker team so far).
+    fn greedy_packing(&self, p: &Problem<'_>) -> Option<Vec<u16>> {
+        let mut remaining = p.team_sizes.to_vec();
+        let mut sums = vec![0.0_f64; p.team_sizes.len()];
+        let mut team_of = vec![0u16; p.groups.len()];
+        for &g in &self.order {
+            let group = p.groups[g];
+            let team = (0..remaining.len())
+                .filter(|&t| remaining[t] >= group.size)
+                .max_by(|&a, &b| {
+                    remaining[a]
+                        .cmp(&remaining[b])
+                        .then(sums[b].total_cmp(&sums[a]))
+                        .then(b.cmp(&a))
+                })?;
+            remaining[team] -= group.size;
+            sums[team] += group.rating * f64::from(group.size);
+            team_of[g] = team as u16;
+        }
+        Some(team_of)
+    }
+
+    /// Swaps groups of equal size, and one group for two of the same total size,
+    /// between teams while that lowers (infeasible teams, imbalance).
+    fn local_search(&mut self, p: &Problem<'_>, mut team_of: Vec<u16>) -> Option<Vec<u16>> {
+        let teams = p.team_sizes.len();
+        let mut infeasible: Vec<bool> = (0..teams)
+            .map(|t| !self.team_roles_ok(p, &team_of, t))
+            .collect();
+        let mut score = (
+            infeasible.iter().filter(|&&b| b).count(),
+            imbalance_of(p, &team_of),
+        );
+        let n = p.groups.len();
+        for _pass in 0..64 {
+            let mut improved = false;
+            for a in 0..n {
+                for b in (a + 1)..n {
+                    let (ta, tb) = (team_of[a], team_of[b]);
+                    if ta == tb || p.groups[a].size != p.groups[b].size {
+                        continue;
+                    }
+                    team_of.swap(a, b);
+                    if let Some(next) =
+                        self.score_if_better(p, &team_of, &mut infeasible, [ta, tb], score)
+                    {
+                        score = next;
+                        improved = true;
+                    } else {
+                        team_of.swap(a, b);
+                    }
+                }
+            }
+            // One group for two smaller ones of the same total size.
+            for a in 0..n {
+                for b in 0..n {
+                    for c in (b + 1)..n {
+                        let (ta, tb) = (team_of[a], team_of[b]);
+                        if ta == tb
+                            || team_of[c] != tb
+                            || a == b
+                            || a == c
+                            || p.groups[a].size != p.groups[b].size + p.groups[c].size
+                        {
+                            continue;
+                        }
+                        team_of[a] = tb;
+                        team_of[b] = ta;
+                        team_of[c] = ta;
+                        if let Some(next) =
+                            self.score_if_better(p, &team_of, &mut infeasible, [ta, tb], score)
+                        {
+                            score = next;
+                            improved = true;
+                        } else {
+                            team_of[a] = ta;
+                            team_of[b] = tb;
+                            team_of[c] = tb;
+                        }
+                    }
+                }
+            }
+            if !improved {
+                break;
+            }
+        }
+        if score.0 > 0 || !premade_ok(p, &team_of) {
+            return None;
+        }
+        Some(team_of)
+    }
+
+    fn score_if_better(
+        &mut self,
+        p: &Problem<'_>,
+        team_of: &[u16],
+        infeasible: &mut [bool],
+        touched: [u16; 2],
+        current: (usize, f64),
+    ) -> Option<(usize, f64)> {
+        let imbalance = imbalance_of(p, team_of);
+        let mut changed = [false; 2];
+        let mut bad = current.0;
+        for (k, &t) in touched.iter().enumerate() {
+            let now_bad = !self.team_roles_ok(p, team_of, t as usize);
+            if now_bad != infeasible[t as usize] {
+                changed[k] = true;
+                if now_bad {
+                    bad += 1;
+                } else {
+                    bad -= 1;
+                }
+            }
+        }
+        let better = bad < current.0 || (bad == current.0 && imbalance < current.1 - EPS);
+        if better {
+            for (k, &t) in touched.iter().enumerate() {
+                if changed[k] {
+                    infeasible[t as usize] = !infeasible[t as usize];
+                }
+            }
+            Some((bad, imbalance))
+        } else {
+            None
+        }
+    }
+}
+
+/// Spread of team means: highest minus lowest.
+fn spread(team_sizes: &[u32], sums: &[f64]) -> f64 {
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    for (sum, &size) in sums.iter().zip(team_sizes) {
+        let mean = sum / f64::from(size);
+        lo = lo.min(mean);
+        hi = hi.max(mean);
+    }
+    hi - lo
+}
+
+/// The spread of team means for an assignment.
+pub(crate) fn imbalance_of(p: &Problem<'_>, team_of: &[u16]) -> f64 {
+    let mut sums = vec![0.0; p.team_sizes.len()];
+    for (g, group) in p.groups.iter().enumerate() {
+        sums[team_of[g] as usize] += group.rating * f64::from(group.size);
+    }
+    spread(p.team_sizes, &sums)
+}
+
+/// Whether the teams' biggest parties differ by at most the premade limit.
+fn premade_ok(p: &Problem<'_>, team_of: &[u16]) -> bool {
+    let Some(limit) = p.premade_limit else {
+        return true;
+    };
+    let mut largest = vec![0u32; p.team_sizes.len()];
+    for (g, group) in p.groups.iter().enumerate() {
+        let t = team_of[g] as usize;
+        largest[t] = largest[t].max(group.size);
+    }
+    let hi = largest.iter().copied().max().unwrap_or(0);
+    let lo = largest.iter().copied().min().unwrap_or(0);
+    hi - lo <= limit
+}
+
+/// A lower bound on the best achievable imbalance, ignoring roles and premade
+/// limits (a relaxation, so the bound is valid).
+///
+/// Two teams: a subset-sum over (players, rounded rating mass) finds the best
+/// split of the rounded problem exactly; rounding can move a team mean by at most
+/// `slack`, which is subtracted. More teams: 0 (the trivial bound).
+pub(crate) fn lower_bound(p: &Problem<'_>) -> f64 {
+    let [n0, n1] = p.team_sizes else {
+        return 0.0;
+    };
+    let (n0, n1) = (*n0 as usize, *n1 as usize);
+    let min_r = p
+        .groups
+        .iter()
+        .map(|g| g.rating)
+        .fold(f64::INFINITY, f64::min);
+    let masses: Vec<f64> = p
+        .groups
+        .iter()
+        .map(|g| (g.rating - min_r) * f64::from(g.size))
+        .collect();
+    let total_mass: f64 = masses.iter().sum();
+    if total_mass <= 0.0 {
+        return 0.0;
+    }
+    const WIDTH: f64 = 100_000.0;
+    let unit = total_mass / WIDTH;
+    let units: Vec<usize> = masses.iter().map(|m| (m / unit).round() as usize).collect();
+    let max_units: usize = units.iter().sum();
+    // reach[c] is a bitset over rounded masses reachable with c players in team 0.
+    let words = max_units / 64 + 1;
+    let mut reach = vec![vec![0u64; words]; n0 + 1];
+    reach[0][0] = 1;
+    for (g, group) in p.groups.iter().enumerate() {
+        let size = group.size as usize;
+        if size > n0 {
+            continue;
+        }
+        let shift = units[g];
+        for c in (0..=n0 - size).rev() {
+            let (lower, upper) = reach.split_at_mut(c + size);
+            or_shifted(&mut upper[0], &lower[c], shift);
+        }
+    }
+    let total_units = max_units as f64;
+    let mut best = f64::INFINITY;
+    let (f0, f1) = (n0 as f64, n1 as f64);
+    for (w, &word) in reach[n0].iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let b = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let x = (w * 64 + b) as f64 * unit;
+            let rest = total_units * unit - x;
+            // Both teams' means shift by min_r alike, so it cancels.
+            best = best.min((x / f0 - rest / f1).abs());
+        }
+    }
+    // Each group's mass is off by at most unit/2; the difference of means moves by
+    // at most (1/n0 + 1/n1) per unit of mass moved.
+    let slack = (1.0 / f0 + 1.0 / f1) * unit * 0.5 * p.groups.len() as f64;
+    (best - slack).max(0.0)
+}
+
+fn or_shifted(dst: &mut [u64], src: &[u64], shift: usize) {
+    let (word_shift, bit_shift) = (shift / 64, shift % 64);
+    for i in (0..dst.len()).rev() {
+        if i < word_shift {
+            break;
+        }
+        let j = i - word_shift;
+        let mut v = src[j] << bit_shift;
+        if bit_shift != 0 && j > 0 {
+            v |= src[j - 1] >> (64 - bit_shift);
+        }
+        dst[i] |= v;
+    }
+}

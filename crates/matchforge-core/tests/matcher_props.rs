@@ -1,0 +1,538 @@
+//! Property tests of the matcher's guarantees over random populations and
+//! configurations, against an independent brute-force oracle.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use matchforge_core::ids::{PartyId, PlayerId, QueueName, TicketId};
+use matchforge_core::matcher::{MatchOutcome, Matcher};
+use matchforge_core::queue::{
+    CustomRule, CustomRuleKind, MatchFormat, QueueConfig, QueueSpec, RegionRule, RoleComposition,
+    Widening,
+};
+use matchforge_core::rating::{PartyRating, Rating};
+use matchforge_core::ticket::{Attributes, Ticket, TicketPlayer};
+use proptest::prelude::*;
+
+const ROLES: [&str; 3] = ["tank", "healer", "dps"];
+const REGIONS: [&str; 2] = ["eu", "us"];
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
+}
+
+// ---------------------------------------------------------------------------
+// Random configurations and populations.
+
+fn widening(max_initial: f64, max_extra: f64) -> impl Strategy<Value = Widening> {
+    prop_oneof![
+        (0.0..max_initial).prop_map(|v| Widening::fixed(v).unwrap()),
+        (0.0..max_initial, 0.0..10.0f64, 0.0..max_extra).prop_map(|(i, r, e)| Widening::linear(
+            i,
+            r,
+            i + e
+        )
+        .unwrap()),
+        (0.0..max_initial, 1u64..200, 0.0..max_extra).prop_map(|(i, t, e)| Widening::steps([
+            (0, i),
+            (t, i + e)
+        ])
+        .unwrap()),
+    ]
+}
+
+fn format() -> impl Strategy<Value = MatchFormat> {
+    prop_oneof![
+        Just(MatchFormat::one_v_one()),
+        Just(MatchFormat::two_v_two()),
+        Just(MatchFormat::custom([1, 2]).unwrap()),
+        Just(MatchFormat::free_for_all(3).unwrap()),
+        Just(MatchFormat::three_v_three()),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Setup {
+    config: QueueConfig,
+    tickets: Vec<Ticket>,
+}
+
+fn config() -> impl Strategy<Value = QueueConfig> {
+    (
+        format(),
+        widening(400.0, 400.0),
+        prop_oneof![
+            2 => Just(None),
+            1 => Just(Some(RegionRule::Same)),
+            1 => widening(150.0, 100.0).prop_map(|w| Some(RegionRule::BestCommon { max_latency_ms: w })),
+        ],
+        proptest::bool::weighted(0.4),
+        proptest::option::weighted(0.3, widening(2.0, 2.0)),
+        (
+            proptest::bool::weighted(0.3),
+            proptest::bool::weighted(0.3),
+            proptest::bool::weighted(0.3),
+        ),
+        proptest::option::weighted(0.3, 100u64..400),
+        proptest::option::of(0u64..300),
+    )
+        .prop_map(
+            |(format, window, region, roles, premade, (num, eq, set), max_wait, relax)| {
+                let mut spec = QueueSpec::new("q", format.clone()).with_rating_window(window);
+                if let Some(region) = region {
+                    spec = spec.with_region(region);
+                }
+                let smallest = *format.team_sizes().iter().min().unwrap();
+                if roles && smallest >= 2 {
+                    spec = spec.with_roles(RoleComposition::new([("tank", 1), ("healer", 1)]));
+                }
+                if let Some(p) = premade {
+                    spec = spec.with_premade_matching(p);
+                }
+                if num {
+                    spec = spec.with_custom_rule(CustomRule::numeric_difference(
+                        "level",
+                        Widening::linear(3.0, 0.1, 15.0).unwrap(),
+                    ));
+                }
+                if eq {
+                    spec = spec.with_custom_rule(CustomRule::equal("map", relax));
+                }
+                if set {
+                    spec = spec.with_custom_rule(CustomRule::intersect("modes", relax));
+                }
+                if let Some(w) = max_wait {
+                    spec = spec.with_max_wait_secs(w);
+                }
+                spec.build().unwrap()
+            },
+        )
+}
+
+#[derive(Debug, Clone)]
+struct RawTicket {
+    size: u32,
+    ratings: [f64; 3],
+    roles: [u8; 3],
+    waited: i64,
+    region: usize,
+    latencies: [u32; 2],
+    level: f64,
+    map: bool,
+    modes: u8,
+}
+
+fn raw_ticket() -> impl Strategy<Value = RawTicket> {
+    (
+        prop_oneof![4 => Just(1u32), 2 => Just(2u32), 1 => Just(3u32)],
+        [1200.0..1600.0f64, 1200.0..1600.0f64, 1200.0..1600.0f64],
+        [0u8..8, 0u8..8, 0u8..8],
+        0i64..500,
+        0usize..2,
+        [5u32..200, 5u32..200],
+        0.0..30.0f64,
+        any::<bool>(),
+        1u8..8,
+    )
+        .prop_map(
+            |(size, ratings, roles, waited, region, latencies, level, map, modes)| RawTicket {
+                size,
+                ratings,
+                roles,
+                waited,
+                region,
+                latencies,
+                level,
+                map,
+                modes,
+            },
+        )
+}
+
+fn build_ticket(id: u128, raw: &RawTicket, config: &QueueConfig) -> Ticket {
+    let size = raw.size.min(config.max_party_size());
+    let mut attrs = Attributes::new()
+        .with_region(REGIONS[raw.region])
+        .with_latency(REGIONS[0], raw.latencies[0])
+        .with_latency(REGIONS[1], raw.latencies[1])
+        .with_number("level", (raw.level * 10.0).round() / 10.0)
+        .with_string("map", if raw.map { "x" } else { "y" });
+    attrs = attrs.with_set(
+        "modes",
+        ["p", "q", "r"]
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| raw.modes & (1 << i) != 0)
+            .map(|(_, m)| *m),
+    );
+    let mut b = Ticket::builder(
+        TicketId::from_u128(id),
+        QueueName::new("q"),
+        now() - Duration::seconds(raw.waited),
+    )
+    .attributes(attrs);
+    if size > 1 {
+        b = b.party(PartyId::from_u128(id));
+    }
+    for k in 0..size as usize {
+        // Role bitmask: bit i = accepts ROLES[i]; 0 = any role. Order varies with k.
+        let mask = raw.roles[k];
+        let mut roles: Vec<&str> = (0..3)
+            .filter(|i| mask & (1 << i) != 0)
+            .map(|i| ROLES[i])
+            .collect();
+        if k % 2 == 1 {
+            roles.reverse();
+        }
+        let roles: Vec<&str> = if config.spec().roles.is_some() {
+            roles.into_iter().filter(|r| *r != "dps").collect()
+        } else {
+            roles
+        };
+        let player = TicketPlayer::new(
+            PlayerId::from_u128(id * 10 + k as u128),
+            Rating::new(raw.ratings[k].round(), 60.0, 0.06).unwrap(),
+        )
+        .with_roles(roles);
+        b = b.player(player);
+    }
+    b.build(&PartyRating::Average).unwrap()
+}
+
+fn setup(max_tickets: usize) -> impl Strategy<Value = Setup> {
+    (
+        config(),
+        proptest::collection::vec(raw_ticket(), 0..=max_tickets),
+    )
+        .prop_map(|(config, raws)| {
+            let tickets = raws
+                .iter()
+                .enumerate()
+                .map(|(i, r)| build_ticket(i as u128 + 1, r, &config))
+                .collect();
+            Setup { config, tickets }
+        })
+}
+
+// ---------------------------------------------------------------------------
+// The oracle: an independent, brute-force statement of the rules.
+
+fn wait_secs(t: &Ticket) -> u64 {
+    t.wait(now()).as_secs()
+}
+
+fn waits(t: &Ticket) -> std::time::Duration {
+    t.wait(now())
+}
+
+fn usable(config: &QueueConfig, t: &Ticket) -> bool {
+    config.max_wait().is_none_or(|m| waits(t) <= m)
+}
+
+fn relaxed(rule: &CustomRule, t: &Ticket) -> bool {
+    match rule.kind {
+        CustomRuleKind::Equal { relax_after_secs }
+        | CustomRuleKind::Intersect { relax_after_secs } => {
+            relax_after_secs.is_some_and(|s| wait_secs(t) >= s)
+        }
+        CustomRuleKind::NumericDifference { .. } => false,
+    }
+}
+
+/// Every ticket-level rule, for a candidate set (no team split yet). Returns the
+/// region the match can be placed in (or `Some(None)` without a region rule).
+fn rules_hold(config: &QueueConfig, set: &[&Ticket]) -> bool {
+    let spec = config.spec();
+    for a in set {
+        if !usable(config, a) {
+            return false;
+        }
+        for b in set {
+            let d = (a.rating().rating() - b.rating().rating()).abs();
+            if d > spec.rating_window.at(waits(a)) {
+                return false;
+            }
+        }
+    }
+    match &spec.region {
+        None => {}
+        Some(RegionRule::Same) => {
+            let regions: HashSet<_> = set.iter().map(|t| t.attributes().region.clone()).collect();
+            if regions.len() > 1 {
+                return false;
+            }
+        }
+        Some(RegionRule::BestCommon { max_latency_ms }) => {
+            let ok = REGIONS.iter().any(|r| {
+                set.iter().all(|t| {
+                    t.attributes()
+                        .latencies
+                        .get(*r)
+                        .is_some_and(|&ms| f64::from(ms) <= max_latency_ms.at(waits(t)))
+                })
+            });
+            if !ok {
+                return false;
+            }
+        }
+    }
+    for rule in &spec.custom {
+        let key = &rule.attribute;
+        match &rule.kind {
+            CustomRuleKind::NumericDifference { max } => {
+                for a in set {
+                    for b in set {
+                        let d = (a.attributes().numbers[key] - b.attributes().numbers[key]).abs();
+                        if d > max.at(waits(a)) {
+                            return false;
+                        }
+                    }
+                }
+            }
+            CustomRuleKind::Equal { .. } => {
+                let all_relaxed = set.iter().all(|t| relaxed(rule, t));
+                let values: HashSet<_> = set.iter().map(|t| &t.attributes().strings[key]).collect();
+                if !all_relaxed && values.len() > 1 {
+                    return false;
+                }
+            }
+            CustomRuleKind::Intersect { .. } => {
+                let all_relaxed = set.iter().all(|t| relaxed(rule, t));
+                let mut common: BTreeSet<String> = set[0].attributes().sets[key].clone();
+                for t in &set[1..] {
+                    common = common
+                        .intersection(&t.attributes().sets[key])
+                        .cloned()
+                        .collect();
+                }
+                if !all_relaxed && common.is_empty() {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// Can the players of one team fill the composition? (Brute force over slots.)
+fn roles_fill(config: &QueueConfig, team_size: u32, players: &[Vec<String>]) -> bool {
+    let Some(comp) = &config.spec().roles else {
+        return true;
+    };
+    let mut slots: Vec<Option<String>> = Vec::new();
+    for s in &comp.slots {
+        for _ in 0..s.count {
+            slots.push(Some(s.role.to_string()));
+        }
+    }
+    while slots.len() < team_size as usize {
+        slots.push(None);
+    }
+    fn go(players: &[Vec<String>], slots: &mut Vec<Option<String>>, used: &mut Vec<bool>) -> bool {
+        let Some((first, rest)) = players.split_first() else {
+            return true;
+        };
+        for i in 0..slots.len() {
+            if used[i] {
+                continue;
+            }
+            let ok = match &slots[i] {
+                None => true,
+                Some(role) => first.is_empty() || first.contains(role),
+            };
+            if ok {
+                used[i] = true;
+                if go(rest, slots, used) {
+                    return true;
+                }
+                used[i] = false;
+            }
+        }
+        false
+    }
+    let mut used = vec![false; slots.len()];
+    players.len() == slots.len() && go(players, &mut slots, &mut used)
+}
+
+/// Does a valid team split exist for this set? Returns the best imbalance.
+fn best_split(config: &QueueConfig, set: &[&Ticket]) -> Option<f64> {
+    let sizes = config.format().team_sizes();
+    let premade = config
+        .spec()
+        .party
+        .premade_size_difference
+        .as_ref()
+        .map(|w| {
+            set.iter()
+                .map(|t| w.at(waits(t)).floor() as u32)
+                .min()
+                .unwrap()
+        });
+    let k = sizes.len();
+    let n = set.len();
+    let mut best: Option<f64> = None;
+    let total = k.pow(n as u32);
+    for code in 0..total {
+        let mut c = code;
+        let mut team_of = vec![0usize; n];
+        for slot in team_of.iter_mut() {
+            *slot = c % k;
+            c /= k;
+        }
+        let mut fill = vec![0u32; k];
+        let mut sum = vec![0.0; k];
+        let mut largest = vec![0u32; k];
+        for (i, t) in set.iter().enumerate() {
+            fill[team_of[i]] += t.size() as u32;
+            sum[team_of[i]] += t.rating().rating() * t.size() as f64;
+            largest[team_of[i]] = largest[team_of[i]].max(t.size() as u32);
+        }
+        if fill != sizes {
+            continue;
+        }
+        if let Some(limit) = premade
+            && largest.iter().max().unwrap() - largest.iter().min().unwrap() > limit
+        {
+            continue;
+        }
+        let roles_ok = (0..k).all(|team| {
+            let players: Vec<Vec<String>> = set
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| team_of[*i] == team)
+                .flat_map(|(_, t)| {
+                    t.players()
+                        .iter()
+                        .map(|p| p.roles.iter().map(ToString::to_string).collect())
+                })
+                .collect();
+            roles_fill(config, sizes[team], &players)
+        });
+        if !roles_ok {
+            continue;
+        }
+        let means: Vec<f64> = (0..k).map(|t| sum[t] / f64::from(sizes[t])).collect();
+        let imbalance = means.iter().copied().fold(f64::MIN, f64::max)
+            - means.iter().copied().fold(f64::MAX, f64::min);
+        best = Some(best.map_or(imbalance, |b: f64| b.min(imbalance)));
+    }
+    best
+}
+
+fn valid_match(config: &QueueConfig, set: &[&Ticket]) -> bool {
+    let players: u32 = set.iter().map(|t| t.size() as u32).sum();
+    players == config.format().players()
+        && rules_hold(config, set)
+        && best_split(config, set).is_some()
+}
+
+/// Does any valid match exist among `pool` (containing `must`, if given)?
+fn some_match(config: &QueueConfig, pool: &[&Ticket], must: Option<TicketId>) -> bool {
+    let n = pool.len();
+    let need = config.format().players();
+    (1u32..(1 << n)).any(|mask| {
+        let set: Vec<&Ticket> = (0..n)
+            .filter(|i| mask & (1 << i) != 0)
+            .map(|i| pool[i])
+            .collect();
+        set.iter().map(|t| t.size() as u32).sum::<u32>() == need
+            && must.is_none_or(|m| set.iter().any(|t| t.id() == m))
+            && valid_match(config, &set)
+    })
+}
+
+// ---------------------------------------------------------------------------
+// The properties.
+
+fn run(s: &Setup) -> MatchOutcome {
+    Matcher::new(s.config.clone()).find_matches(&s.tickets, now())
+}
+
+fn by_id(tickets: &[Ticket]) -> BTreeMap<TicketId, &Ticket> {
+    tickets.iter().map(|t| (t.id(), t)).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Every ticket in at most one proposal; parties whole; exact team sizes;
+    /// roles met; every rule holds under each ticket's window; nothing expired
+    /// is matched.
+    #[test]
+    fn proposals_are_valid(s in setup(24)) {
+        let outcome = run(&s);
+        let tickets = by_id(&s.tickets);
+        let mut seen = HashSet::new();
+        for p in &outcome.proposals {
+            let set: Vec<&Ticket> = p.tickets.iter().map(|id| tickets[id]).collect();
+            for t in &set {
+                prop_assert!(seen.insert(t.id()), "ticket {} in two proposals", t.id());
+                prop_assert!(!outcome.expired.contains(&t.id()));
+                // Party whole: every player seated once, all on one team.
+                let teams: HashSet<u16> = t.player_ids().map(|pl| p.seat_of(pl).unwrap().team).collect();
+                prop_assert_eq!(teams.len(), 1, "party split");
+            }
+            prop_assert_eq!(p.seats.len() as u32, s.config.format().players());
+            let seated: HashSet<PlayerId> = p.players().collect();
+            prop_assert_eq!(seated.len(), p.seats.len());
+            for (team, &size) in s.config.format().team_sizes().iter().enumerate() {
+                prop_assert_eq!(p.team(team as u16).count() as u32, size);
+                if let Some(comp) = &s.config.spec().roles {
+                    for slot in &comp.slots {
+                        let filled = p.team(team as u16).filter(|seat| seat.role.as_ref() == Some(&slot.role)).count() as u32;
+                        prop_assert!(filled >= slot.count, "role {} short on team {}", slot.role, team);
+                    }
+                    for seat in p.team(team as u16) {
+                        let player = set.iter().flat_map(|t| t.players()).find(|pl| pl.id == seat.player).unwrap();
+                        if let Some(role) = &seat.role {
+                            prop_assert!(player.roles.is_empty() || player.roles.contains(role));
+                        }
+                    }
+                }
+            }
+            prop_assert!(rules_hold(&s.config, &set), "rules violated by {:?}", p.tickets);
+            prop_assert!(best_split(&s.config, &set).is_some());
+            if let Some(RegionRule::BestCommon { max_latency_ms }) = &s.config.spec().region {
+                let region = p.region.as_ref().unwrap();
+                for t in &set {
+                    let ms = t.attributes().latencies[region];
+                    prop_assert!(f64::from(ms) <= max_latency_ms.at(waits(t)));
+                }
+            }
+        }
+        for id in &outcome.expired {
+            prop_assert!(!usable(&s.config, tickets[id]));
+        }
+    }
+
+    /// Same input, same output, whatever the order the tickets arrive in.
+    #[test]
+    fn deterministic_and_order_independent(s in setup(24), seed in any::<u64>()) {
+        let a = run(&s);
+        prop_assert_eq!(&a, &run(&s));
+        let mut shuffled = s.tickets.clone();
+        // A deterministic shuffle from the seed.
+        let mut x = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        let b = Matcher::new(s.config.clone()).find_matches(&shuffled, now());
+        prop_assert_eq!(a, b);
+    }
+
+    /// The oldest ticket that has any valid match is served, and no valid match
+    /// is left among the tickets still waiting (nobody is stranded).
+    #[test]
+    fn oldest_first_and_nothing_stranded(s in setup(8)) {
+        let outcome = run(&s);
+        let matched: HashSet<TicketId> = outcome.proposals.iter().flat_map(|p| p.tickets.iter().copied()).collect();
+        let mut usable_tickets: Vec<&Ticket> = s.tickets.iter().filter(|t| usable(&s.config, t)).collect();
+        usable_tickets.sort_by_key(|t| (t.enqueued_at(), t.id()));
+        if let Some(oldest) = usable_tickets.iter().find(|t| some_match(&s.config, &usable_tickets, Some(t.id()))) {
+            prop_assert!(matched.contains(&oldest.id()), "oldest eligible {} not served", oldest.id());
+        }
+        let left: Vec<&Ticket> = usable_tickets.iter().copied().filter(|t| !matched.contains(&t.id())).collect();
+        prop_assert!(!some_match(&s.config, &left, None), "a valid match was left among {:?}", left.iter().map(|t| t.id()).collect::<Vec<_>>());
+    }
+}

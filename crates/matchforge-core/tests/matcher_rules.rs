@@ -1,0 +1,573 @@
+//! Data-driven tests of each queue rule: a small population, a config, a time,
+//! and the matches (or the reasons for waiting) expected.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use matchforge_core::ids::{PartyId, PlayerId, QueueName, TicketId};
+use matchforge_core::matcher::{Blocker, Matcher};
+use matchforge_core::queue::{
+    CustomRule, MatchFormat, QueueConfig, QueueSpec, RegionRule, RoleComposition, Widening,
+};
+use matchforge_core::rating::{PartyRating, Rating};
+use matchforge_core::ticket::{Attributes, Ticket, TicketPlayer};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 20, 0, 0).unwrap()
+}
+
+/// A ticket description: id, ratings of its players, roles per player, seconds
+/// since it queued, attributes.
+struct T {
+    id: u128,
+    ratings: Vec<f64>,
+    roles: Vec<Vec<&'static str>>,
+    waited: i64,
+    attrs: Attributes,
+}
+
+fn solo(id: u128, rating: f64) -> T {
+    T {
+        id,
+        ratings: vec![rating],
+        roles: vec![],
+        waited: 0,
+        attrs: Attributes::new(),
+    }
+}
+
+impl T {
+    fn waited(mut self, secs: i64) -> Self {
+        self.waited = secs;
+        self
+    }
+    fn attrs(mut self, attrs: Attributes) -> Self {
+        self.attrs = attrs;
+        self
+    }
+    fn roles(mut self, roles: Vec<Vec<&'static str>>) -> Self {
+        self.roles = roles;
+        self
+    }
+    fn party(id: u128, ratings: &[f64]) -> Self {
+        T {
+            id,
+            ratings: ratings.to_vec(),
+            roles: vec![],
+            waited: 0,
+            attrs: Attributes::new(),
+        }
+    }
+}
+
+fn build(queue: &str, tickets: Vec<T>, now: DateTime<Utc>) -> Vec<Ticket> {
+    tickets
+        .into_iter()
+        .map(|t| {
+            let mut b = Ticket::builder(
+                TicketId::from_u128(t.id),
+                QueueName::new(queue),
+                now - Duration::seconds(t.waited),
+            )
+            .attributes(t.attrs);
+            if t.ratings.len() > 1 {
+                b = b.party(PartyId::from_u128(t.id));
+            }
+            for (k, r) in t.ratings.iter().enumerate() {
+                let mut p = TicketPlayer::new(
+                    PlayerId::from_u128(t.id * 100 + k as u128),
+                    Rating::new(*r, 50.0, 0.06).unwrap(),
+                );
+                if let Some(roles) = t.roles.get(k) {
+                    p = p.with_roles(roles.iter().copied());
+                }
+                b = b.player(p);
+            }
+            b.build(&PartyRating::Average).unwrap()
+        })
+        .collect()
+}
+
+/// Runs the matcher and returns the proposals as sorted lists of ticket numbers.
+fn matches(config: &QueueConfig, tickets: &[Ticket], now: DateTime<Utc>) -> Vec<Vec<u128>> {
+    let outcome = Matcher::new(config.clone()).find_matches(tickets, now);
+    outcome
+        .proposals
+        .iter()
+        .map(|p| {
+            let mut ids: Vec<u128> = p.tickets.iter().map(|t| t.as_uuid().as_u128()).collect();
+            ids.sort_unstable();
+            ids
+        })
+        .collect()
+}
+
+fn check(config: QueueConfig, tickets: Vec<T>, expected: &[&[u128]]) {
+    let now = t0();
+    let tickets = build(config.name().as_str(), tickets, now);
+    let got = matches(&config, &tickets, now);
+    let want: Vec<Vec<u128>> = expected.iter().map(|m| m.to_vec()).collect();
+    assert_eq!(got, want);
+}
+
+fn duel(window: Widening) -> QueueConfig {
+    QueueSpec::new("duel", MatchFormat::one_v_one())
+        .with_rating_window(window)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn rating_window_linear_widens_with_wait() {
+    let w = || Widening::linear(50.0, 5.0, 200.0).unwrap();
+    // 80 apart: too far for fresh tickets...
+    check(duel(w()), vec![solo(1, 1500.0), solo(2, 1580.0)], &[]);
+    // ...but both have waited 10 s (window 100).
+    check(
+        duel(w()),
+        vec![solo(1, 1500.0).waited(10), solo(2, 1580.0).waited(10)],
+        &[&[1, 2]],
+    );
+    // Only one waited: the fresh ticket's 50-point window still refuses.
+    check(
+        duel(w()),
+        vec![solo(1, 1500.0).waited(60), solo(2, 1580.0)],
+        &[],
+    );
+    // The cap holds: 300 apart never match.
+    check(
+        duel(w()),
+        vec![solo(1, 1500.0).waited(3600), solo(2, 1800.0).waited(3600)],
+        &[],
+    );
+}
+
+#[test]
+fn rating_window_steps() {
+    let w = || Widening::steps([(0, 25.0), (30, 100.0)]).unwrap();
+    check(
+        duel(w()),
+        vec![solo(1, 1500.0).waited(29), solo(2, 1560.0).waited(29)],
+        &[],
+    );
+    check(
+        duel(w()),
+        vec![solo(1, 1500.0).waited(30), solo(2, 1560.0).waited(30)],
+        &[&[1, 2]],
+    );
+}
+
+#[test]
+fn closest_rating_is_preferred_and_oldest_is_served_first() {
+    let w = Widening::fixed(300.0).unwrap();
+    // Ticket 3 is oldest; its closest opponent is 4 (10 away), not 1 or 2.
+    check(
+        duel(w.clone()),
+        vec![
+            solo(1, 1400.0),
+            solo(2, 1700.0),
+            solo(3, 1550.0).waited(50),
+            solo(4, 1560.0),
+        ],
+        &[&[3, 4], &[1, 2]],
+    );
+}
+
+#[test]
+fn same_region_rule() {
+    let config = QueueSpec::new("duel", MatchFormat::one_v_one())
+        .with_region(RegionRule::Same)
+        .build()
+        .unwrap();
+    let eu = || Attributes::new().with_region("eu-west");
+    let us = || Attributes::new().with_region("us-east");
+    check(
+        config.clone(),
+        vec![solo(1, 1500.0).attrs(eu()), solo(2, 1500.0).attrs(us())],
+        &[],
+    );
+    check(
+        config,
+        vec![
+            solo(1, 1500.0).attrs(eu()),
+            solo(2, 1500.0).attrs(us()),
+            solo(3, 1510.0).attrs(eu()),
+        ],
+        &[&[1, 3]],
+    );
+}
+
+#[test]
+fn best_common_region_picks_the_lowest_worst_latency() {
+    let config = QueueSpec::new("duel", MatchFormat::one_v_one())
+        .with_region(RegionRule::BestCommon {
+            max_latency_ms: Widening::linear(60.0, 2.0, 150.0).unwrap(),
+        })
+        .build()
+        .unwrap();
+    let a = Attributes::new()
+        .with_latency("eu-west", 20)
+        .with_latency("eu-north", 45)
+        .with_latency("us-east", 110);
+    let b = Attributes::new()
+        .with_latency("eu-west", 55)
+        .with_latency("eu-north", 30)
+        .with_latency("us-east", 90);
+    let now = t0();
+    let tickets = build(
+        "duel",
+        vec![
+            solo(1, 1500.0).attrs(a.clone()),
+            solo(2, 1500.0).attrs(b.clone()),
+        ],
+        now,
+    );
+    let outcome = Matcher::new(config.clone()).find_matches(&tickets, now);
+    assert_eq!(outcome.proposals.len(), 1);
+    // eu-west: worst 55; eu-north: worst 45 -> eu-north.
+    assert_eq!(
+        outcome.proposals[0].region.as_ref().unwrap().as_str(),
+        "eu-north"
+    );
+
+    // Far apart: only us-east is common, and 110 ms is over the 60 ms limit...
+    let c = Attributes::new()
+        .with_latency("us-east", 110)
+        .with_latency("eu-west", 20);
+    let d = Attributes::new()
+        .with_latency("us-east", 90)
+        .with_latency("ap-south", 10);
+    check(
+        config.clone(),
+        vec![
+            solo(1, 1500.0).attrs(c.clone()),
+            solo(2, 1500.0).attrs(d.clone()),
+        ],
+        &[],
+    );
+    // ...until both have waited 25 s (limit 110).
+    check(
+        config,
+        vec![
+            solo(1, 1500.0).attrs(c).waited(25),
+            solo(2, 1500.0).attrs(d).waited(25),
+        ],
+        &[&[1, 2]],
+    );
+}
+
+#[test]
+fn roles_must_be_filled_on_every_team() {
+    let config = QueueSpec::new("trio", MatchFormat::three_v_three())
+        .with_roles(RoleComposition::new([
+            ("tank", 1),
+            ("healer", 1),
+            ("dps", 1),
+        ]))
+        .with_rating_window(Widening::fixed(500.0).unwrap())
+        .build()
+        .unwrap();
+    let p = |id, role: &'static str| solo(id, 1500.0).roles(vec![vec![role]]);
+    // Only one healer: no match.
+    check(
+        config.clone(),
+        vec![
+            p(1, "tank"),
+            p(2, "tank"),
+            p(3, "healer"),
+            p(4, "dps"),
+            p(5, "dps"),
+            p(6, "dps"),
+        ],
+        &[],
+    );
+    // Two of each: a match.
+    check(
+        config.clone(),
+        vec![
+            p(1, "tank"),
+            p(2, "tank"),
+            p(3, "healer"),
+            p(4, "healer"),
+            p(5, "dps"),
+            p(6, "dps"),
+        ],
+        &[&[1, 2, 3, 4, 5, 6]],
+    );
+    // The matched teams each have one of every role.
+    let now = t0();
+    let tickets = build(
+        "trio",
+        vec![
+            p(1, "tank"),
+            p(2, "tank"),
+            p(3, "healer"),
+            p(4, "healer"),
+            p(5, "dps"),
+            p(6, "dps"),
+        ],
+        now,
+    );
+    let outcome = Matcher::new(config).find_matches(&tickets, now);
+    for team in 0..2 {
+        let mut roles: Vec<String> = outcome.proposals[0]
+            .team(team)
+            .map(|s| s.role.as_ref().unwrap().to_string())
+            .collect();
+        roles.sort();
+        assert_eq!(roles, vec!["dps", "healer", "tank"]);
+    }
+}
+
+#[test]
+fn parties_stay_together_and_fit_the_teams() {
+    let config = QueueSpec::new("duo", MatchFormat::two_v_two())
+        .with_rating_window(Widening::fixed(500.0).unwrap())
+        .build()
+        .unwrap();
+    let now = t0();
+    let tickets = build(
+        "duo",
+        vec![
+            T::party(1, &[1600.0, 1400.0]).waited(5),
+            solo(2, 1480.0),
+            solo(3, 1520.0),
+        ],
+        now,
+    );
+    let outcome = Matcher::new(config).find_matches(&tickets, now);
+    assert_eq!(outcome.proposals.len(), 1);
+    let p = &outcome.proposals[0];
+    let team_of = |player: u128| p.seat_of(PlayerId::from_u128(player)).unwrap().team;
+    assert_eq!(team_of(100), team_of(101), "the party is split");
+    assert_eq!(team_of(200), team_of(300));
+    assert_ne!(team_of(100), team_of(200));
+}
+
+#[test]
+fn a_party_that_only_fits_with_another_party_is_not_stranded() {
+    // 3v3: a trio must face three players; a duo and a solo fit, two duos don't.
+    let config = QueueSpec::new("trio", MatchFormat::three_v_three())
+        .with_rating_window(Widening::fixed(500.0).unwrap())
+        .build()
+        .unwrap();
+    check(
+        config,
+        vec![
+            T::party(1, &[1500.0, 1500.0, 1500.0]).waited(30),
+            T::party(2, &[1500.0, 1500.0]),
+            T::party(3, &[1501.0, 1501.0]),
+            solo(4, 1530.0),
+        ],
+        &[&[1, 2, 4]],
+    );
+}
+
+#[test]
+fn premade_matching_keeps_stacks_apart_from_solos() {
+    let config = QueueSpec::new("duo", MatchFormat::two_v_two())
+        .with_rating_window(Widening::fixed(500.0).unwrap())
+        .with_premade_matching(Widening::steps([(0, 0.0), (60, 1.0)]).unwrap())
+        .build()
+        .unwrap();
+    // A duo against two solos differs by one premade player: refused at first...
+    check(
+        config.clone(),
+        vec![
+            T::party(1, &[1500.0, 1500.0]),
+            solo(2, 1500.0),
+            solo(3, 1500.0),
+        ],
+        &[],
+    );
+    // ...accepted once everyone waited a minute...
+    check(
+        config.clone(),
+        vec![
+            T::party(1, &[1500.0, 1500.0]).waited(60),
+            solo(2, 1500.0).waited(60),
+            solo(3, 1500.0).waited(60),
+        ],
+        &[&[1, 2, 3]],
+    );
+    // ...and a duo against a duo is fine at once.
+    check(
+        config,
+        vec![
+            T::party(1, &[1500.0, 1500.0]),
+            T::party(2, &[1500.0, 1500.0]),
+        ],
+        &[&[1, 2]],
+    );
+}
+
+#[test]
+fn custom_numeric_difference() {
+    let config = QueueSpec::new("duel", MatchFormat::one_v_one())
+        .with_custom_rule(CustomRule::numeric_difference(
+            "level",
+            Widening::linear(5.0, 1.0, 20.0).unwrap(),
+        ))
+        .build()
+        .unwrap();
+    let lvl = |l: f64| Attributes::new().with_number("level", l);
+    check(
+        config.clone(),
+        vec![
+            solo(1, 1500.0).attrs(lvl(10.0)),
+            solo(2, 1500.0).attrs(lvl(18.0)),
+        ],
+        &[],
+    );
+    check(
+        config.clone(),
+        vec![
+            solo(1, 1500.0).attrs(lvl(10.0)),
+            solo(2, 1500.0).attrs(lvl(18.0)),
+            solo(3, 1600.0).attrs(lvl(13.0)),
+        ],
+        &[&[1, 3]],
+    );
+    check(
+        config,
+        vec![
+            solo(1, 1500.0).attrs(lvl(10.0)).waited(3),
+            solo(2, 1500.0).attrs(lvl(18.0)).waited(3),
+        ],
+        &[&[1, 2]],
+    );
+}
+
+#[test]
+fn custom_equality_relaxes_for_tickets_that_waited() {
+    let config = QueueSpec::new("duel", MatchFormat::one_v_one())
+        .with_custom_rule(CustomRule::equal("map", Some(120)))
+        .build()
+        .unwrap();
+    let map = |m: &str| Attributes::new().with_string("map", m);
+    check(
+        config.clone(),
+        vec![
+            solo(1, 1500.0).attrs(map("dust")),
+            solo(2, 1500.0).attrs(map("nuke")),
+        ],
+        &[],
+    );
+    // One relaxed, one not: still refused (each ticket must accept the match).
+    check(
+        config.clone(),
+        vec![
+            solo(1, 1500.0).attrs(map("dust")).waited(200),
+            solo(2, 1500.0).attrs(map("nuke")),
+        ],
+        &[],
+    );
+    check(
+        config,
+        vec![
+            solo(1, 1500.0).attrs(map("dust")).waited(200),
+            solo(2, 1500.0).attrs(map("nuke")).waited(130),
+        ],
+        &[&[1, 2]],
+    );
+}
+
+#[test]
+fn custom_set_intersection() {
+    let config = QueueSpec::new("ffa", MatchFormat::free_for_all(3).unwrap())
+        .with_custom_rule(CustomRule::intersect("modes", None))
+        .build()
+        .unwrap();
+    let modes = |m: &[&str]| Attributes::new().with_set("modes", m.iter().copied());
+    // Pairwise intersecting but no mode common to all three.
+    check(
+        config.clone(),
+        vec![
+            solo(1, 1500.0).attrs(modes(&["a", "b"])),
+            solo(2, 1500.0).attrs(modes(&["b", "c"])),
+            solo(3, 1500.0).attrs(modes(&["c", "a"])),
+        ],
+        &[],
+    );
+    check(
+        config,
+        vec![
+            solo(1, 1500.0).attrs(modes(&["a", "b"])),
+            solo(2, 1500.0).attrs(modes(&["b", "c"])),
+            solo(3, 1500.0).attrs(modes(&["c", "b"])),
+        ],
+        &[&[1, 2, 3]],
+    );
+}
+
+#[test]
+fn expired_tickets_are_reported_not_matched() {
+    let config = QueueSpec::new("duel", MatchFormat::one_v_one())
+        .with_max_wait_secs(300)
+        .build()
+        .unwrap();
+    let now = t0();
+    let tickets = build(
+        "duel",
+        vec![
+            solo(1, 1500.0).waited(301),
+            solo(2, 1500.0),
+            solo(3, 1500.0).waited(300),
+        ],
+        now,
+    );
+    let outcome = Matcher::new(config).find_matches(&tickets, now);
+    assert_eq!(outcome.expired, vec![TicketId::from_u128(1)]);
+    assert_eq!(outcome.proposals.len(), 1);
+    assert!(
+        !outcome.proposals[0]
+            .tickets
+            .contains(&TicketId::from_u128(1))
+    );
+}
+
+#[test]
+fn why_not_names_the_blocking_rule() {
+    let config = QueueSpec::new("trio", MatchFormat::three_v_three())
+        .with_region(RegionRule::Same)
+        .with_roles(RoleComposition::new([
+            ("tank", 1),
+            ("healer", 1),
+            ("dps", 1),
+        ]))
+        .with_rating_window(Widening::fixed(120.0).unwrap())
+        .build()
+        .unwrap();
+    let now = t0();
+    let eu = || Attributes::new().with_region("eu-west");
+    let p = |id, r, role: &'static str| solo(id, r).roles(vec![vec![role]]).attrs(eu());
+    let tickets = build(
+        "trio",
+        vec![
+            p(1, 1500.0, "tank"),
+            p(2, 1510.0, "tank"),
+            p(3, 1490.0, "dps"),
+            p(4, 1505.0, "dps"),
+            p(5, 1520.0, "healer"),
+            p(6, 1495.0, "dps"),
+            p(7, 2500.0, "healer"),
+            solo(8, 1500.0).attrs(Attributes::new().with_region("us-east")),
+        ],
+        now,
+    );
+    let matcher = Matcher::new(config);
+    let why = |id: u128| {
+        matcher
+            .explain(TicketId::from_u128(id), &tickets, now)
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(why(7), vec!["no opponent within 2500 ± 120 yet"]);
+    assert_eq!(why(8), vec!["no other players in region us-east"]);
+    assert_eq!(why(1), vec!["no healer in region eu-west (1 of 2 needed)"]);
+    assert!(matches!(
+        matcher.explain(TicketId::from_u128(99), &tickets, now),
+        Err(matchforge_core::Error::TicketNotFound(_))
+    ));
+    let _ = Blocker::NoValidCombination;
+}
