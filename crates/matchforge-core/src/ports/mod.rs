@@ -137,17 +137,22 @@ pub trait LobbyStore: Send + Sync {
     /// A lobby by id, with its version.
     async fn lobby(&self, lobby: LobbyId) -> Result<Option<Versioned<Lobby>>>;
 
-    /// Applies `update` atomically and returns the lobby's new version: stores
-    /// the lobby, requeues tickets, sets cooldowns, writes ratings, records the
-    /// match, and appends the lobby's [`state event`](Lobby::state_event) then a
-    /// requeue event per ticket. When the lobby becomes finished its players are
-    /// free to queue again.
+    /// Applies `update` atomically and returns the lobby's new version (the
+    /// expected version + 1): stores the lobby, requeues tickets, sets
+    /// cooldowns, writes ratings, records the match, and appends the lobby's
+    /// [`state event`](Lobby::state_event) then [`Event::requeued`] per ticket
+    /// (at the lobby's `updated_at`). When the lobby becomes finished (completed
+    /// or cancelled) its players leave the unfinished-lobby index first, so they
+    /// are free to queue again and its tickets can be requeued.
     ///
     /// # Errors
     /// * [`Error::LobbyNotFound`](crate::Error::LobbyNotFound) if it does not exist;
     /// * [`Error::Conflict`](crate::Error::Conflict) if the stored version is not
     ///   `expected_version`, a rating's stored value is not its `before`, or the
     ///   match is already recorded;
+    /// * [`Error::InvalidTicket`](crate::Error::InvalidTicket) if a ticket to
+    ///   requeue is not one of the lobby's own, or the update changes the lobby's
+    ///   id, queue or tickets;
     /// * [`Error::AlreadyQueued`](crate::Error::AlreadyQueued) if a ticket to
     ///   requeue has a player already waiting.
     async fn update_lobby(&self, update: LobbyUpdate) -> Result<u64>;
