@@ -1,3 +1,32 @@
 //! The `matchforge` command line.
 
-fn main() {}
+// A command-line tool talks to its user through stdout and stderr.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod error;
+mod rate;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// MatchForge: matchmaking and skill ratings.
+#[derive(Debug, Parser)]
+#[command(name = "matchforge", version, about)]
+enum Cli {
+    /// Replay a match history with a rating algorithm and report its predictions.
+    Rate(rate::RateArgs),
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse() {
+        Cli::Rate(args) => rate::run(&args, &mut std::io::stdout().lock()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

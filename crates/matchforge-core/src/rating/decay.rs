@@ -20,8 +20,12 @@ const SECONDS_PER_DAY: f64 = 86_400.0;
 
 /// How a rating decays while a player is inactive.
 ///
-/// Implementations are pure: the rating passed in is the rating as of the last
-/// game (see the [module documentation](self)), and time is a parameter.
+/// Implementations are pure functions of **the rating as of the player's last
+/// game**, the time of that game and `now`. Store the rating as it was after the
+/// last game and compute the decayed view whenever it is needed; never write the
+/// decayed value back and decay it again. That makes decay idempotent by
+/// construction: asking twice at the same `now` gives the same answer, and asking
+/// later gives the total decay since the last game, not decay on top of decay.
 pub trait DecayStrategy: Send + Sync + fmt::Debug {
     /// The rating to use at `now` for a player whose last game was at
     /// `last_game`, when their rating after that game was `rating_at_last_game`.

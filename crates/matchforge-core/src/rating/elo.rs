@@ -129,6 +129,17 @@ impl Elo {
         })
     }
 
+    /// The same system with the rating difference that means ten to one odds.
+    ///
+    /// # Errors
+    /// [`Error::InvalidNumber`] unless `scale` is finite and positive.
+    pub fn with_scale(self, scale: f64) -> Result<Self> {
+        Ok(Self {
+            scale: Error::check_positive("Elo scale", scale)?,
+            ..self
+        })
+    }
+
     /// The same system with the rating new players start at.
     ///
     /// # Errors

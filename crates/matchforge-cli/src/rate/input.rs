@@ -1,0 +1,484 @@
+//! Reading a match history (JSON Lines or CSV) into a compact, validated log.
+//!
+//! Player names are interned to indices once; matches, teams and members live in
+//! three flat vectors, so a million-line history costs no per-match allocation
+//! after parsing.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+/// The input formats `rate` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum InputFormat {
+    /// One JSON object per line: `{"teams": [["a"], ["b"]], "ranks": [1, 2]}`.
+    Jsonl,
+    /// CSV with the header `team_a,team_b,score_a,score_b` (and optionally `time`,
+    /// `period`).
+    Csv,
+}
+
+impl InputFormat {
+    /// Detects the format from the first non-blank line: a JSON object means JSON
+    /// Lines; a CSV header naming `team_a` means CSV.
+    pub(crate) fn detect(text: &str) -> Result<Self, String> {
+        let first = text
+            .lines()
+            .map(|l| l.trim_start_matches('\u{feff}').trim())
+            .find(|l| !l.is_empty())
+            .ok_or("the input is empty")?;
+        if first.starts_with('{') {
+            Ok(Self::Jsonl)
+        } else if first
+            .split(',')
+            .any(|c| c.trim().trim_matches('"') == "team_a")
+        {
+            Ok(Self::Csv)
+        } else {
+            Err(format!(
+                "cannot tell the input format: the first line is neither a JSON object nor \
+                 a CSV header with team_a,team_b,score_a,score_b (got {:?})",
+                truncate(first)
+            ))
+        }
+    }
+}
+
+fn truncate(s: &str) -> &str {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// One match of the log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MatchRecord {
+    /// The 1-based line of the input it came from.
+    pub(crate) line: usize,
+    /// Its rating period, if any.
+    pub(crate) period: Option<i64>,
+    /// Its time (Unix milliseconds), if given.
+    pub(crate) time: Option<i64>,
+    /// Index of its first team in [`MatchLog::teams`].
+    first_team: u32,
+    /// How many teams.
+    team_count: u32,
+}
+
+/// One team of a match.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TeamRecord {
+    first_member: u32,
+    size: u32,
+    /// The team's rank (1 is best).
+    pub(crate) rank: u32,
+}
+
+/// A validated match history.
+#[derive(Debug, Default)]
+pub(crate) struct MatchLog {
+    names: Vec<Box<str>>,
+    index: HashMap<Box<str>, u32>,
+    pub(crate) matches: Vec<MatchRecord>,
+    teams: Vec<TeamRecord>,
+    members: Vec<u32>,
+    /// Per player, the last match (+1) it was seen in, to catch duplicates.
+    stamp: Vec<u32>,
+    last_period: Option<i64>,
+}
+
+impl MatchLog {
+    /// The player names, by index.
+    pub(crate) fn names(&self) -> &[Box<str>] {
+        &self.names
+    }
+
+    /// The index of `name`, interning it if new.
+    pub(crate) fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).expect("fewer than 2^32 players");
+        self.names.push(name.into());
+        self.index.insert(name.into(), i);
+        self.stamp.push(0);
+        i
+    }
+
+    /// The teams of `m`.
+    pub(crate) fn teams_of(&self, m: &MatchRecord) -> &[TeamRecord] {
+        let start = m.first_team as usize;
+        &self.teams[start..start + m.team_count as usize]
+    }
+
+    /// The players of `team`.
+    pub(crate) fn members_of(&self, team: &TeamRecord) -> &[u32] {
+        let start = team.first_member as usize;
+        &self.members[start..start + team.size as usize]
+    }
+
+    /// Starts a new match at `line`; teams are added with [`Self::add_team`] and
+    /// the match is closed by [`Self::finish_match`].
+    fn begin_match(
+        &mut self,
+        line: usize,
+        period: Option<i64>,
+        time: Option<i64>,
+    ) -> Result<(), String> {
+        if let (Some(p), Some(last)) = (period, self.last_period)
+            && p < last
+        {
+            return Err(format!(
+                "period {p} is lower than the previous period {last}"
+            ));
+        }
+        if period.is_some() {
+            self.last_period = period;
+        }
+        let first_team = u32::try_from(self.teams.len()).map_err(|_| "too many teams")?;
+        self.matches.push(MatchRecord {
+            line,
+            period,
+            time,
+            first_team,
+            team_count: 0,
+        });
+        Ok(())
+    }
+
+    fn add_team<'n>(
+        &mut self,
+        names: impl Iterator<Item = &'n str>,
+        rank: u32,
+    ) -> Result<(), String> {
+        let match_number = u32::try_from(self.matches.len()).map_err(|_| "too many matches")?;
+        let team_number = self.matches.last().map_or(0, |m| m.team_count) + 1;
+        let first_member = u32::try_from(self.members.len()).map_err(|_| "too many players")?;
+        for name in names {
+            if name.is_empty() {
+                return Err(format!("team {team_number} has an empty player name"));
+            }
+            let player = self.intern(name);
+            let stamp = &mut self.stamp[player as usize];
+            if *stamp == match_number {
+                return Err(format!("player {name:?} appears more than once"));
+            }
+            *stamp = match_number;
+            self.members.push(player);
+        }
+        let size =
+            u32::try_from(self.members.len()).map_err(|_| "too many players")? - first_member;
+        if size == 0 {
+            return Err(format!("team {team_number} is empty"));
+        }
+        self.teams.push(TeamRecord {
+            first_member,
+            size,
+            rank,
+        });
+        if let Some(m) = self.matches.last_mut() {
+            m.team_count += 1;
+        }
+        Ok(())
+    }
+
+    fn finish_match(&mut self) -> Result<(), String> {
+        let teams = self.matches.last().map_or(0, |m| m.team_count);
+        if teams < 2 {
+            return Err(format!("a match needs at least two teams, got {teams}"));
+        }
+        Ok(())
+    }
+
+    /// Parses `text` in `format` and appends its matches.
+    ///
+    /// # Errors
+    /// `(line, message)` for the first bad line.
+    pub(crate) fn read(&mut self, text: &str, format: InputFormat) -> Result<(), (usize, String)> {
+        match format {
+            InputFormat::Jsonl => self.read_jsonl(text),
+            InputFormat::Csv => self.read_csv(text),
+        }
+    }
+
+    fn read_jsonl(&mut self, text: &str) -> Result<(), (usize, String)> {
+        for (i, raw) in text.lines().enumerate() {
+            let line = i + 1;
+            let raw = if line == 1 {
+                raw.trim_start_matches('\u{feff}')
+            } else {
+                raw
+            };
+            if raw.trim().is_empty() {
+                continue;
+            }
+            self.read_json_line(line, raw).map_err(|e| (line, e))?;
+        }
+        Ok(())
+    }
+
+    fn read_json_line(&mut self, line: usize, raw: &str) -> Result<(), String> {
+        let parsed: JsonMatch<'_> =
+            serde_json::from_str(raw).map_err(|e| format!("invalid match: {e}"))?;
+        if parsed.ranks.len() != parsed.teams.len() {
+            return Err(format!(
+                "{} ranks for {} teams",
+                parsed.ranks.len(),
+                parsed.teams.len()
+            ));
+        }
+        let time = match &parsed.time {
+            Some(time) => Some(parse_time(&time.0)?),
+            None => None,
+        };
+        self.begin_match(line, parsed.period, time)?;
+        for (team, rank) in parsed.teams.iter().zip(&parsed.ranks) {
+            self.add_team(team.iter().map(|n| n.0.as_ref()), *rank)?;
+        }
+        self.finish_match()
+    }
+
+    fn read_csv(&mut self, text: &str) -> Result<(), (usize, String)> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let header_line = |e: String| (1, e);
+        let headers = reader
+            .headers()
+            .map_err(|e| header_line(format!("invalid CSV header: {e}")))?
+            .clone();
+        let column = |name: &str| headers.iter().position(|h| h == name);
+        let required = |name: &str| {
+            column(name).ok_or_else(|| {
+                header_line(format!(
+                    "the CSV header has no {name} column (expected team_a,team_b,score_a,score_b[,time][,period])"
+                ))
+            })
+        };
+        let (team_a, team_b) = (required("team_a")?, required("team_b")?);
+        let (score_a, score_b) = (required("score_a")?, required("score_b")?);
+        let (time, period) = (column("time"), column("period"));
+        if let Some(unknown) = headers.iter().find(|h| {
+            !matches!(
+                *h,
+                "team_a" | "team_b" | "score_a" | "score_b" | "time" | "period"
+            )
+        }) {
+            return Err(header_line(format!("unknown CSV column {unknown:?}")));
+        }
+
+        let mut record = csv::StringRecord::new();
+        loop {
+            let line = reader.position().line() as usize;
+            match reader.read_record(&mut record) {
+                Ok(false) => return Ok(()),
+                Ok(true) => {}
+                Err(e) => return Err((line, format!("invalid CSV: {e}"))),
+            }
+            let line = record.position().map_or(line, |p| p.line() as usize);
+            let field = |i: usize| record.get(i).unwrap_or("");
+            let score = |i: usize, name: &str| -> Result<f64, String> {
+                let raw = field(i);
+                raw.parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite())
+                    .ok_or_else(|| format!("{name} {raw:?} is not a number"))
+            };
+            let result = (|| {
+                let (a, b) = (score(score_a, "score_a")?, score(score_b, "score_b")?);
+                let ranks = match a.partial_cmp(&b) {
+                    Some(std::cmp::Ordering::Greater) => [1, 2],
+                    Some(std::cmp::Ordering::Less) => [2, 1],
+                    _ => [1, 1],
+                };
+                let time = match time.map(field).filter(|t| !t.is_empty()) {
+                    Some(t) => Some(parse_time(t)?),
+                    None => None,
+                };
+                let period = match period.map(field).filter(|p| !p.is_empty()) {
+                    Some(p) => Some(
+                        p.parse::<i64>()
+                            .map_err(|_| format!("period {p:?} is not an integer"))?,
+                    ),
+                    None => None,
+                };
+                self.begin_match(line, period, time)?;
+                self.add_team(field(team_a).split('+').map(str::trim), ranks[0])?;
+                self.add_team(field(team_b).split('+').map(str::trim), ranks[1])?;
+                self.finish_match()
+            })();
+            result.map_err(|e| (line, e))?;
+        }
+    }
+}
+
+/// An RFC 3339 timestamp as Unix milliseconds.
+pub(crate) fn parse_time(time: &str) -> Result<i64, String> {
+    chrono::DateTime::parse_from_rfc3339(time)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| format!("time {time:?} is not an RFC 3339 timestamp ({e})"))
+}
+
+/// One line of JSON Lines input.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonMatch<'a> {
+    #[serde(borrow)]
+    teams: Vec<Vec<Name<'a>>>,
+    ranks: Vec<u32>,
+    #[serde(default)]
+    period: Option<i64>,
+    #[serde(default, borrow)]
+    time: Option<Name<'a>>,
+}
+
+/// A string borrowed from the input when it has no escapes.
+struct Name<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Name<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Name(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Name(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(NameVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<MatchLog, (usize, String)> {
+        let mut log = MatchLog::default();
+        let format = InputFormat::detect(text).map_err(|e| (0, e))?;
+        log.read(text, format)?;
+        Ok(log)
+    }
+
+    #[test]
+    fn reads_jsonl_with_teams_periods_and_blank_lines() {
+        let log = read(concat!(
+            "{\"teams\": [[\"alice\"], [\"bob\"]], \"ranks\": [1, 2], \"period\": 7, \"time\": \"2024-05-01T18:00:00Z\"}\n",
+            "\n",
+            "{\"teams\": [[\"al\\u0069ce\", \"carol\"], [\"bob\"], [\"dan\"]], \"ranks\": [2, 1, 2]}\n",
+        ))
+        .unwrap();
+        assert_eq!(log.names().len(), 4);
+        assert_eq!(log.matches.len(), 2);
+        let second = log.matches[1];
+        assert_eq!((second.line, second.period), (3, None));
+        let teams = log.teams_of(&second);
+        assert_eq!(teams.iter().map(|t| t.rank).collect::<Vec<_>>(), [2, 1, 2]);
+        assert_eq!(log.members_of(&teams[0]), [0, 2]); // the escaped "alice" is the same player
+    }
+
+    #[test]
+    fn reads_csv_with_parties_and_draws() {
+        let log = read("team_a,team_b,score_a,score_b,time\nann+ben,cat,2,2,2024-01-01T00:00:00Z\ncat,dan,0,1,\n").unwrap();
+        let ranks: Vec<Vec<u32>> = log
+            .matches
+            .iter()
+            .map(|m| log.teams_of(m).iter().map(|t| t.rank).collect())
+            .collect();
+        assert_eq!(ranks, [[1, 1], [2, 1]]);
+        assert_eq!(
+            log.matches.iter().map(|m| m.line).collect::<Vec<_>>(),
+            [2, 3]
+        );
+        assert_eq!(log.members_of(&log.teams_of(&log.matches[0])[0]).len(), 2);
+    }
+
+    #[test]
+    fn bad_lines_are_named() {
+        // (input, expected line, expected message fragment)
+        let cases = [
+            (
+                "{\"teams\": [[\"a\"]], \"ranks\": [1]}",
+                1,
+                "at least two teams",
+            ),
+            (
+                "{\"teams\": [[\"a\"], []], \"ranks\": [1, 2]}",
+                1,
+                "team 2 is empty",
+            ),
+            (
+                "{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1]}",
+                1,
+                "1 ranks for 2 teams",
+            ),
+            (
+                "{\"teams\": [[\"a\"], [\"a\"]], \"ranks\": [1, 2]}",
+                1,
+                "appears more than once",
+            ),
+            (
+                "{\"teams\": [[\"a\"], [\"\"]], \"ranks\": [1, 2]}",
+                1,
+                "empty player name",
+            ),
+            (
+                "{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, -2]}",
+                1,
+                "invalid match",
+            ),
+            (
+                "{\"teams\": [[\"a\"], [\"b\"]], \"rank\": [1, 2]}",
+                1,
+                "unknown field `rank`",
+            ),
+            (
+                "{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2], \"time\": \"yesterday\"}",
+                1,
+                "RFC 3339",
+            ),
+            (
+                "{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2]}\n{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2}",
+                2,
+                "invalid match",
+            ),
+            (
+                "{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2], \"period\": 5}\n\n{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2], \"period\": 4}",
+                3,
+                "period 4 is lower than the previous period 5",
+            ),
+            (
+                "team_a,team_b,score_a,score_b\na,b,1,x\n",
+                2,
+                "score_b \"x\" is not a number",
+            ),
+            (
+                "team_a,team_b,score_a,score_b\na,b,1,0\na+,b,1,0\n",
+                3,
+                "empty player name",
+            ),
+            (
+                "team_a,team_b,score_a,score_b,colour\n",
+                1,
+                "unknown CSV column",
+            ),
+            ("team_a,team_b,score_a\n", 1, "no score_b column"),
+            ("name,score\n", 0, "cannot tell the input format"),
+        ];
+        for (input, line, fragment) in cases {
+            let (got_line, message) = read(input).unwrap_err();
+            assert_eq!(got_line, line, "{input}: {message}");
+            assert!(message.contains(fragment), "{input}: {message}");
+        }
+    }
+}
