@@ -1,0 +1,1 @@
+//! The conformance suite and synthetic populations of MatchForge.
