@@ -1,0 +1,72 @@
+//! The conformance suite: what every storage adapter must do.
+//!
+//! Each check is a plain `pub async fn` that takes a store as `Arc<S>` (`S`
+//! may be `dyn Store`), drives it through a scenario, and panics with a message
+//! naming the check and the broken rule if the store breaks the contract of
+//! [`matchforge_core::ports`]. Every check takes an `Arc` (the ones that race
+//! tasks need to share the store, and one signature for all keeps the suite
+//! uniform).
+//!
+//! Checks create their own ids, queue and ladder names (random per check), so
+//! they can run side by side on one store; they only look at what they created.
+//! The [`conformance_tests!`](crate::conformance_tests) macro turns the whole
+//! list into one test per check, each on a fresh store.
+//!
+//! | port | checks |
+//! |---|---|
+//! | tickets | [`enqueue_and_lookup`], [`enqueue_rejects_waiting_players`], [`enqueue_rejects_taken_ticket_id`], [`enqueue_rejects_players_in_lobby`], [`enqueue_rejects_players_on_cooldown`], [`cancel_withdraws_waiting_tickets`], [`tickets_are_oldest_first`], [`expire_removes_waiting_tickets`] |
+//! | commit | [`commit_claims_every_ticket`], [`commit_is_all_or_nothing`], [`commit_rejects_duplicate_lobby`], [`concurrent_commits_claim_each_ticket_once`] |
+//! | lobbies | [`requeue_keeps_enqueue_time`], [`update_lobby_checks_version`], [`update_lobby_rejects_foreign_tickets`], [`update_lobby_compares_ratings`], [`update_lobby_records_match_once`], [`lobbies_due_by_deadline`] |
+//! | ratings, parties, history | [`ratings_per_ladder`], [`parties_are_versioned`], [`party_membership_is_unique`], [`history_by_player_and_time`] |
+//! | events | [`events_follow_operations_in_order`], [`events_after_resumes_at_cursor`], [`concurrent_writers_lose_no_events`] |
+//! | all | [`failed_operations_change_nothing`] |
+//!
+//! Running one check by hand:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use matchforge_core::ports::DynStore;
+//! use matchforge_memory::MemoryStore;
+//!
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+//! # async fn main() {
+//! let store: Arc<DynStore> = Arc::new(MemoryStore::new());
+//! matchforge_testkit::conformance::commit_is_all_or_nothing(store.clone()).await;
+//! matchforge_testkit::conformance::tickets_are_oldest_first(store).await;
+//! # }
+//! ```
+
+mod commit;
+mod events;
+mod failures;
+mod fixtures;
+mod lobbies;
+mod outcomes;
+mod race;
+mod records;
+mod snapshot;
+mod tickets;
+
+pub use commit::{
+    commit_claims_every_ticket, commit_is_all_or_nothing, commit_rejects_duplicate_lobby,
+};
+pub use events::{
+    concurrent_writers_lose_no_events, events_after_resumes_at_cursor,
+    events_follow_operations_in_order,
+};
+pub use failures::failed_operations_change_nothing;
+pub use lobbies::{
+    lobbies_due_by_deadline, requeue_keeps_enqueue_time, update_lobby_checks_version,
+    update_lobby_rejects_foreign_tickets,
+};
+pub use outcomes::{update_lobby_compares_ratings, update_lobby_records_match_once};
+pub use race::concurrent_commits_claim_each_ticket_once;
+pub use records::{
+    history_by_player_and_time, parties_are_versioned, party_membership_is_unique,
+    ratings_per_ladder,
+};
+pub use tickets::{
+    cancel_withdraws_waiting_tickets, enqueue_and_lookup, enqueue_rejects_players_in_lobby,
+    enqueue_rejects_players_on_cooldown, enqueue_rejects_taken_ticket_id,
+    enqueue_rejects_waiting_players, expire_removes_waiting_tickets, tickets_are_oldest_first,
+};

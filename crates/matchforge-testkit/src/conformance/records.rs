@@ -1,0 +1,337 @@
+//! Checks of [`RatingStore`](matchforge_core::ports::RatingStore),
+//! [`PartyStore`](matchforge_core::ports::PartyStore) and
+//! [`MatchHistory`](matchforge_core::ports::MatchHistory).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use matchforge_core::Error;
+use matchforge_core::history::MatchRecord;
+use matchforge_core::party::Party;
+use matchforge_core::ports::{Store, Versioned};
+
+use super::fixtures::{
+    Fresh, at, commit_ok, complete_ok, describe, enqueue_all, rating, record_for,
+};
+use super::snapshot::{Scope, Snapshot, assert_unchanged};
+
+/// Ratings come back per ladder in the order asked (`None` for unknown
+/// players, repeats allowed); `put_ratings` overwrites; ladders are isolated.
+pub async fn ratings_per_ladder<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "ratings_per_ladder";
+    let mut fresh = Fresh::new();
+    let (a, b) = (fresh.ladder(), fresh.ladder());
+    let [p1, p2, p3] = [fresh.player(), fresh.player(), fresh.player()];
+    store
+        .put_ratings(&a, &[(p1, rating(1500.0)), (p2, rating(1600.0))])
+        .await
+        .expect("put_ratings");
+    store
+        .put_ratings(&b, &[(p1, rating(1200.0))])
+        .await
+        .expect("put_ratings");
+    store
+        .put_ratings(&b, &[])
+        .await
+        .expect("put_ratings of nothing");
+
+    let r = |v: f64| Some(rating(v));
+    let table = [
+        (
+            &a,
+            vec![p2, p3, p1, p2],
+            vec![r(1600.0), None, r(1500.0), r(1600.0)],
+        ),
+        (&b, vec![p1, p2], vec![r(1200.0), None]),
+        (&a, vec![], vec![]),
+    ];
+    for (ladder, players, want) in &table {
+        let got = store.ratings(ladder, players).await.expect("ratings");
+        assert_eq!(&got, want, "{what}: ratings({ladder}, {players:?})");
+    }
+    store
+        .put_ratings(&a, &[(p1, rating(1550.0))])
+        .await
+        .expect("put_ratings");
+    assert_eq!(
+        store.ratings(&a, &[p1, p2]).await.expect("ratings"),
+        vec![r(1550.0), r(1600.0)],
+        "{what}: overwritten on {a}"
+    );
+    assert_eq!(
+        store.ratings(&b, &[p1]).await.expect("ratings"),
+        vec![r(1200.0)],
+        "{what}: {b} untouched"
+    );
+}
+
+/// Parties are created at version 1 and each update adds one; creating an
+/// existing party, updating or deleting from another version, or touching a
+/// deleted party fails with [`Error::Conflict`] and changes nothing.
+pub async fn parties_are_versioned<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "parties_are_versioned";
+    let mut fresh = Fresh::new();
+    let (id, leader, friend) = (fresh.party_id(), fresh.player(), fresh.player());
+    let mut party = Party::new(id, leader, 5, at(0)).expect("party");
+    let scope = Scope {
+        players: vec![leader, friend],
+        parties: vec![id],
+        ..Scope::default()
+    };
+    assert_eq!(
+        store.save_party(&party, None).await.expect("create"),
+        1,
+        "{what}: created at version 1"
+    );
+    let v1 = Some(Versioned {
+        value: party.clone(),
+        version: 1,
+    });
+    assert_eq!(
+        store.party(id).await.expect("party"),
+        v1,
+        "{what}: party(id)"
+    );
+    assert_eq!(
+        store.party_of(leader).await.expect("party_of"),
+        v1,
+        "{what}: party_of(leader)"
+    );
+
+    party.invite(leader, friend).expect("invite");
+    party.join(friend).expect("join");
+    let failing = |expected: Option<u64>, why: &'static str| (party.clone(), expected, why);
+    for (p, expected, why) in [
+        failing(None, "create of an existing party"),
+        failing(Some(2), "update from a version ahead"),
+    ] {
+        let before = Snapshot::take(&*store, &scope).await;
+        let result = store.save_party(&p, expected).await;
+        assert!(
+            matches!(result, Err(Error::Conflict(_))),
+            "{what}: {why}: expected Conflict, got {}",
+            describe(&result)
+        );
+        assert_unchanged(&*store, &scope, &before, &format!("{what}: {why}")).await;
+    }
+    assert_eq!(
+        store.save_party(&party, Some(1)).await.expect("update"),
+        2,
+        "{what}: updated to version 2"
+    );
+    let v2 = Some(Versioned {
+        value: party.clone(),
+        version: 2,
+    });
+    assert_eq!(
+        store.party_of(friend).await.expect("party_of"),
+        v2,
+        "{what}: party_of(new member)"
+    );
+
+    let before = Snapshot::take(&*store, &scope).await;
+    for (result, why) in [
+        (
+            store.save_party(&party, Some(1)).await.map(|_| ()),
+            "a stale update",
+        ),
+        (store.delete_party(id, 1).await, "a stale delete"),
+    ] {
+        assert!(
+            matches!(result, Err(Error::Conflict(_))),
+            "{what}: {why}: expected Conflict, got {}",
+            describe(&result)
+        );
+    }
+    assert_unchanged(
+        &*store,
+        &scope,
+        &before,
+        &format!("{what}: stale update and delete"),
+    )
+    .await;
+
+    store.delete_party(id, 2).await.expect("delete");
+    for (got, who) in [
+        (store.party(id).await, "party(id)"),
+        (store.party_of(leader).await, "party_of(leader)"),
+        (store.party_of(friend).await, "party_of(member)"),
+    ] {
+        assert_eq!(got.expect("read"), None, "{what}: {who} after delete");
+    }
+    for (result, why) in [
+        (store.delete_party(id, 2).await, "delete of a deleted party"),
+        (
+            store.save_party(&party, Some(2)).await.map(|_| ()),
+            "update of a deleted party",
+        ),
+    ] {
+        assert!(
+            matches!(result, Err(Error::Conflict(_))),
+            "{what}: {why}: expected Conflict, got {}",
+            describe(&result)
+        );
+    }
+    assert_eq!(
+        store.party(id).await.expect("party"),
+        None,
+        "{what}: still deleted"
+    );
+}
+
+/// A player belongs to at most one party: saving a party with a member of
+/// another fails with [`Error::PartyRule`] and changes nothing; leaving (an
+/// update) or a deleted party frees the member.
+pub async fn party_membership_is_unique<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "party_membership_is_unique";
+    let mut fresh = Fresh::new();
+    let (first_id, second_id) = (fresh.party_id(), fresh.party_id());
+    let (p1, p2, p3) = (fresh.player(), fresh.player(), fresh.player());
+    let mut first = Party::new(first_id, p1, 5, at(0)).expect("party");
+    first.invite(p1, p2).expect("invite");
+    first.join(p2).expect("join");
+    store
+        .save_party(&first, None)
+        .await
+        .expect("create the first party");
+    let scope = Scope {
+        players: vec![p1, p2, p3],
+        parties: vec![first_id, second_id],
+        ..Scope::default()
+    };
+
+    let mut second = Party::new(second_id, p3, 5, at(1)).expect("party");
+    let mut poacher = second.clone();
+    poacher.invite(p3, p2).expect("invite");
+    poacher.join(p2).expect("join");
+    let before = Snapshot::take(&*store, &scope).await;
+    let result = store.save_party(&poacher, None).await;
+    assert!(
+        matches!(result, Err(Error::PartyRule { .. })),
+        "{what}: create with another party's member: expected PartyRule, got {}",
+        describe(&result)
+    );
+    assert_unchanged(
+        &*store,
+        &scope,
+        &before,
+        &format!("{what}: create with another party's member"),
+    )
+    .await;
+
+    store
+        .save_party(&second, None)
+        .await
+        .expect("create the second party");
+    let mut grab = first.clone();
+    grab.invite(p1, p3).expect("invite");
+    grab.join(p3).expect("join");
+    let before = Snapshot::take(&*store, &scope).await;
+    let result = store.save_party(&grab, Some(1)).await;
+    assert!(
+        matches!(result, Err(Error::PartyRule { .. })),
+        "{what}: update adding another party's member: expected PartyRule, got {}",
+        describe(&result)
+    );
+    assert_unchanged(
+        &*store,
+        &scope,
+        &before,
+        &format!("{what}: update adding another party's member"),
+    )
+    .await;
+
+    first.leave(p2).expect("leave");
+    store
+        .save_party(&first, Some(1))
+        .await
+        .expect("p2 leaves the first party");
+    assert_eq!(
+        store.party_of(p2).await.expect("party_of"),
+        None,
+        "{what}: party_of after leaving"
+    );
+    second.invite(p3, p2).expect("invite");
+    second.join(p2).expect("join");
+    let v = store
+        .save_party(&second, Some(1))
+        .await
+        .unwrap_or_else(|e| panic!("{what}: a member who left may join another party: {e}"));
+    assert_eq!(
+        store
+            .party_of(p2)
+            .await
+            .expect("party_of")
+            .map(|p| p.value.id()),
+        Some(second_id),
+        "{what}: party_of after joining"
+    );
+
+    store.delete_party(second_id, v).await.expect("delete");
+    first.invite(p1, p3).expect("invite");
+    first.join(p3).expect("join");
+    store
+        .save_party(&first, Some(2))
+        .await
+        .unwrap_or_else(|e| panic!("{what}: members of a deleted party are free: {e}"));
+    assert_eq!(
+        store
+            .party_of(p3)
+            .await
+            .expect("party_of")
+            .map(|p| p.value.id()),
+        Some(first_id),
+        "{what}: party_of(p3)"
+    );
+}
+
+/// `matches_of` lists a player's matches completed in `[from, to)`, newest
+/// first, at most `limit`, and no one else's.
+pub async fn history_by_player_and_time<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "history_by_player_and_time";
+    let mut fresh = Fresh::new();
+    let (q, ladder) = (fresh.queue(), fresh.ladder());
+    let (hero, friend, stranger) = (fresh.player(), fresh.player(), fresh.player());
+    // Completed at +30, +10, +40, +20 (recorded out of time order); the friend plays the +10 and +40 ones.
+    let mut records: Vec<MatchRecord> = Vec::new();
+    for (i, done) in [30, 10, 40, 20].into_iter().enumerate() {
+        let other = if matches!(done, 10 | 40) {
+            friend
+        } else {
+            fresh.player()
+        };
+        let t = [
+            fresh.ticket(&q, at(i as i64), &[hero]),
+            fresh.ticket(&q, at(i as i64), &[other]),
+        ];
+        enqueue_all(&*store, &t, what).await;
+        let lobby = fresh.lobby(&q, &t, at(i as i64 + 1));
+        commit_ok(&*store, &lobby, what).await;
+        let record = record_for(&lobby, &ladder, at(done));
+        complete_ok(&*store, lobby, at(done), Some(record.clone()), what).await;
+        records.push(record);
+    }
+    let [r30, r10, r40, r20] = [0, 1, 2, 3].map(|i| records[i].clone());
+    let t = |secs| Some::<DateTime<Utc>>(at(secs));
+    let table = [
+        (hero, None, None, 10, vec![&r40, &r30, &r20, &r10]),
+        (hero, None, None, 2, vec![&r40, &r30]),
+        (hero, None, None, 0, vec![]),
+        (hero, t(20), t(40), 10, vec![&r30, &r20]),
+        (hero, t(21), None, 10, vec![&r40, &r30]),
+        (hero, None, t(20), 10, vec![&r10]),
+        (friend, None, None, 10, vec![&r40, &r10]),
+        (stranger, None, None, 10, vec![]),
+    ];
+    for (player, from, to, limit, want) in table {
+        let got = store
+            .matches_of(player, from, to, limit)
+            .await
+            .expect("matches_of");
+        let want: Vec<MatchRecord> = want.into_iter().cloned().collect();
+        assert_eq!(
+            got, want,
+            "{what}: matches_of({player}, {from:?}, {to:?}, {limit})"
+        );
+    }
+}

@@ -1,0 +1,439 @@
+//! Checks of [`TicketStore`](matchforge_core::ports::TicketStore): enqueue,
+//! lookups, cancel, order and expiry.
+
+use std::sync::Arc;
+
+use matchforge_core::Error;
+use matchforge_core::event::Event;
+use matchforge_core::ports::{LobbyUpdate, Store};
+use matchforge_core::ticket::Ticket;
+
+use super::fixtures::{Fresh, at, commit_ok, describe, enqueue_all, ticket_with_id, update_ok};
+use super::snapshot::{Scope, Snapshot, assert_unchanged, own_events, tail};
+
+/// A queued ticket can be read back by id, by any of its players and in its
+/// queue's list (and only there), and its `TicketQueued` event is logged.
+pub async fn enqueue_and_lookup<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "enqueue_and_lookup";
+    let mut fresh = Fresh::new();
+    let since = tail(&*store).await;
+    let (q1, q2, empty) = (fresh.queue(), fresh.queue(), fresh.queue());
+    let solo = fresh.solo(&q1, at(0));
+    let members = [fresh.player(), fresh.player(), fresh.player()];
+    let party = fresh.ticket(&q2, at(1), &members);
+    enqueue_all(&*store, &[solo.clone(), party.clone()], what).await;
+
+    let got = store.ticket(solo.id()).await.expect("ticket");
+    assert_eq!(
+        got.as_ref(),
+        Some(&solo),
+        "{what}: ticket(id) after enqueue"
+    );
+    let got = store
+        .ticket_of(solo.players()[0].id)
+        .await
+        .expect("ticket_of");
+    assert_eq!(
+        got.as_ref(),
+        Some(&solo),
+        "{what}: ticket_of(player) after enqueue"
+    );
+    for m in members {
+        let got = store.ticket_of(m).await.expect("ticket_of");
+        assert_eq!(
+            got.as_ref(),
+            Some(&party),
+            "{what}: ticket_of(party member)"
+        );
+    }
+    assert_eq!(
+        store.tickets(&q1).await.expect("tickets"),
+        vec![solo.clone()],
+        "{what}: tickets(q1)"
+    );
+    assert_eq!(
+        store.tickets(&q2).await.expect("tickets"),
+        vec![party.clone()],
+        "{what}: tickets(q2)"
+    );
+    assert!(
+        store.tickets(&empty).await.expect("tickets").is_empty(),
+        "{what}: an unused queue is empty"
+    );
+    assert_eq!(
+        store.ticket(fresh.ticket_id()).await.expect("ticket"),
+        None,
+        "{what}: unknown ticket"
+    );
+    assert_eq!(
+        store.ticket_of(fresh.player()).await.expect("ticket_of"),
+        None,
+        "{what}: unknown player"
+    );
+
+    let events: Vec<Event> = own_events(&*store, since, &[q1, q2])
+        .await
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    assert_eq!(
+        events,
+        vec![Event::queued(&solo), Event::queued(&party)],
+        "{what}: events"
+    );
+}
+
+/// A player already waiting, in the same queue or another, cannot be queued
+/// again ([`Error::AlreadyQueued`] naming the player, the ticket that holds
+/// them and its queue), and the failed enqueue changes nothing.
+pub async fn enqueue_rejects_waiting_players<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "enqueue_rejects_waiting_players";
+    let mut fresh = Fresh::new();
+    let (q1, q2) = (fresh.queue(), fresh.queue());
+    let held = fresh.solo(&q1, at(0));
+    let player = held.players()[0].id;
+    let other = fresh.player();
+    let mut scope = Scope {
+        since: tail(&*store).await,
+        queues: vec![q1.clone(), q2.clone()],
+        players: vec![player, other],
+        ..Scope::default()
+    };
+    enqueue_all(&*store, std::slice::from_ref(&held), what).await;
+
+    for queue in [&q2, &q1] {
+        let again = fresh.ticket(queue, at(5), &[other, player]);
+        scope.tickets = vec![held.id(), again.id()];
+        let before = Snapshot::take(&*store, &scope).await;
+        let result = store.enqueue(again).await;
+        match &result {
+            Err(Error::AlreadyQueued {
+                player: p,
+                ticket,
+                queue: held_in,
+            }) if *p == player && *ticket == held.id() && held_in == &q1 => {}
+            other => panic!(
+                "{what}: a player waiting in {q1} was queued again in {queue}: expected \
+                 AlreadyQueued {{ player: {player}, ticket: {}, queue: {q1} }}, got {}",
+                held.id(),
+                describe(other)
+            ),
+        }
+        assert_unchanged(
+            &*store,
+            &scope,
+            &before,
+            &format!("{what}: enqueue into {queue}"),
+        )
+        .await;
+    }
+
+    store.cancel(held.id(), at(6)).await.expect("cancel");
+    let later = fresh.ticket(&q2, at(7), &[other, player]);
+    store.enqueue(later).await.unwrap_or_else(|e| {
+        panic!("{what}: once the ticket is cancelled its player may queue again: {e}")
+    });
+}
+
+/// A ticket whose id is already waiting is rejected with
+/// [`Error::AlreadyQueued`], even for other players, and changes nothing.
+pub async fn enqueue_rejects_taken_ticket_id<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "enqueue_rejects_taken_ticket_id";
+    let mut fresh = Fresh::new();
+    let (q1, q2) = (fresh.queue(), fresh.queue());
+    let held = fresh.solo(&q1, at(0));
+    let newcomer = fresh.player();
+    let scope = Scope {
+        since: tail(&*store).await,
+        queues: vec![q1.clone(), q2.clone()],
+        tickets: vec![held.id()],
+        players: vec![held.players()[0].id, newcomer],
+        ..Scope::default()
+    };
+    enqueue_all(&*store, std::slice::from_ref(&held), what).await;
+    let before = Snapshot::take(&*store, &scope).await;
+    let twin = ticket_with_id(held.id(), &q2, at(1), &[newcomer]);
+    let result = store.enqueue(twin).await;
+    assert!(
+        matches!(&result, Err(Error::AlreadyQueued { ticket, .. }) if *ticket == held.id()),
+        "{what}: a second ticket with a waiting ticket's id: expected AlreadyQueued, got {}",
+        describe(&result)
+    );
+    assert_unchanged(&*store, &scope, &before, what).await;
+}
+
+/// Players in an unfinished lobby cannot queue ([`Error::InLobby`]); once the
+/// lobby finishes they can.
+pub async fn enqueue_rejects_players_in_lobby<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "enqueue_rejects_players_in_lobby";
+    let mut fresh = Fresh::new();
+    let q = fresh.queue();
+    let (a, b) = (fresh.solo(&q, at(0)), fresh.solo(&q, at(1)));
+    let player = a.players()[0].id;
+    enqueue_all(&*store, &[a.clone(), b.clone()], what).await;
+    let mut lobby = fresh.lobby(&q, &[a.clone(), b.clone()], at(2));
+    commit_ok(&*store, &lobby, what).await;
+
+    let scope = Scope {
+        since: tail(&*store).await,
+        queues: vec![q.clone()],
+        players: vec![player],
+        lobbies: vec![lobby.id()],
+        ..Scope::default()
+    };
+    let before = Snapshot::take(&*store, &scope).await;
+    let result = store.enqueue(fresh.ticket(&q, at(3), &[player])).await;
+    assert!(
+        matches!(&result, Err(Error::InLobby { player: p, lobby: l }) if *p == player && *l == lobby.id()),
+        "{what}: a player in unfinished lobby {}: expected InLobby, got {}",
+        lobby.id(),
+        describe(&result)
+    );
+    assert_unchanged(&*store, &scope, &before, what).await;
+
+    lobby
+        .cancel("server lost", at(4))
+        .expect("cancel a forming lobby");
+    update_ok(&*store, LobbyUpdate::new(lobby, 1), what).await;
+    store
+        .enqueue(fresh.ticket(&q, at(5), &[player]))
+        .await
+        .unwrap_or_else(|e| {
+            panic!("{what}: once the lobby is cancelled its players may queue: {e}")
+        });
+}
+
+/// A player on a cooldown cannot queue with an enqueue time before it ends
+/// ([`Error::Cooldown`] with the end); from the end on they can.
+pub async fn enqueue_rejects_players_on_cooldown<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "enqueue_rejects_players_on_cooldown";
+    let mut fresh = Fresh::new();
+    let q = fresh.queue();
+    let (a, b) = (fresh.solo(&q, at(0)), fresh.solo(&q, at(1)));
+    let decliner = b.players()[0].id;
+    enqueue_all(&*store, &[a.clone(), b.clone()], what).await;
+    let mut lobby = fresh.lobby(&q, &[a.clone(), b.clone()], at(2));
+    commit_ok(&*store, &lobby, what).await;
+    lobby
+        .open_acceptance(at(30), at(2))
+        .expect("open the ready check");
+    update_ok(&*store, LobbyUpdate::new(lobby.clone(), 1), what).await;
+    let cancellation = lobby.decline(decliner, at(3)).expect("decline");
+    let until = at(63);
+    let mut update = LobbyUpdate::new(lobby, 2);
+    update.requeue = cancellation.requeue;
+    update.cooldowns = vec![(decliner, until)];
+    update_ok(&*store, update, what).await;
+
+    let scope = Scope {
+        since: tail(&*store).await,
+        queues: vec![q.clone()],
+        players: vec![decliner],
+        ..Scope::default()
+    };
+    let before = Snapshot::take(&*store, &scope).await;
+    let result = store.enqueue(fresh.ticket(&q, at(62), &[decliner])).await;
+    assert!(
+        matches!(&result, Err(Error::Cooldown { player, until: u }) if *player == decliner && *u == until),
+        "{what}: enqueue one second before the cooldown ends: expected Cooldown until {until}, got {}",
+        describe(&result)
+    );
+    assert_unchanged(&*store, &scope, &before, what).await;
+    store
+        .enqueue(fresh.ticket(&q, until, &[decliner]))
+        .await
+        .unwrap_or_else(|e| panic!("{what}: a cooldown has ended at its end time: {e}"));
+}
+
+/// Cancel returns the waiting ticket, removes it everywhere and logs
+/// `TicketCancelled`; unknown, already cancelled and matched tickets are
+/// [`Error::TicketNotFound`].
+pub async fn cancel_withdraws_waiting_tickets<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "cancel_withdraws_waiting_tickets";
+    let mut fresh = Fresh::new();
+    let q = fresh.queue();
+    let since = tail(&*store).await;
+    let (a, b, c) = (
+        fresh.solo(&q, at(0)),
+        fresh.solo(&q, at(1)),
+        fresh.solo(&q, at(2)),
+    );
+    enqueue_all(&*store, &[a.clone(), b.clone(), c.clone()], what).await;
+
+    let got = store.cancel(a.id(), at(5)).await;
+    assert!(
+        matches!(&got, Ok(t) if *t == a),
+        "{what}: cancel returns the ticket, got {}",
+        describe(&got)
+    );
+    assert_eq!(
+        store.ticket(a.id()).await.expect("ticket"),
+        None,
+        "{what}: ticket(id) after cancel"
+    );
+    assert_eq!(
+        store.ticket_of(a.players()[0].id).await.expect("ticket_of"),
+        None,
+        "{what}: ticket_of after cancel"
+    );
+    assert_eq!(
+        store.tickets(&q).await.expect("tickets"),
+        vec![b.clone(), c.clone()],
+        "{what}: tickets after cancel"
+    );
+
+    let lobby = fresh.lobby(&q, &[b.clone(), c.clone()], at(6));
+    commit_ok(&*store, &lobby, what).await;
+    let unknown = fresh.ticket_id();
+    for (id, why) in [
+        (a.id(), "already cancelled"),
+        (unknown, "never queued"),
+        (b.id(), "matched"),
+    ] {
+        let result = store.cancel(id, at(7)).await;
+        assert!(
+            matches!(&result, Err(Error::TicketNotFound(t)) if *t == id),
+            "{what}: cancel of a {why} ticket: expected TicketNotFound, got {}",
+            describe(&result)
+        );
+    }
+    let events: Vec<Event> = own_events(&*store, since, std::slice::from_ref(&q))
+        .await
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let mut want = vec![
+        Event::queued(&a),
+        Event::queued(&b),
+        Event::queued(&c),
+        Event::cancelled(&a, at(5)),
+    ];
+    want.extend(lobby.commit_events());
+    assert_eq!(events, want, "{what}: events");
+    store
+        .enqueue(fresh.ticket(&q, at(8), &[a.players()[0].id]))
+        .await
+        .unwrap_or_else(|e| panic!("{what}: a cancelled ticket's player may queue again: {e}"));
+}
+
+/// `tickets` lists a queue oldest first by enqueue time, then id, whatever
+/// the order of arrival, and a requeued ticket takes its original place.
+pub async fn tickets_are_oldest_first<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "tickets_are_oldest_first";
+    let mut fresh = Fresh::new();
+    let q = fresh.queue();
+    let old = [fresh.solo(&q, at(-60)), fresh.solo(&q, at(-50))];
+    enqueue_all(&*store, &old, what).await;
+    let mut lobby = fresh.lobby(&q, &old, at(-40));
+    commit_ok(&*store, &lobby, what).await;
+
+    // Ids increase in creation order; arrival order differs from time order.
+    let later = [fresh.solo(&q, at(1)), fresh.solo(&q, at(3))];
+    let same_time_low_id = fresh.solo(&q, at(2));
+    let early = fresh.solo(&q, at(0));
+    let same_time_high_id = fresh.solo(&q, at(2));
+    let arrivals = [
+        later[1].clone(),
+        same_time_high_id.clone(),
+        early.clone(),
+        later[0].clone(),
+        same_time_low_id.clone(),
+    ];
+    enqueue_all(&*store, &arrivals, what).await;
+    let want = vec![
+        early.clone(),
+        later[0].clone(),
+        same_time_low_id.clone(),
+        same_time_high_id.clone(),
+        later[1].clone(),
+    ];
+    assert_eq!(
+        store.tickets(&q).await.expect("tickets"),
+        want,
+        "{what}: out-of-order arrivals"
+    );
+
+    let cancellation = lobby.cancel("server lost", at(4)).expect("cancel");
+    let mut update = LobbyUpdate::new(lobby, 1);
+    update.requeue = cancellation.requeue;
+    update_ok(&*store, update, what).await;
+    let mut want_all = old.to_vec();
+    want_all.extend(want);
+    assert_eq!(
+        store.tickets(&q).await.expect("tickets"),
+        want_all,
+        "{what}: requeued tickets keep their place"
+    );
+
+    store
+        .cancel(same_time_low_id.id(), at(5))
+        .await
+        .expect("cancel");
+    want_all.retain(|t| t.id() != same_time_low_id.id());
+    let late = fresh.solo(&q, at(-55));
+    enqueue_all(&*store, std::slice::from_ref(&late), what).await;
+    want_all.insert(1, late);
+    assert_eq!(
+        store.tickets(&q).await.expect("tickets"),
+        want_all,
+        "{what}: after a cancel and a late arrival"
+    );
+}
+
+/// Expire removes exactly the listed tickets that are still waiting, returns
+/// them, logs `TicketExpired` for each, and ignores the rest.
+pub async fn expire_removes_waiting_tickets<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "expire_removes_waiting_tickets";
+    let mut fresh = Fresh::new();
+    let q = fresh.queue();
+    let t: Vec<Ticket> = (0..5).map(|i| fresh.solo(&q, at(i))).collect();
+    enqueue_all(&*store, &t, what).await;
+    let lobby = fresh.lobby(&q, &t[3..5], at(5));
+    commit_ok(&*store, &lobby, what).await;
+    let since = tail(&*store).await;
+
+    let unknown = fresh.ticket_id();
+    let ids = [t[1].id(), unknown, t[3].id(), t[0].id(), t[1].id()];
+    let mut got = store.expire(&ids, at(10)).await.expect("expire");
+    got.sort_by_key(Ticket::id);
+    assert_eq!(
+        got,
+        vec![t[0].clone(), t[1].clone()],
+        "{what}: expire returns exactly the waiting tickets it removed"
+    );
+    assert_eq!(
+        store.tickets(&q).await.expect("tickets"),
+        vec![t[2].clone()],
+        "{what}: tickets after expire"
+    );
+    assert_eq!(
+        store.ticket(t[0].id()).await.expect("ticket"),
+        None,
+        "{what}: ticket after expire"
+    );
+    assert_eq!(
+        store
+            .ticket_of(t[1].players()[0].id)
+            .await
+            .expect("ticket_of"),
+        None,
+        "{what}: ticket_of after expire"
+    );
+
+    let mut events: Vec<Event> = own_events(&*store, since, &[q])
+        .await
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    events.sort_by_key(|e| e.ticket());
+    assert_eq!(
+        events,
+        vec![Event::expired(&t[0], at(10)), Event::expired(&t[1], at(10))],
+        "{what}: events"
+    );
+    let again = store.expire(&ids, at(11)).await.expect("expire");
+    assert!(
+        again.is_empty(),
+        "{what}: expiring expired tickets again returns nothing, got {again:?}"
+    );
+}
