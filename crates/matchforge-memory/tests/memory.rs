@@ -290,3 +290,47 @@ async fn cursors_count_from_one() {
         assert_eq!(got, want, "events_after({after:?}, {limit})");
     }
 }
+
+/// The checks use their own ids and names, so they can run side by side on
+/// one store, all at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_check_passes_on_one_shared_store() {
+    use matchforge_testkit::conformance as c;
+    use std::sync::Arc;
+
+    let store = Arc::new(MemoryStore::new());
+    let s = || Arc::clone(&store);
+    let mut checks = tokio::task::JoinSet::new();
+    checks.spawn(c::enqueue_and_lookup(s()));
+    checks.spawn(c::enqueue_rejects_waiting_players(s()));
+    checks.spawn(c::enqueue_rejects_taken_ticket_id(s()));
+    checks.spawn(c::enqueue_rejects_players_in_lobby(s()));
+    checks.spawn(c::enqueue_rejects_players_on_cooldown(s()));
+    checks.spawn(c::cancel_withdraws_waiting_tickets(s()));
+    checks.spawn(c::tickets_are_oldest_first(s()));
+    checks.spawn(c::expire_removes_waiting_tickets(s()));
+    checks.spawn(c::commit_claims_every_ticket(s()));
+    checks.spawn(c::commit_is_all_or_nothing(s()));
+    checks.spawn(c::commit_rejects_duplicate_lobby(s()));
+    checks.spawn(c::concurrent_commits_claim_each_ticket_once(s()));
+    checks.spawn(c::requeue_keeps_enqueue_time(s()));
+    checks.spawn(c::update_lobby_checks_version(s()));
+    checks.spawn(c::update_lobby_rejects_foreign_tickets(s()));
+    checks.spawn(c::update_lobby_compares_ratings(s()));
+    checks.spawn(c::update_lobby_records_match_once(s()));
+    checks.spawn(c::lobbies_due_by_deadline(s()));
+    checks.spawn(c::ratings_per_ladder(s()));
+    checks.spawn(c::parties_are_versioned(s()));
+    checks.spawn(c::party_membership_is_unique(s()));
+    checks.spawn(c::history_by_player_and_time(s()));
+    checks.spawn(c::events_follow_operations_in_order(s()));
+    checks.spawn(c::events_after_resumes_at_cursor(s()));
+    checks.spawn(c::concurrent_writers_lose_no_events(s()));
+    checks.spawn(c::failed_operations_change_nothing(s()));
+    let mut passed = 0;
+    while let Some(result) = checks.join_next().await {
+        result.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        passed += 1;
+    }
+    assert_eq!(passed, 26);
+}
