@@ -313,6 +313,8 @@ async fn every_check_passes_on_one_shared_store() {
     checks.spawn(c::commit_is_all_or_nothing(s()));
     checks.spawn(c::commit_rejects_duplicate_lobby(s()));
     checks.spawn(c::concurrent_commits_claim_each_ticket_once(s()));
+    checks.spawn(c::enqueue_many_is_per_ticket(s()));
+    checks.spawn(c::commit_many_is_per_lobby(s()));
     checks.spawn(c::requeue_keeps_enqueue_time(s()));
     checks.spawn(c::update_lobby_checks_version(s()));
     checks.spawn(c::update_lobby_rejects_foreign_tickets(s()));
@@ -332,5 +334,5 @@ async fn every_check_passes_on_one_shared_store() {
         result.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         passed += 1;
     }
-    assert_eq!(passed, 26);
+    assert_eq!(passed, 28);
 }

@@ -71,6 +71,8 @@ macro_rules! conformance_tests {
             commit_is_all_or_nothing,
             commit_rejects_duplicate_lobby,
             concurrent_commits_claim_each_ticket_once,
+            enqueue_many_is_per_ticket,
+            commit_many_is_per_lobby,
             requeue_keeps_enqueue_time,
             update_lobby_checks_version,
             update_lobby_rejects_foreign_tickets,

@@ -59,13 +59,31 @@ pub trait TicketStore: Send + Sync {
     ///
     /// # Errors
     /// * [`Error::AlreadyQueued`](crate::Error::AlreadyQueued) if any of its
-    ///   players is on a waiting ticket in **any** queue (or the ticket id is
-    ///   taken);
+    ///   players is on a waiting ticket in **any** queue, or a ticket with the
+    ///   same id is waiting (the error then names the new ticket's first player);
     /// * [`Error::InLobby`](crate::Error::InLobby) if any of its players is in an
     ///   unfinished lobby;
     /// * [`Error::Cooldown`](crate::Error::Cooldown) if any of its players is on
-    ///   a cooldown that has not ended at the ticket's enqueue time.
+    ///   a cooldown that has not ended at the ticket's enqueue time (a cooldown
+    ///   ending at or before the enqueue time has ended).
     async fn enqueue(&self, ticket: Ticket) -> Result<()>;
+
+    /// Queues several tickets, each exactly as [`enqueue`](Self::enqueue) would
+    /// in order (a later ticket sees the earlier ones), returning one result per
+    /// ticket. The outer error means the backend failed and **no** ticket of the
+    /// batch was queued.
+    ///
+    /// The default calls `enqueue` in a loop, which is only correct for stores
+    /// that cannot fail half-way (like the in-memory one); adapters whose
+    /// backend can fail override it with one round trip (one script, one
+    /// transaction), which is also how they reach their throughput.
+    async fn enqueue_many(&self, tickets: Vec<Ticket>) -> Result<Vec<Result<()>>> {
+        let mut out = Vec::with_capacity(tickets.len());
+        for ticket in tickets {
+            out.push(self.enqueue(ticket).await);
+        }
+        Ok(out)
+    }
 
     /// Withdraws a waiting ticket and appends [`Event::cancelled`].
     ///
@@ -92,6 +110,20 @@ pub trait TicketStore: Send + Sync {
     /// [`Error::Conflict`](crate::Error::Conflict) if a lobby with that id exists.
     async fn commit(&self, lobby: &Lobby) -> Result<CommitOutcome>;
 
+    /// Commits several lobbies, each all-or-nothing exactly as
+    /// [`commit`](Self::commit) would in order (a later lobby sees the tickets
+    /// the earlier ones claimed), returning one outcome per lobby. The outer
+    /// error means the backend failed and **no** lobby of the batch was
+    /// committed. The default loops over `commit`; see
+    /// [`enqueue_many`](Self::enqueue_many) for when to override it.
+    async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
+        let mut out = Vec::with_capacity(lobbies.len());
+        for lobby in lobbies {
+            out.push(self.commit(lobby).await);
+        }
+        Ok(out)
+    }
+
     /// Removes those of `tickets` that are still waiting, appending
     /// [`Event::expired`] for each, and returns them.
     async fn expire(&self, tickets: &[TicketId], at: DateTime<Utc>) -> Result<Vec<Ticket>>;
@@ -105,12 +137,16 @@ pub struct LobbyUpdate {
     /// The version the update was computed from.
     pub expected_version: u64,
     /// Tickets to put back in their queues, with their original enqueue time;
-    /// appends [`Event::requeued`] for each.
+    /// appends [`Event::requeued`] for each. Allowed only in the update that
+    /// finishes the lobby (unfinished → completed or cancelled); each ticket
+    /// must be one of the lobby's own, unchanged, and listed once.
     pub requeue: Vec<Ticket>,
-    /// Players who may not queue until the given time.
+    /// Players who may not queue until the given time. A cooldown never
+    /// shortens one already set: the later end wins.
     pub cooldowns: Vec<(PlayerId, DateTime<Utc>)>,
     /// Rating changes on a ladder, each applied only if the stored rating still
-    /// equals its `before` (compare-and-set).
+    /// equals its `before` (compare-and-set). A player listed twice is compared
+    /// with the earlier change's `after`.
     pub ratings: Option<(Ladder, Vec<RatingChange>)>,
     /// The match record to add to the history.
     pub record: Option<MatchRecord>,
@@ -141,9 +177,11 @@ pub trait LobbyStore: Send + Sync {
     /// expected version + 1): stores the lobby, requeues tickets, sets
     /// cooldowns, writes ratings, records the match, and appends the lobby's
     /// [`state event`](Lobby::state_event) then [`Event::requeued`] per ticket
-    /// (at the lobby's `updated_at`). When the lobby becomes finished (completed
-    /// or cancelled) its players leave the unfinished-lobby index first, so they
-    /// are free to queue again and its tickets can be requeued.
+    /// (at the lobby's `updated_at`). The state event is appended on every
+    /// successful update, even when the phase is unchanged (an accept that does
+    /// not complete the ready check). When the lobby becomes finished
+    /// (completed or cancelled) its players leave the unfinished-lobby index
+    /// first, so they are free to queue again and its tickets can be requeued.
     ///
     /// # Errors
     /// * [`Error::LobbyNotFound`](crate::Error::LobbyNotFound) if it does not exist;
@@ -151,10 +189,17 @@ pub trait LobbyStore: Send + Sync {
     ///   `expected_version`, a rating's stored value is not its `before`, or the
     ///   match is already recorded;
     /// * [`Error::InvalidTicket`](crate::Error::InvalidTicket) if a ticket to
-    ///   requeue is not one of the lobby's own, or the update changes the lobby's
-    ///   id, queue or tickets;
+    ///   requeue is not one of the lobby's own (unchanged), is listed twice, or
+    ///   the lobby does not finish in this update; or if the update changes the
+    ///   lobby's id, queue or tickets;
     /// * [`Error::AlreadyQueued`](crate::Error::AlreadyQueued) if a ticket to
-    ///   requeue has a player already waiting.
+    ///   requeue has a player already waiting;
+    /// * [`Error::InLobby`](crate::Error::InLobby) if a player of a ticket to
+    ///   requeue is in another unfinished lobby;
+    /// * [`Error::IllegalTransition`](crate::Error::IllegalTransition) if the
+    ///   update makes a finished lobby unfinished;
+    /// * [`Error::InvalidResult`](crate::Error::InvalidResult) if `record.lobby`
+    ///   is not the lobby's id.
     async fn update_lobby(&self, update: LobbyUpdate) -> Result<u64>;
 
     /// The unfinished lobby `player` is in, if any.
