@@ -102,7 +102,7 @@ pub fn glicko2_rating_period(
 pub fn glicko2(a: &Rating, b: &Rating, outcome: Outcome, config: &Glicko2) -> (Rating, Rating) {
     let mu_a = to_mu(a.rating());
     let mu_b = to_mu(b.rating());
-    let advantage = config.advantage / GLICKO2_SCALE;
+    let advantage = config.advantage * INVERSE_SCALE;
     let mut ea = Evidence::default();
     ea.add(
         mu_a + advantage,
@@ -162,16 +162,18 @@ pub fn glicko2_expected(a: &Rating, b: &Rating) -> f64 {
 /// Expected score from ratings and deviations on the Glicko scale.
 fn expected(rating_a: f64, rd_a: f64, rating_b: f64, rd_b: f64) -> f64 {
     // φ within the working range keeps g > 0, so g × (an overflowing gap) is ±∞, not NaN.
-    let phi = (rd_a.hypot(rd_b) / GLICKO2_SCALE).min(MAX_PHI);
-    logistic(g(phi) * ((rating_a - rating_b) / GLICKO2_SCALE))
+    let phi = (rd_a.hypot(rd_b) * INVERSE_SCALE).min(MAX_PHI);
+    logistic(g(phi) * ((rating_a - rating_b) * INVERSE_SCALE))
 }
 
+const INVERSE_SCALE: f64 = 1.0 / GLICKO2_SCALE;
+
 fn to_mu(rating: f64) -> f64 {
-    (rating - 1500.0) / GLICKO2_SCALE
+    (rating - 1500.0) * INVERSE_SCALE
 }
 
 fn to_phi(deviation: f64) -> f64 {
-    (deviation / GLICKO2_SCALE).min(MAX_PHI)
+    (deviation * INVERSE_SCALE).min(MAX_PHI)
 }
 
 /// g(φ) = 1 / sqrt(1 + 3φ²/π²).
@@ -209,39 +211,51 @@ fn new_volatility(sigma: f64, phi: f64, evidence: &Evidence, tau: f64, tolerance
     let w = evidence.information;
     let s2 = evidence.surprise * evidence.surprise;
     let phi2 = phi * phi;
-    let tau2 = tau * tau;
-    let a = 2.0 * sigma.clamp(MIN_SIGMA, MAX_SIGMA).ln();
+    let inv_tau2 = 1.0 / (tau * tau);
+    let sigma_c = sigma.clamp(MIN_SIGMA, MAX_SIGMA);
+    let a = 2.0 * sigma_c.ln();
     let f = |x: f64| {
         let ex = x.exp();
         let d = 1.0 + w * (phi2 + ex);
-        ex * (s2 - w * d) / (2.0 * d * d) - (x - a) / tau2
+        ex * (s2 - w * d) / (2.0 * d * d) - (x - a) * inv_tau2
     };
 
-    // Δ² > φ² + v  ⇔  S² − w(1 + wφ²) > 0; then B = ln(Δ² − φ² − v).
+    // Δ² > φ² + v  ⇔  S² − w(1 + wφ²) > 0; then B = ln(Δ² − φ² − v) = ln(excess / w²).
     let excess = s2 - w * (1.0 + w * phi2);
-    let mut hi = if excess > 0.0 && w > 0.0 {
-        excess.ln() - 2.0 * w.ln()
+    let (mut hi, mut f_hi) = if excess > 0.0 && w > 0.0 {
+        let ratio = excess / (w * w);
+        let hi = if ratio.is_finite() {
+            ratio.ln()
+        } else {
+            excess.ln() - 2.0 * w.ln()
+        };
+        (hi, f(hi))
     } else {
+        // B = a − kτ for the first k with f(a − kτ) ≥ 0 (its f is kept).
         let mut k = 1.0;
-        while f(a - k * tau) < 0.0 && k < f64::from(MAX_BRACKET_STEPS) {
+        loop {
+            let x = a - k * tau;
+            let fx = f(x);
+            if fx >= 0.0 || fx.is_nan() || k >= f64::from(MAX_BRACKET_STEPS) {
+                break (x, fx);
+            }
             k += 1.0;
         }
-        a - k * tau
     };
     if !hi.is_finite() {
         return sigma;
     }
     let mut lo = a;
-    let mut f_lo = f(lo);
-    let mut f_hi = f(hi);
-    for _ in 0..MAX_ILLINOIS_STEPS {
-        if (hi - lo).abs() <= tolerance || f_hi == f_lo {
-            break;
-        }
+    // f(a) without an exponential: e^a = σ², and the (x − a) term vanishes.
+    let mut f_lo = {
+        let ex = sigma_c * sigma_c;
+        let d = 1.0 + w * (phi2 + ex);
+        ex * (s2 - w * d) / (2.0 * d * d)
+    };
+    let mut steps = 0;
+    while (hi - lo).abs() > tolerance && steps < MAX_ILLINOIS_STEPS {
+        steps += 1;
         let c = lo + (lo - hi) * f_lo / (f_hi - f_lo);
-        if !c.is_finite() {
-            break;
-        }
         let f_c = f(c);
         if f_c * f_hi <= 0.0 {
             lo = hi;
@@ -253,7 +267,11 @@ fn new_volatility(sigma: f64, phi: f64, evidence: &Evidence, tau: f64, tolerance
         f_hi = f_c;
     }
     let new = (lo / 2.0).exp();
-    if new.is_finite() { new } else { sigma }
+    if new.is_finite() {
+        new.min(MAX_SIGMA)
+    } else {
+        sigma
+    }
 }
 
 /// The Glicko-2 rating system.
@@ -467,25 +485,32 @@ impl Glicko2 {
             self.tau,
             self.convergence_tolerance,
         );
-        let phi_star = self.grown(phi, phi.hypot(sigma));
-        let phi_new = 1.0 / (1.0 / (phi_star * phi_star) + evidence.information).sqrt();
+        // Steps 6 and 7 on variances: φ*² = φ² + σ′², φ′² = 1 / (1/φ*² + 1/v)
+        // = φ*² / (1 + φ*²/v). φ ≤ 1e6 and σ′ ≤ 1e3 here, so nothing overflows,
+        // and φ*² = 0 gives φ′ = 0 rather than 0/0.
+        let phi2 = phi * phi;
+        let phi_star2 = self.grown2(phi2, phi2 + sigma * sigma);
+        let phi_new2 = phi_star2 / (1.0 + evidence.information * phi_star2);
         // Step 7/8: μ′ = μ + φ′² Σ g (s − E), applied as a change on the Glicko
         // scale so the sign of the change is exactly the sign of the surprise (no
         // rounding through μ and back).
-        let change = phi_new * phi_new * evidence.surprise * GLICKO2_SCALE;
+        let change = phi_new2 * evidence.surprise * GLICKO2_SCALE;
         rating_out(
             player.rating() + change,
-            phi_new * GLICKO2_SCALE,
+            phi_new2.sqrt() * GLICKO2_SCALE,
             sigma,
             player.games().saturating_add(games),
         )
     }
 
-    /// Step 6 growth from φ to φ*, honouring the cap (never below φ).
-    fn grown(&self, phi: f64, phi_star: f64) -> f64 {
+    /// Step 6 growth from φ² to φ*², honouring the cap (never below φ²).
+    fn grown2(&self, phi2: f64, phi_star2: f64) -> f64 {
         match self.max_deviation {
-            Some(cap) => phi_star.min(cap / GLICKO2_SCALE).max(phi),
-            None => phi_star,
+            Some(cap) => {
+                let cap = cap * INVERSE_SCALE;
+                phi_star2.min(cap * cap).max(phi2)
+            }
+            None => phi_star2,
         }
     }
 

@@ -253,7 +253,16 @@ impl WengLin {
     /// A player's σ with the dynamics added, √(σ² + τ²), computed without
     /// squaring so tiny σ keep their precision.
     fn dynamic_sigma(&self, player: &Rating) -> f64 {
-        player.deviation().min(WORK_SIGMA).hypot(self.tau)
+        let s = player.deviation().min(WORK_SIGMA);
+        if self.tau == 0.0 {
+            return s;
+        }
+        let var = s * s + self.tau * self.tau;
+        if var >= f64::MIN_POSITIVE {
+            var.sqrt()
+        } else {
+            s.hypot(self.tau)
+        }
     }
 
     /// Summed μ (plus the advantage for the first team) and σ² of each team.
@@ -261,28 +270,28 @@ impl WengLin {
         teams
             .iter()
             .enumerate()
-            .map(|(i, team)| {
-                let mut mu: f64 = team
-                    .iter()
-                    .map(|p| p.rating().clamp(-WORK_MU, WORK_MU))
-                    .sum();
-                if i == 0 {
-                    mu = saturate(mu + self.advantage);
-                }
-                let var = team
-                    .iter()
-                    .map(|p| {
-                        if with_tau {
-                            self.variance(p)
-                        } else {
-                            let s = p.deviation().min(WORK_SIGMA);
-                            s * s
-                        }
-                    })
-                    .sum();
-                (mu, var)
-            })
+            .map(|(i, team)| self.team_sum(i == 0, team, with_tau))
             .collect()
+    }
+
+    /// Summed μ (plus the advantage if `first`) and σ² (plus τ² per player if
+    /// `with_tau`) of one team.
+    fn team_sum(&self, first: bool, team: &[Rating], with_tau: bool) -> (f64, f64) {
+        let mut mu = 0.0;
+        let mut var = 0.0;
+        for p in team {
+            mu += p.rating().clamp(-WORK_MU, WORK_MU);
+            var += if with_tau {
+                self.variance(p)
+            } else {
+                let s = p.deviation().min(WORK_SIGMA);
+                s * s
+            };
+        }
+        if first {
+            mu = saturate(mu + self.advantage);
+        }
+        (mu, var)
     }
 
     /// `predict_win` between two (mu, var, players) sums.
@@ -296,8 +305,13 @@ impl WengLin {
     fn apply(&self, team: &[Rating], team_var: f64, omega: f64, delta: f64) -> Vec<Rating> {
         team.iter()
             .map(|p| {
-                let var = self.variance(p);
-                let share = if team_var > 0.0 { var / team_var } else { 0.0 };
+                // A division, not a multiplication by 1/team_var: that could be ∞
+                // for a subnormal team variance, and 0 × ∞ is NaN.
+                let share = if team_var > 0.0 {
+                    self.variance(p) / team_var
+                } else {
+                    0.0
+                };
                 let factor = (1.0 - share * delta).max(self.kappa);
                 rating_out(
                     p.rating() + share * omega,
@@ -409,14 +423,22 @@ impl WengLin {
 /// As [`check_result`].
 pub fn weng_lin(teams: &[&[Rating]], ranks: &[u32], config: &WengLin) -> Result<Vec<Vec<Rating>>> {
     check_result(teams, ranks)?;
+    if let (&[a, b], &[ra, rb]) = (teams, ranks) {
+        // Two teams: both models agree, and nothing needs a scratch vector.
+        let sums = [
+            config.team_sum(true, a, true),
+            config.team_sum(false, b, true),
+        ];
+        let [(oa, da), (ob, db)] = config.two_teams(sums, [ra, rb]);
+        return Ok(vec![
+            config.apply(a, sums[0].1, oa, da),
+            config.apply(b, sums[1].1, ob, db),
+        ]);
+    }
     let sums = config.team_sums(teams, true);
-    let updates = if let ([a, b], [ra, rb]) = (sums.as_slice(), ranks) {
-        config.two_teams([*a, *b], [*ra, *rb]).to_vec()
-    } else {
-        match config.model {
-            WengLinModel::PlackettLuce => config.plackett_luce(&sums, ranks),
-            WengLinModel::BradleyTerryFull => config.bradley_terry(&sums, ranks),
-        }
+    let updates = match config.model {
+        WengLinModel::PlackettLuce => config.plackett_luce(&sums, ranks),
+        WengLinModel::BradleyTerryFull => config.bradley_terry(&sums, ranks),
     };
     Ok(teams
         .iter()
