@@ -1,0 +1,3 @@
+//! # matchforge-redis
+//!
+//! The Redis storage adapter of MatchForge (work in progress).
