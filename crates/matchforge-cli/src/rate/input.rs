@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
@@ -47,6 +48,49 @@ impl InputFormat {
     }
 }
 
+/// A fast hash of a player name (the Fx hash of rustc, then MurmurHash3's
+/// finaliser so every bit depends on every byte). Names are not attacker-chosen
+/// keys of a long-lived server map, and a collision only costs a slower lookup.
+fn name_hash(name: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let bytes = name.as_bytes();
+    let mut h = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        h = (h.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+    for &byte in chunks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Passes a precomputed [`name_hash`] through.
+#[derive(Default)]
+struct PrehashedHasher(u64);
+
+impl Hasher for PrehashedHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed with this hasher; fold anything else in.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 fn truncate(s: &str) -> &str {
     match s.char_indices().nth(60) {
         Some((i, _)) => &s[..i],
@@ -81,8 +125,14 @@ pub(crate) struct TeamRecord {
 /// A validated match history.
 #[derive(Debug, Default)]
 pub(crate) struct MatchLog {
-    names: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
+    /// All names, back to back, and each player's span in it: lookups touch one
+    /// compact buffer instead of a heap allocation per name.
+    arena: String,
+    spans: Vec<(u32, u32)>,
+    /// Name hash → the first player with that hash.
+    index: HashMap<u64, u32, BuildHasherDefault<PrehashedHasher>>,
+    /// Players whose name hash collides with another player's.
+    collisions: HashMap<Box<str>, u32>,
     pub(crate) matches: Vec<MatchRecord>,
     teams: Vec<TeamRecord>,
     members: Vec<u32>,
@@ -92,19 +142,47 @@ pub(crate) struct MatchLog {
 }
 
 impl MatchLog {
-    /// The player names, by index.
-    pub(crate) fn names(&self) -> &[Box<str>] {
-        &self.names
+    /// How many players.
+    pub(crate) fn player_count(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// The name of player `index`.
+    pub(crate) fn name(&self, index: usize) -> &str {
+        let (start, len) = self.spans[index];
+        &self.arena[start as usize..(start + len) as usize]
     }
 
     /// The index of `name`, interning it if new.
     pub(crate) fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&i) = self.index.get(name) {
-            return i;
+        self.intern_hashed(name, name_hash(name))
+    }
+
+    fn intern_hashed(&mut self, name: &str, hash: u64) -> u32 {
+        match self.index.get(&hash) {
+            Some(&i) if self.name(i as usize) == name => i,
+            Some(_) => match self.collisions.get(name) {
+                Some(&i) => i,
+                None => {
+                    let i = self.push_name(name);
+                    self.collisions.insert(name.into(), i);
+                    i
+                }
+            },
+            None => {
+                let i = self.push_name(name);
+                self.index.insert(hash, i);
+                i
+            }
         }
-        let i = u32::try_from(self.names.len()).expect("fewer than 2^32 players");
-        self.names.push(name.into());
-        self.index.insert(name.into(), i);
+    }
+
+    fn push_name(&mut self, name: &str) -> u32 {
+        let i = u32::try_from(self.spans.len()).expect("fewer than 2^32 players");
+        let start = u32::try_from(self.arena.len()).expect("less than 4 GiB of names");
+        let len = u32::try_from(name.len()).expect("names shorter than 4 GiB");
+        self.arena.push_str(name);
+        self.spans.push((start, len));
         self.stamp.push(0);
         i
     }
@@ -378,13 +456,29 @@ mod tests {
             "{\"teams\": [[\"al\\u0069ce\", \"carol\"], [\"bob\"], [\"dan\"]], \"ranks\": [2, 1, 2]}\n",
         ))
         .unwrap();
-        assert_eq!(log.names().len(), 4);
+        assert_eq!(log.player_count(), 4);
+        assert_eq!(log.name(0), "alice");
         assert_eq!(log.matches.len(), 2);
         let second = log.matches[1];
         assert_eq!((second.line, second.period), (3, None));
         let teams = log.teams_of(&second);
         assert_eq!(teams.iter().map(|t| t.rank).collect::<Vec<_>>(), [2, 1, 2]);
         assert_eq!(log.members_of(&teams[0]), [0, 2]); // the escaped "alice" is the same player
+    }
+
+    #[test]
+    fn hash_collisions_still_intern_distinct_names() {
+        let mut log = MatchLog::default();
+        let a = log.intern_hashed("ann", 42);
+        let b = log.intern_hashed("bob", 42);
+        let c = log.intern_hashed("cat", 42);
+        assert_eq!((a, b, c), (0, 1, 2));
+        assert_eq!(
+            (log.intern_hashed("bob", 42), log.intern_hashed("ann", 42)),
+            (1, 0)
+        );
+        assert_eq!((log.name(1), log.player_count()), ("bob", 3));
+        assert_eq!(log.intern("dan"), log.intern("dan"));
     }
 
     #[test]

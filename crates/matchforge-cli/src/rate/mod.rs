@@ -216,16 +216,15 @@ pub(crate) fn run(args: &RateArgs, out: &mut dyn Write) -> Result<(), Error> {
             message,
         })?;
     drop(text);
-    initial.resize(log.names().len(), (rules.initial_rating(), false));
+    initial.resize(log.player_count(), (rules.initial_rating(), false));
 
     let (ratings, known, predictions) = Replay::new(&algorithm, &log, initial, score_from).run()?;
-    let mut players: Vec<(&str, Rating)> = log
-        .names()
-        .iter()
-        .zip(ratings)
+    let mut players: Vec<(&str, Rating)> = ratings
+        .into_iter()
         .zip(known)
-        .filter(|(_, known)| *known)
-        .map(|((name, rating), _)| (name.as_ref(), rating))
+        .enumerate()
+        .filter(|(_, (_, known))| *known)
+        .map(|(i, (rating, _))| (log.name(i), rating))
         .collect();
     players.sort_unstable_by(|a, b| a.0.cmp(b.0));
 

@@ -162,7 +162,8 @@ pub fn glicko2_expected(a: &Rating, b: &Rating) -> f64 {
 /// Expected score from ratings and deviations on the Glicko scale.
 fn expected(rating_a: f64, rd_a: f64, rating_b: f64, rd_b: f64) -> f64 {
     // φ within the working range keeps g > 0, so g × (an overflowing gap) is ±∞, not NaN.
-    let phi = (rd_a.hypot(rd_b) * INVERSE_SCALE).min(MAX_PHI);
+    // Squares that overflow give ∞, which the cap turns back into MAX_PHI.
+    let phi = ((rd_a * rd_a + rd_b * rd_b).sqrt() * INVERSE_SCALE).min(MAX_PHI);
     logistic(g(phi) * ((rating_a - rating_b) * INVERSE_SCALE))
 }
 
