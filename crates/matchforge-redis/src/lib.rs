@@ -1,3 +1,198 @@
 //! # matchforge-redis
 //!
-//! The Redis storage adapter of MatchForge (work in progress).
+//! The Redis storage adapter of MatchForge: [`RedisStore`] implements every
+//! port of [`matchforge_core::ports`], so it is a
+//! [`Store`](matchforge_core::ports::Store) the runner holds as
+//! `Arc<DynStore>`, and several matchmaker instances can share one Redis.
+//!
+//! * **Atomic.** Every write is one Lua script that checks everything, then
+//!   writes, then appends its events to the namespace's stream: a failed or
+//!   interrupted call leaves no trace, and concurrent commits claim each
+//!   ticket at most once. The batch methods
+//!   ([`enqueue_many`](matchforge_core::ports::TicketStore::enqueue_many),
+//!   [`commit_many`](matchforge_core::ports::TicketStore::commit_many)) are
+//!   one script over the whole batch.
+//! * **One hash slot per namespace.** Every key carries the hash tag
+//!   `{mf:<namespace>}`, so every script also runs on Redis Cluster; scale out
+//!   with several namespaces.
+//! * **Shared events.** The event log is a Redis Stream: every instance reads
+//!   the same log, and a subscriber resumes from its last cursor.
+//! * **Safe retries.** Reads, and writes whose script recognises its own
+//!   earlier success, are retried after a dropped connection; the others
+//!   report that their outcome is unknown (full effect or none).
+//!
+//! The layout, the reasoning and the measured figures are in
+//! `docs/adapters/redis.md`. Needs Redis 7.0 or later.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use matchforge_core::ports::DynStore;
+//! use matchforge_redis::RedisStore;
+//!
+//! # async fn run() -> Result<(), matchforge_core::Error> {
+//! let store = RedisStore::connect("redis://127.0.0.1:6379", "eu-ranked").await?;
+//! let store: Arc<DynStore> = Arc::new(store);
+//! # Ok(())
+//! # }
+//! ```
+
+mod codec;
+mod config;
+mod conn;
+mod error;
+mod events;
+mod keys;
+mod lobbies;
+mod records;
+mod refusal;
+mod tickets;
+
+pub use config::RedisConfig;
+pub use error::{Error, Result};
+
+use conn::{Connection, Retry, SCRIPTS};
+use keys::Keys;
+
+/// The name this adapter gives in [`Error::Backend`](matchforge_core::Error::Backend).
+pub const BACKEND: &str = "redis";
+
+/// Every port in Redis, in one namespace; cheap to clone (clones share the
+/// connection).
+///
+/// See the [crate docs](crate) for the guarantees and
+/// `docs/adapters/redis.md` for the key layout.
+#[derive(Debug, Clone)]
+pub struct RedisStore {
+    conn: Connection,
+    keys: Keys,
+    config: RedisConfig,
+}
+
+impl RedisStore {
+    /// Connects to the Redis at `url` and uses `namespace`, with the default
+    /// [`RedisConfig`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a bad namespace, [`Error::Connect`] if
+    /// the URL is wrong or the server cannot be reached.
+    pub async fn connect(url: &str, namespace: &str) -> Result<Self> {
+        Self::connect_with(RedisConfig::new(url, namespace)?).await
+    }
+
+    /// Connects as `config` says.
+    ///
+    /// # Errors
+    /// [`Error::Connect`] if the URL is wrong or the server cannot be reached.
+    pub async fn connect_with(config: RedisConfig) -> Result<Self> {
+        let conn = Connection::open(&config).await?;
+        tracing::debug!(url = %config.redacted_url(), namespace = config.namespace(),
+            "connected to redis");
+        Ok(Self {
+            conn,
+            keys: Keys::new(config.key_prefix()),
+            config,
+        })
+    }
+
+    /// The configuration the store was opened with.
+    pub fn config(&self) -> &RedisConfig {
+        &self.config
+    }
+
+    /// The same Redis connection on another namespace (for example one per
+    /// game mode), sharing this store's connection and settings.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a bad namespace.
+    pub fn with_namespace(&self, namespace: &str) -> Result<Self> {
+        let config = self.config.clone().with_namespace(namespace)?;
+        Ok(Self {
+            conn: self.conn.clone(),
+            keys: Keys::new(config.key_prefix()),
+            config,
+        })
+    }
+
+    /// Deletes **every key of this namespace** (and nothing else): queues,
+    /// lobbies, ratings, parties, history and the event log. Meant for tests,
+    /// benches and simulations that own their namespace. Scans in steps, so
+    /// Redis stays responsive; returns how many keys were deleted.
+    ///
+    /// # Errors
+    /// [`Error::Backend`](matchforge_core::Error::Backend) if Redis fails;
+    /// the keys deleted so far stay deleted.
+    pub async fn purge(&self) -> matchforge_core::Result<u64> {
+        let mut cursor = "0".to_owned();
+        let mut deleted = 0;
+        loop {
+            let reply = self
+                .conn
+                .script(
+                    "purge",
+                    Retry::Safe,
+                    &SCRIPTS.purge,
+                    &self.keys.events(),
+                    |_| vec![cursor.clone(), self.keys.pattern()],
+                    &[],
+                )
+                .await?;
+            let row = codec::row(reply, "purge reply")?;
+            let [next, count] = row.as_slice() else {
+                return Err(codec::corrupt("purge reply", "not {cursor, count}"));
+            };
+            deleted += count.parse::<u64>().unwrap_or(0);
+            if next == "0" {
+                return Ok(deleted);
+            }
+            cursor.clone_from(next);
+        }
+    }
+
+    /// Runs a writing script: KEYS[1] is the event stream, the arguments
+    /// start with the prefix, MAXLEN and the replay flag, then `body`.
+    async fn write(
+        &self,
+        what: &'static str,
+        retry: Retry,
+        script: &redis::Script,
+        body: &[String],
+    ) -> matchforge_core::Result<redis::Value> {
+        self.conn
+            .script(
+                what,
+                retry,
+                script,
+                &self.keys.events(),
+                |replay| self.script_head(replay),
+                body,
+            )
+            .await
+    }
+
+    /// Runs one of the multi-key reads of `read.lua`.
+    async fn lookup(
+        &self,
+        what: &'static str,
+        args: &[String],
+    ) -> matchforge_core::Result<redis::Value> {
+        self.conn
+            .script(
+                what,
+                Retry::Safe,
+                &SCRIPTS.read,
+                &self.keys.events(),
+                |_| vec![self.keys.prefix().to_owned(), what.to_owned()],
+                args,
+            )
+            .await
+    }
+
+    /// Arguments every writing script starts with: prefix, MAXLEN, replay.
+    fn script_head(&self, replay: bool) -> Vec<String> {
+        vec![
+            self.keys.prefix().to_owned(),
+            self.config.event_log_max_len().unwrap_or(0).to_string(),
+            if replay { "1" } else { "0" }.to_owned(),
+        ]
+    }
+}

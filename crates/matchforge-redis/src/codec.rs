@@ -1,0 +1,131 @@
+//! How values are written to and read from Redis: JSON documents, times that
+//! Lua compares exactly, and the rows the scripts reply with.
+
+use chrono::{DateTime, Utc};
+use matchforge_core::ports::Versioned;
+use matchforge_core::rating::Rating;
+use matchforge_core::{Error, Result};
+use redis::Value;
+use serde_json::Value as Json;
+
+use crate::BACKEND;
+
+/// Serialises a value the store writes. The core's types always serialise.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("the core's types serialise to JSON")
+}
+
+/// The JSON of a rating for the compare-and-set of `update_lobby`: scripts
+/// compare stored and expected ratings as strings, so equal ratings must give
+/// equal strings. serde_json writes the shortest round-trip form of each
+/// number, the same for equal values but one: `-0.0`, written as `0.0` here.
+pub(crate) fn rating_json(rating: &Rating) -> String {
+    let mut json = serde_json::to_value(rating).expect("ratings serialise");
+    if let Json::Object(fields) = &mut json {
+        for value in fields.values_mut() {
+            if value.as_f64() == Some(0.0) && value.as_f64().is_some_and(f64::is_sign_negative) {
+                *value = Json::from(0.0);
+            }
+        }
+    }
+    json.to_string()
+}
+
+/// Decodes a stored document, naming where it came from if it is corrupt.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(json: &str, place: &str) -> Result<T> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::backend(BACKEND, format!("corrupt value at {place}"), e))
+}
+
+/// Splits a stored `"<version> <json>"` and decodes it.
+pub(crate) fn versioned<T: serde::de::DeserializeOwned>(
+    stored: &str,
+    place: &str,
+) -> Result<Versioned<T>> {
+    let (version, json) = stored
+        .split_once(' ')
+        .and_then(|(v, json)| Some((v.parse::<u64>().ok()?, json)))
+        .ok_or_else(|| corrupt(place, "not \"<version> <json>\""))?;
+    Ok(Versioned {
+        value: from_json(json, place)?,
+        version,
+    })
+}
+
+/// A corrupt-value error without a driver error behind it.
+pub(crate) fn corrupt(place: &str, why: &str) -> Error {
+    Error::Backend {
+        backend: BACKEND,
+        message: format!("corrupt value at {place}: {why}"),
+        source: None,
+    }
+}
+
+/// A time as whole seconds and nanoseconds: both fit a Lua number (a
+/// double) exactly, so scripts compare times without rounding.
+pub(crate) fn secs_nanos(at: DateTime<Utc>) -> (i64, u32) {
+    (at.timestamp(), at.timestamp_subsec_nanos())
+}
+
+/// The score of a waiting ticket: its enqueue time in microseconds (exact in
+/// a double for ±285 years around 1970; the store re-sorts by the exact time
+/// after reading, so ties within a microsecond still come out in order).
+pub(crate) fn queue_score(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+/// A sorted-set member that orders by time then id within one score (the
+/// time's whole seconds): `<nanos, 10 digits><id>`.
+pub(crate) fn timed_member(at: DateTime<Utc>, id: impl std::fmt::Display) -> String {
+    format!("{:010}{id}", at.timestamp_subsec_nanos())
+}
+
+/// Reads back a `"<secs> <nanos>"` time.
+pub(crate) fn parse_time(stored: &str, place: &str) -> Result<DateTime<Utc>> {
+    stored
+        .split_once(' ')
+        .and_then(|(s, n)| DateTime::from_timestamp(s.parse().ok()?, n.parse().ok()?))
+        .ok_or_else(|| corrupt(place, "not a \"<secs> <nanos>\" time"))
+}
+
+/// Parses an id the store wrote.
+pub(crate) fn parse_id<T: std::str::FromStr>(text: &str, place: &str) -> Result<T> {
+    text.parse()
+        .map_err(|_| corrupt(place, &format!("{text:?} is not an id")))
+}
+
+/// A reply that should be a string (or nil).
+pub(crate) fn text(value: Value, place: &str) -> Result<Option<String>> {
+    match value {
+        Value::Nil => Ok(None),
+        Value::BulkString(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|e| Error::backend(BACKEND, format!("non-UTF-8 value at {place}"), e)),
+        Value::SimpleString(s) => Ok(Some(s)),
+        Value::Int(i) => Ok(Some(i.to_string())),
+        Value::Okay => Ok(Some("OK".to_owned())),
+        other => Err(unexpected(place, &other)),
+    }
+}
+
+/// A reply that should be an array.
+pub(crate) fn array(value: Value, place: &str) -> Result<Vec<Value>> {
+    match value {
+        Value::Array(items) | Value::Set(items) => Ok(items),
+        Value::Nil => Ok(Vec::new()),
+        other => Err(unexpected(place, &other)),
+    }
+}
+
+/// A reply that should be an array of strings (a script's result row).
+pub(crate) fn row(value: Value, place: &str) -> Result<Vec<String>> {
+    array(value, place)?
+        .into_iter()
+        .map(|v| text(v, place)?.ok_or_else(|| corrupt(place, "nil in a result row")))
+        .collect()
+}
+
+/// An error for a reply of the wrong shape.
+pub(crate) fn unexpected(place: &str, value: &Value) -> Error {
+    corrupt(place, &format!("unexpected reply {value:?}"))
+}

@@ -1,0 +1,91 @@
+#!lua
+-- Shared by every writing script (prepended at compile time).
+--
+-- KEYS[1] is the namespace's event stream: it routes the script to the shard
+-- that holds the namespace's hash slot. Every other key is built from the
+-- prefix ARGV[1] = "{mf:<namespace>}:", so it carries the same hash tag and
+-- lives in the same slot.
+-- ARGV[2] = event stream MAXLEN (0 = keep every event), ARGV[3] = "1" when
+-- the call is a retry after a dropped connection (see the replay rules in
+-- each script), script arguments from ARGV[4] on.
+local P = ARGV[1]
+local MAXLEN = tonumber(ARGV[2])
+local REPLAY = ARGV[3] == '1'
+-- Lua's unpack is limited by the C stack: variadic commands go in chunks.
+local CHUNK = 4000
+-- At most 2^20 - 1 events share one stream entry (the cursor's minor part is
+-- the entry's sequence number shifted by 20 bits, plus the index).
+local PER_ENTRY = 1048575
+
+local pending = {}
+
+local function emit(json)
+  pending[#pending + 1] = json
+end
+
+-- Appends the buffered events: one stream entry per script call, so a batch
+-- of thousands of changes costs one XADD.
+local function flush()
+  local n = #pending
+  local i = 1
+  while i <= n do
+    local j = math.min(n, i + PER_ENTRY - 1)
+    local body = table.concat(pending, '\n', i, j)
+    if MAXLEN > 0 then
+      redis.call('XADD', KEYS[1], 'MAXLEN', '~', MAXLEN, '*', 'e', body)
+    else
+      redis.call('XADD', KEYS[1], '*', 'e', body)
+    end
+    i = j + 1
+  end
+end
+
+-- Runs a variadic command over `args` in chunks (CHUNK is even, so pairs stay whole).
+local function bulk(cmd, key, args)
+  local i = 1
+  local n = #args
+  while i <= n do
+    local j = math.min(n, i + CHUNK - 1)
+    redis.call(cmd, key, unpack(args, i, j))
+    i = j + 1
+  end
+end
+
+-- HMGET over any number of fields, as a table field -> value (absent fields left out).
+local function hmget(key, fields)
+  local out = {}
+  local i = 1
+  local n = #fields
+  while i <= n do
+    local j = math.min(n, i + CHUNK - 1)
+    local values = redis.call('HMGET', key, unpack(fields, i, j))
+    for k = 1, #values do
+      if values[k] then
+        out[fields[i + k - 1]] = values[k]
+      end
+    end
+    i = j + 1
+  end
+  return out
+end
+
+-- The queue of a waiting ticket, from its stored JSON.
+local function queue_of(ticket_json)
+  return cjson.decode(ticket_json).queue
+end
+
+-- "<version> <json>" -> version, json
+local function split_versioned(value)
+  local space = string.find(value, ' ', 1, true)
+  return tonumber(string.sub(value, 1, space - 1)), string.sub(value, space + 1)
+end
+
+-- A time stored as "<secs> <nanos>" -> secs, nanos (exact: both fit a double).
+local function split_time(value)
+  local space = string.find(value, ' ', 1, true)
+  return tonumber(string.sub(value, 1, space - 1)), tonumber(string.sub(value, space + 1))
+end
+
+local function later(s1, n1, s2, n2)
+  return s1 > s2 or (s1 == s2 and n1 > n2)
+end

@@ -1,0 +1,223 @@
+//! [`TicketStore`] for [`RedisStore`]: `enqueue.lua`, `commit.lua` and
+//! `remove.lua`, each one atomic call over the whole batch.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use matchforge_core::event::Event;
+use matchforge_core::ids::{PlayerId, QueueName, TicketId};
+use matchforge_core::lobby::Lobby;
+use matchforge_core::ports::{CommitOutcome, TicketStore};
+use matchforge_core::ticket::Ticket;
+use matchforge_core::{Error, Result};
+use redis::cmd;
+
+use crate::RedisStore;
+use crate::codec::{
+    array, from_json, parse_id, queue_score, row, secs_nanos, text, timed_member, to_json,
+};
+use crate::conn::{Retry, SCRIPTS};
+use crate::refusal::{Subject, refusal};
+
+#[async_trait]
+impl TicketStore for RedisStore {
+    async fn enqueue(&self, ticket: Ticket) -> Result<()> {
+        let mut results = self.enqueue_many(vec![ticket]).await?;
+        results.pop().unwrap_or(Ok(()))
+    }
+
+    /// One script over the whole batch: it reads every ticket id and player
+    /// it needs in four commands, decides each ticket in order (a later one
+    /// sees the earlier ones), then writes the accepted ones with a few
+    /// variadic commands and one stream entry. Retried after a dropped
+    /// connection: a ticket found waiting with exactly its own content counts
+    /// as queued by the lost attempt.
+    async fn enqueue_many(&self, tickets: Vec<Ticket>) -> Result<Vec<Result<()>>> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut body = Vec::with_capacity(1 + tickets.len() * 9);
+        body.push(tickets.len().to_string());
+        for t in &tickets {
+            let (secs, nanos) = secs_nanos(t.enqueued_at());
+            body.extend([
+                t.id().to_string(),
+                to_json(t),
+                t.queue().to_string(),
+                queue_score(t.enqueued_at()).to_string(),
+                secs.to_string(),
+                nanos.to_string(),
+                to_json(&Event::queued(t)),
+                t.size().to_string(),
+            ]);
+            body.extend(t.player_ids().map(|p| p.to_string()));
+        }
+        let reply = self
+            .write("enqueue", Retry::Safe, &SCRIPTS.enqueue, &body)
+            .await?;
+        let rows = array(reply, "enqueue reply")?;
+        if rows.len() != tickets.len() {
+            return Err(crate::codec::corrupt(
+                "enqueue reply",
+                "one row per ticket expected",
+            ));
+        }
+        rows.into_iter()
+            .map(|r| {
+                let r = row(r, "enqueue reply")?;
+                Ok(match r.first().map(String::as_str) {
+                    Some("ok") => Ok(()),
+                    _ => Err(refusal(&r, Subject::default(), "enqueue reply")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn cancel(&self, ticket: TicketId, at: DateTime<Utc>) -> Result<Ticket> {
+        let body = [
+            "ticket_cancelled".to_owned(),
+            to_json(&at),
+            ticket.to_string(),
+        ];
+        let removed = self.remove("cancel", &body).await?;
+        removed
+            .into_iter()
+            .next()
+            .ok_or(Error::TicketNotFound(ticket))
+    }
+
+    async fn ticket(&self, ticket: TicketId) -> Result<Option<Ticket>> {
+        let mut get = cmd("HGET");
+        get.arg(self.keys.tickets()).arg(ticket.to_string());
+        let json = text(self.conn.read("ticket", &get).await?, "ticket reply")?;
+        json.map(|j| from_json(&j, &self.keys.tickets()))
+            .transpose()
+    }
+
+    async fn ticket_of(&self, player: PlayerId) -> Result<Option<Ticket>> {
+        let reply = self.lookup("ticket_of", &[player.to_string()]).await?;
+        let json = text(reply, "ticket_of reply")?;
+        json.map(|j| from_json(&j, &self.keys.tickets()))
+            .transpose()
+    }
+
+    /// The queue's sorted set orders by enqueue microsecond then id; the
+    /// exact order (nanoseconds, then id) is restored here by a stable sort,
+    /// linear on the already nearly sorted list.
+    async fn tickets(&self, queue: &QueueName) -> Result<Vec<Ticket>> {
+        let reply = self.lookup("tickets", &[queue.to_string()]).await?;
+        let mut tickets = array(reply, "tickets reply")?
+            .into_iter()
+            .filter_map(|v| text(v, "tickets reply").transpose())
+            .map(|json| from_json::<Ticket>(&json?, &self.keys.tickets()))
+            .collect::<Result<Vec<_>>>()?;
+        tickets.sort_by_key(|t| (t.enqueued_at(), t.id()));
+        Ok(tickets)
+    }
+
+    async fn commit(&self, lobby: &Lobby) -> Result<CommitOutcome> {
+        let mut outcomes = self.commit_many(std::slice::from_ref(lobby)).await?;
+        outcomes.pop().unwrap_or(Ok(CommitOutcome::Conflict {
+            missing: Vec::new(),
+        }))
+    }
+
+    /// One script over the whole batch: two reads (the lobby ids, the
+    /// tickets' stored JSON), a decision per lobby in order, then variadic
+    /// writes and one stream entry. A ticket counts as waiting only if the
+    /// very ticket the lobby holds is stored (its JSON is compared). Retried
+    /// after a dropped connection: a lobby found stored with exactly its own
+    /// content counts as committed by the lost attempt.
+    async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
+        if lobbies.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut body = Vec::with_capacity(1 + lobbies.len() * 24);
+        body.push(lobbies.len().to_string());
+        for lobby in lobbies {
+            push_commit(&mut body, lobby);
+        }
+        let reply = self
+            .write("commit", Retry::Safe, &SCRIPTS.commit, &body)
+            .await?;
+        let rows = array(reply, "commit reply")?;
+        if rows.len() != lobbies.len() {
+            return Err(crate::codec::corrupt(
+                "commit reply",
+                "one row per lobby expected",
+            ));
+        }
+        rows.into_iter()
+            .zip(lobbies)
+            .map(|(r, lobby)| {
+                let r = row(r, "commit reply")?;
+                Ok(match r.first().map(String::as_str) {
+                    Some("committed") => Ok(CommitOutcome::Committed),
+                    Some("missing") => Ok(CommitOutcome::Conflict {
+                        missing: r[1..]
+                            .iter()
+                            .map(|id| parse_id(id, "commit reply"))
+                            .collect::<Result<_>>()?,
+                    }),
+                    Some("exists") => Err(Error::Conflict(format!(
+                        "lobby {} has already been committed",
+                        lobby.id()
+                    ))),
+                    _ => return Err(crate::codec::corrupt("commit reply", &format!("{r:?}"))),
+                })
+            })
+            .collect()
+    }
+
+    async fn expire(&self, tickets: &[TicketId], at: DateTime<Utc>) -> Result<Vec<Ticket>> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut body = vec!["ticket_expired".to_owned(), to_json(&at)];
+        body.extend(tickets.iter().map(ToString::to_string));
+        self.remove("expire", &body).await
+    }
+}
+
+/// The arguments of one lobby for `commit.lua`.
+fn push_commit(body: &mut Vec<String>, lobby: &Lobby) {
+    let unfinished = !lobby.phase().is_finished();
+    let deadline = lobby.deadline().filter(|_| unfinished);
+    body.extend([
+        lobby.id().to_string(),
+        format!("1 {}", to_json(lobby)),
+        if unfinished { "1" } else { "0" }.to_owned(),
+        deadline.map_or_else(String::new, |d| d.timestamp().to_string()),
+        deadline.map_or_else(String::new, |d| timed_member(d, lobby.id())),
+    ]);
+    let seats: Vec<PlayerId> = lobby.players().collect();
+    body.push(seats.len().to_string());
+    body.extend(seats.iter().map(ToString::to_string));
+    body.push(lobby.tickets().len().to_string());
+    for t in lobby.tickets() {
+        body.extend([
+            t.id().to_string(),
+            to_json(t),
+            t.queue().to_string(),
+            t.size().to_string(),
+        ]);
+        body.extend(t.player_ids().map(|p| p.to_string()));
+    }
+    let events = lobby.commit_events();
+    body.push(events.len().to_string());
+    body.extend(events.iter().map(to_json));
+}
+
+impl RedisStore {
+    /// Runs `remove.lua` (cancel, expire); never retried, since a lost reply
+    /// cannot be told apart from a ticket that was never waiting.
+    async fn remove(&self, what: &'static str, body: &[String]) -> Result<Vec<Ticket>> {
+        let reply = self
+            .write(what, Retry::Never, &SCRIPTS.remove, body)
+            .await?;
+        array(reply, "remove reply")?
+            .into_iter()
+            .filter_map(|v| text(v, "remove reply").transpose())
+            .map(|json| from_json(&json?, &self.keys.tickets()))
+            .collect()
+    }
+}
