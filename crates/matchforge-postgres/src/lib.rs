@@ -1,0 +1,3 @@
+//! # matchforge-postgres
+//!
+//! The PostgreSQL storage adapter of MatchForge (under construction).
