@@ -1,0 +1,247 @@
+//! [`PgOptions`]: where and how a [`PgStore`](crate::PgStore) connects.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::error::{Error, Result};
+
+/// The environment variable [`PgOptions::from_env`] reads.
+pub const URL_VAR: &str = "MATCHFORGE_POSTGRES_URL";
+
+/// The schema a store uses unless told otherwise.
+pub const DEFAULT_SCHEMA: &str = "matchforge";
+
+/// The longest schema name accepted (the event channel's name, `mf_events:`
+/// plus the schema, must fit PostgreSQL's 63-byte identifiers).
+pub const MAX_SCHEMA_LEN: usize = 48;
+
+/// How to open a [`PgStore`](crate::PgStore).
+///
+/// ```
+/// use std::time::Duration;
+/// use matchforge_postgres::PgOptions;
+///
+/// let options = PgOptions::new("postgres://postgres@127.0.0.1:5432/test")
+///     .with_schema("ranked_eu")
+///     .with_max_connections(16)
+///     .with_acquire_timeout(Duration::from_secs(2));
+/// assert_eq!(options.schema(), "ranked_eu");
+/// assert_eq!(options.max_connections(), 16);
+/// assert!(options.migrates());
+///
+/// // Schema names are plain lower-case identifiers.
+/// assert!(PgOptions::new("postgres://localhost/db").with_schema("Bad-Name").validate().is_err());
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct PgOptions {
+    url: String,
+    schema: String,
+    max_connections: u32,
+    acquire_timeout: Duration,
+    migrate: bool,
+    notify: bool,
+    ephemeral: bool,
+}
+
+impl PgOptions {
+    /// Options for the database at `url` (`postgres://user@host:port/db`), with
+    /// the defaults: schema `matchforge`, at most 10 connections, a 10 s
+    /// acquire timeout, migrations run on connect, `NOTIFY` on every append.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            schema: DEFAULT_SCHEMA.to_owned(),
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(10),
+            migrate: true,
+            notify: true,
+            ephemeral: false,
+        }
+    }
+
+    /// Options for the URL in `MATCHFORGE_POSTGRES_URL`, if it is set.
+    pub fn from_env() -> Option<Self> {
+        std::env::var(URL_VAR)
+            .ok()
+            .filter(|url| !url.is_empty())
+            .map(Self::new)
+    }
+
+    /// Keeps the tables in `schema` (created by [`migrate`](crate::PgStore::migrate)
+    /// if missing): lower-case letters, digits and `_`, starting with a letter
+    /// or `_`, at most [`MAX_SCHEMA_LEN`] characters.
+    pub fn with_schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = schema.into();
+        self
+    }
+
+    /// The most connections the pool opens (at least 1).
+    pub fn with_max_connections(mut self, max: u32) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// How long a call waits for a free connection before failing with
+    /// [`Error::Backend`](matchforge_core::Error::Backend).
+    pub fn with_acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// Whether [`PgStore::connect_with`](crate::PgStore::connect_with) runs the
+    /// embedded migrations (the default). Without them it checks that the
+    /// schema is fully migrated and fails with [`Error::NotMigrated`] if not.
+    pub fn with_migrations(mut self, run_on_connect: bool) -> Self {
+        self.migrate = run_on_connect;
+        self
+    }
+
+    /// Whether every transaction that appends events also sends a `NOTIFY`
+    /// (the default), so [`EventListener`](crate::EventListener)s of other
+    /// instances wake up at once rather than at their next poll.
+    pub fn with_notify(mut self, notify: bool) -> Self {
+        self.notify = notify;
+        self
+    }
+
+    /// Uses a new schema of a unique name (`mf_tmp_` and 16 hex digits) instead
+    /// of [`with_schema`](Self::with_schema)'s, and drops it, with everything
+    /// in it, when the last clone of the store is dropped. For tests and
+    /// simulations that want a store of their own in a shared database; a
+    /// process that is killed leaves its schema behind.
+    pub fn with_ephemeral_schema(mut self) -> Self {
+        self.schema = unique_schema("mf_tmp_");
+        self.ephemeral = true;
+        self
+    }
+
+    /// The database URL.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The schema.
+    #[must_use]
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The most connections the pool opens.
+    #[must_use]
+    pub fn max_connections(&self) -> u32 {
+        self.max_connections
+    }
+
+    /// How long a call waits for a connection.
+    #[must_use]
+    pub fn acquire_timeout(&self) -> Duration {
+        self.acquire_timeout
+    }
+
+    /// Whether connecting runs the migrations.
+    #[must_use]
+    pub fn migrates(&self) -> bool {
+        self.migrate
+    }
+
+    /// Whether appends send a `NOTIFY`.
+    #[must_use]
+    pub fn notifies(&self) -> bool {
+        self.notify
+    }
+
+    /// Whether the schema is dropped with the store.
+    #[must_use]
+    pub fn is_ephemeral(&self) -> bool {
+        self.ephemeral
+    }
+
+    /// Checks the options without connecting.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOptions`] for a bad schema name or no connections.
+    pub fn validate(&self) -> Result<()> {
+        check_schema(&self.schema)?;
+        if self.max_connections == 0 {
+            return Err(Error::InvalidOptions(
+                "max_connections must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks that `schema` is a plain identifier, safe to splice into SQL.
+pub(crate) fn check_schema(schema: &str) -> Result<()> {
+    let mut chars = schema.chars();
+    let plain = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !plain || schema.len() > MAX_SCHEMA_LEN || schema.starts_with("pg_") {
+        return Err(Error::InvalidOptions(format!(
+            "schema {schema:?} must be 1 to {MAX_SCHEMA_LEN} lower-case letters, digits or _, \
+             start with a letter or _, and not start with pg_"
+        )));
+    }
+    Ok(())
+}
+
+/// A schema name no other store (in this process or another) picks.
+fn unique_schema(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    // RandomState is seeded from the OS's randomness, afresh per process.
+    let hash = RandomState::new().hash_one((
+        nanos,
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+    ));
+    format!("{prefix}{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names() {
+        let long = "a".repeat(MAX_SCHEMA_LEN + 1);
+        let table = [
+            ("matchforge", true),
+            ("_x1", true),
+            ("mf_test_0123abcd", true),
+            ("", false),
+            ("1abc", false),
+            ("Upper", false),
+            ("semi;colon", false),
+            ("quote\"", false),
+            ("pg_catalog", false),
+            (long.as_str(), false),
+        ];
+        for (name, ok) in table {
+            assert_eq!(check_schema(name).is_ok(), ok, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn ephemeral_schemas_are_unique_and_valid() {
+        let a = PgOptions::new("postgres://x/y").with_ephemeral_schema();
+        let b = PgOptions::new("postgres://x/y").with_ephemeral_schema();
+        assert_ne!(a.schema(), b.schema());
+        assert!(a.validate().is_ok() && a.is_ephemeral());
+        assert!(a.schema().starts_with("mf_tmp_"));
+    }
+
+    #[test]
+    fn zero_connections_are_rejected() {
+        let o = PgOptions::new("postgres://x/y").with_max_connections(0);
+        assert!(matches!(o.validate(), Err(Error::InvalidOptions(_))));
+    }
+}

@@ -1,0 +1,265 @@
+//! [`PgStore`]: the pool, the schema, migrations, and the transaction runner
+//! every writing port method goes through.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
+
+use crate::error::{Error, Result, TxError, backend};
+use crate::options::PgOptions;
+
+/// The embedded migrations (`crates/matchforge-postgres/migrations`).
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// How often a transaction that lost a race is run again before the call
+/// fails with [`matchforge_core::Error::Backend`].
+const MAX_ATTEMPTS: u32 = 16;
+
+/// A transaction body: reads, checks, writes, on the connection it is given.
+pub(crate) type TxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, TxError>> + Send + 'a>>;
+
+/// Every port on PostgreSQL: see the [crate docs](crate) for the design.
+///
+/// Cheap to clone (clones share one pool); `Send + Sync`, so the runner holds
+/// it as `Arc<DynStore>`.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// What the clones of a store share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) pool: PgPool,
+    pub(crate) connect: PgConnectOptions,
+    pub(crate) schema: String,
+    /// The channel appends notify, if they do.
+    pub(crate) notify: Option<String>,
+    pub(crate) channel: String,
+    ephemeral: bool,
+}
+
+impl PgStore {
+    /// Connects to `url` with the default [`PgOptions`] (schema `matchforge`,
+    /// migrations run on connect).
+    ///
+    /// # Errors
+    /// [`Error::Connect`] if the URL is bad or the server unreachable;
+    /// [`Error::Migrate`] if the migrations fail.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(PgOptions::new(url)).await
+    }
+
+    /// Connects with `options`: opens the pool (every connection's
+    /// `search_path` is the store's schema), then runs the migrations or, if
+    /// they are off, checks that the schema is migrated.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOptions`], [`Error::Connect`], [`Error::Migrate`], or
+    /// [`Error::NotMigrated`] when migrations are off and the schema lags.
+    pub async fn connect_with(options: PgOptions) -> Result<Self> {
+        options.validate()?;
+        let schema = options.schema().to_owned();
+        let mut connect = PgConnectOptions::from_str(options.url())
+            .map_err(Error::Connect)?
+            .options([("search_path", schema.as_str())]);
+        if connect.get_application_name().is_none() {
+            connect = connect.application_name("matchforge");
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections())
+            .acquire_timeout(options.acquire_timeout())
+            .connect_with(connect.clone())
+            .await
+            .map_err(Error::Connect)?;
+        let channel = format!("mf_events:{schema}");
+        let store = PgStore {
+            shared: Arc::new(Shared {
+                pool,
+                connect,
+                notify: options.notifies().then(|| channel.clone()),
+                channel,
+                schema,
+                ephemeral: options.is_ephemeral(),
+            }),
+        };
+        if options.migrates() {
+            store.migrate().await?;
+        } else {
+            store.check_migrated().await?;
+        }
+        tracing::debug!(schema = %store.schema(), "postgres store ready");
+        Ok(store)
+    }
+
+    /// Creates the schema if it is missing and runs the embedded migrations
+    /// that have not run yet (recorded in the schema's `_sqlx_migrations`).
+    /// Safe to call from many instances at once: the migrator holds an
+    /// advisory lock while it works.
+    ///
+    /// # Errors
+    /// [`Error::Migrate`] or [`Error::Database`].
+    pub async fn migrate(&self) -> Result<()> {
+        let schema = &self.shared.schema;
+        // A connection of its own, closed afterwards, so a failed migration
+        // cannot leave the migrator's advisory lock on a pooled connection.
+        let mut conn = PgConnection::connect_with(&self.shared.connect)
+            .await
+            .map_err(Error::Connect)?;
+        let create = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+        if let Err(e) = conn.execute(AssertSqlSafe(create)).await {
+            // Two instances creating it at once: the loser sees a duplicate.
+            let duplicate = matches!(&e, sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("23505" | "42P06")));
+            if !duplicate {
+                return Err(Error::Database {
+                    what: "create the schema",
+                    source: e,
+                });
+            }
+        }
+        MIGRATOR
+            .run(&mut conn)
+            .await
+            .map_err(|source| Error::Migrate {
+                schema: schema.clone(),
+                source,
+            })?;
+        conn.close().await.ok();
+        Ok(())
+    }
+
+    /// Checks that every embedded migration has run in the store's schema.
+    ///
+    /// # Errors
+    /// [`Error::NotMigrated`] naming what is missing; [`Error::Database`].
+    pub async fn check_migrated(&self) -> Result<()> {
+        let schema = &self.shared.schema;
+        let applied: Vec<i64> =
+            match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.shared.pool)
+                .await
+            {
+                Ok(v) => v,
+                Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P01") => {
+                    return Err(Error::NotMigrated {
+                        schema: schema.clone(),
+                        detail: "no migration has run".into(),
+                    });
+                }
+                Err(source) => {
+                    return Err(Error::Database {
+                        what: "read the applied migrations",
+                        source,
+                    });
+                }
+            };
+        let missing: Vec<String> = MIGRATOR
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version))
+            .map(|m| format!("{} {}", m.version, m.description))
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::NotMigrated {
+                schema: schema.clone(),
+                detail: format!("missing: {}", missing.join(", ")),
+            })
+        }
+    }
+
+    /// The embedded migrations, to run them with your own tooling
+    /// (`migrator().run(&mut conn)` on a connection whose `search_path` is the
+    /// schema).
+    #[must_use]
+    pub fn migrator() -> &'static Migrator {
+        &MIGRATOR
+    }
+
+    /// The schema the store's tables live in.
+    #[must_use]
+    pub fn schema(&self) -> &str {
+        &self.shared.schema
+    }
+
+    /// The connection pool (each connection's `search_path` is the schema),
+    /// for queries of your own over the store's tables.
+    #[must_use]
+    pub fn pool(&self) -> &PgPool {
+        &self.shared.pool
+    }
+
+    /// Runs `body` in a transaction, again from the start (up to a bound) if
+    /// it lost a race, and commits it if it succeeds. A failed body is rolled
+    /// back, so a failed call leaves nothing behind.
+    pub(crate) async fn transaction<A, T>(
+        &self,
+        op: &'static str,
+        args: &A,
+        body: for<'c> fn(&'c mut PgConnection, &'c A, &'c Shared) -> TxFuture<'c, T>,
+    ) -> matchforge_core::Result<T>
+    where
+        A: Sync + ?Sized,
+    {
+        let mut attempt = 1;
+        loop {
+            let mut tx = self.shared.pool.begin().await.map_err(|e| backend(op, e))?;
+            match body(&mut tx, args, &self.shared).await {
+                Ok(value) => {
+                    tx.commit().await.map_err(|e| backend(op, e))?;
+                    return Ok(value);
+                }
+                Err(TxError::Fail(e)) => return Err(e),
+                Err(TxError::Retry(e)) if attempt >= MAX_ATTEMPTS => return Err(backend(op, e)),
+                Err(TxError::Retry(e)) => {
+                    tracing::debug!(op, attempt, error = %e, "transaction lost a race; retrying");
+                    attempt += 1;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Shared {
+    /// Drops an ephemeral schema, on a thread of its own (a drop cannot
+    /// await), waiting at most ten seconds for locks.
+    fn drop(&mut self) {
+        if !self.ephemeral {
+            return;
+        }
+        let connect = self.connect.clone();
+        let schema = self.schema.clone();
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let mut conn = PgConnection::connect_with(&connect)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let sql =
+                    format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+                let result = conn.execute(AssertSqlSafe(sql)).await;
+                conn.close().await.ok();
+                result.map(drop).map_err(|e| e.to_string())
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => tracing::debug!(schema = %self.schema, "ephemeral schema dropped"),
+            Ok(Err(error)) => {
+                tracing::warn!(schema = %self.schema, %error, "could not drop the ephemeral schema");
+            }
+            Err(_) => {
+                tracing::warn!(schema = %self.schema, "dropping the ephemeral schema panicked")
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! [`TicketStore`] for [`PgStore`], except commits (in `commit.rs`).
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use matchforge_core::event::Event;
+use matchforge_core::ids::{PlayerId, QueueName, TicketId};
+use matchforge_core::lobby::Lobby;
+use matchforge_core::ports::{CommitOutcome, TicketStore};
+use matchforge_core::ticket::Ticket;
+use matchforge_core::{Error, Result};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::codec::{append_events, from_json};
+use crate::error::{TxError, backend, corrupt, tx_error};
+use crate::store::{PgStore, Shared, TxFuture};
+use crate::waiting::{View, insert_waiting, unstorable_ticket};
+
+#[async_trait]
+impl TicketStore for PgStore {
+    async fn enqueue(&self, ticket: Ticket) -> Result<()> {
+        let mut results = self.enqueue_many(vec![ticket]).await?;
+        results
+            .pop()
+            .unwrap_or_else(|| Err(corrupt("enqueue_many returned no result")))
+    }
+
+    /// One transaction: one statement reads what the store holds about the
+    /// batch's ticket ids and players, the checks run in Rust ticket by ticket
+    /// (a later ticket sees the earlier accepted ones), and one statement
+    /// inserts every accepted ticket, another appends their events. If a
+    /// concurrent writer takes a player or id in between, the insert violates
+    /// a key, and the transaction runs again from the read.
+    async fn enqueue_many(&self, tickets: Vec<Ticket>) -> Result<Vec<Result<()>>> {
+        self.transaction("enqueue", &tickets, enqueue_tx).await
+    }
+
+    async fn cancel(&self, ticket: TicketId, at: DateTime<Utc>) -> Result<Ticket> {
+        self.transaction("cancel", &(ticket, at), cancel_tx).await
+    }
+
+    async fn ticket(&self, ticket: TicketId) -> Result<Option<Ticket>> {
+        let body: Option<String> =
+            sqlx::query_scalar("SELECT body::text FROM tickets WHERE id = $1")
+                .bind(ticket.as_uuid())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(|e| backend("ticket", e))?;
+        body.map(|b| from_json(&b, "ticket")).transpose()
+    }
+
+    async fn ticket_of(&self, player: PlayerId) -> Result<Option<Ticket>> {
+        let body: Option<String> = sqlx::query_scalar(
+            "SELECT t.body::text FROM busy_players b JOIN tickets t ON t.id = b.ticket \
+             WHERE b.player = $1",
+        )
+        .bind(player.as_uuid())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(|e| backend("ticket_of", e))?;
+        body.map(|b| from_json(&b, "ticket")).transpose()
+    }
+
+    /// Ordered by the index `(queue, enqueued_at, id)`, then by the exact
+    /// enqueue time in Rust (the column holds microseconds; the sort is
+    /// linear on input that is already in order).
+    async fn tickets(&self, queue: &QueueName) -> Result<Vec<Ticket>> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body::text FROM tickets WHERE queue = $1 ORDER BY enqueued_at, id",
+        )
+        .bind(queue.as_str())
+        .fetch_all(self.pool())
+        .await
+        .map_err(|e| backend("tickets", e))?;
+        let mut tickets = bodies
+            .iter()
+            .map(|b| from_json::<Ticket>(b, "ticket"))
+            .collect::<Result<Vec<_>>>()?;
+        tickets.sort_by_key(|t| (t.enqueued_at(), t.id()));
+        Ok(tickets)
+    }
+
+    async fn commit(&self, lobby: &Lobby) -> Result<CommitOutcome> {
+        let mut results = self.commit_many(std::slice::from_ref(lobby)).await?;
+        results
+            .pop()
+            .unwrap_or_else(|| Err(corrupt("commit_many returned no outcome")))
+    }
+
+    /// See [`crate::commit`]'s design notes: one transaction that locks the
+    /// batch's tickets in id order, decides lobby by lobby, and writes the
+    /// committed ones with one statement.
+    async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
+        self.transaction("commit", lobbies, crate::commit::commit_tx)
+            .await
+    }
+
+    async fn expire(&self, tickets: &[TicketId], at: DateTime<Utc>) -> Result<Vec<Ticket>> {
+        let mut seen = HashSet::new();
+        let ids: Vec<TicketId> = tickets
+            .iter()
+            .copied()
+            .filter(|t| seen.insert(*t))
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.transaction("expire", &(ids, at), expire_tx).await
+    }
+}
+
+fn enqueue_tx<'c>(
+    conn: &'c mut PgConnection,
+    tickets: &'c Vec<Ticket>,
+    shared: &'c Shared,
+) -> TxFuture<'c, Vec<Result<()>>> {
+    Box::pin(async move {
+        let mut view = View::read(conn, tickets, "enqueue").await?;
+        let mut results = Vec::with_capacity(tickets.len());
+        let mut accepted = Vec::new();
+        for ticket in tickets {
+            let refusal = unstorable_ticket(ticket).or_else(|| view.refusal(ticket, None, true));
+            match refusal {
+                Some(e) => results.push(Err(e)),
+                None => {
+                    view.accept(ticket);
+                    accepted.push(ticket);
+                    results.push(Ok(()));
+                }
+            }
+        }
+        insert_waiting(conn, &accepted, "enqueue").await?;
+        let events: Vec<Event> = accepted.iter().map(|t| Event::queued(t)).collect();
+        append_events(conn, &events, shared.notify.as_deref()).await?;
+        Ok(results)
+    })
+}
+
+fn cancel_tx<'c>(
+    conn: &'c mut PgConnection,
+    &(ticket, at): &'c (TicketId, DateTime<Utc>),
+    shared: &'c Shared,
+) -> TxFuture<'c, Ticket> {
+    Box::pin(async move {
+        let body: Option<String> =
+            sqlx::query_scalar("DELETE FROM tickets WHERE id = $1 RETURNING body::text")
+                .bind(ticket.as_uuid())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(tx_error("cancel"))?;
+        let Some(body) = body else {
+            return Err(TxError::Fail(Error::TicketNotFound(ticket)));
+        };
+        let removed: Ticket = from_json(&body, "ticket")?;
+        let event = Event::cancelled(&removed, at);
+        append_events(conn, &[event], shared.notify.as_deref()).await?;
+        Ok(removed)
+    })
+}
+
+fn expire_tx<'c>(
+    conn: &'c mut PgConnection,
+    (ids, at): &'c (Vec<TicketId>, DateTime<Utc>),
+    shared: &'c Shared,
+) -> TxFuture<'c, Vec<Ticket>> {
+    Box::pin(async move {
+        let uuids: Vec<Uuid> = ids.iter().map(|t| *t.as_uuid()).collect();
+        // Locks in id order, like commits, so the two never deadlock.
+        let rows: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT id, body::text FROM tickets WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        )
+        .bind(&uuids)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(tx_error("expire"))?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
+        sqlx::query("DELETE FROM tickets WHERE id = ANY($1)")
+            .bind(&found)
+            .execute(&mut *conn)
+            .await
+            .map_err(tx_error("expire"))?;
+        let mut by_id = std::collections::HashMap::with_capacity(rows.len());
+        for (id, body) in rows {
+            by_id.insert(TicketId::from_uuid(id), body);
+        }
+        // In the order asked, as the events are.
+        let mut expired = Vec::with_capacity(by_id.len());
+        for id in ids {
+            if let Some(body) = by_id.get(id) {
+                expired.push(from_json::<Ticket>(body, "ticket")?);
+            }
+        }
+        let events: Vec<Event> = expired.iter().map(|t| Event::expired(t, *at)).collect();
+        append_events(conn, &events, shared.notify.as_deref()).await?;
+        Ok(expired)
+    })
+}
