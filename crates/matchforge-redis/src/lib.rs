@@ -113,6 +113,22 @@ impl RedisStore {
         })
     }
 
+    /// The id Redis gives the connection this store (and its clones) uses
+    /// now, as shown by `CLIENT LIST`: for operators tracing a stuck call.
+    /// It changes when the connection is re-established.
+    ///
+    /// # Errors
+    /// [`Error::Backend`](matchforge_core::Error::Backend) if Redis fails.
+    pub async fn client_id(&self) -> matchforge_core::Result<i64> {
+        let mut id = redis::cmd("CLIENT");
+        id.arg("ID");
+        let reply = self.conn.read("client_id", &id).await?;
+        match reply {
+            redis::Value::Int(id) => Ok(id),
+            other => Err(codec::unexpected("CLIENT ID reply", &other)),
+        }
+    }
+
     /// Deletes **every key of this namespace** (and nothing else): queues,
     /// lobbies, ratings, parties, history and the event log. Meant for tests,
     /// benches and simulations that own their namespace. Scans in steps, so
