@@ -202,7 +202,7 @@ impl Lobby {
         now: DateTime<Utc>,
     ) -> Result<Self> {
         let given: BTreeSet<TicketId> = tickets.iter().map(Ticket::id).collect();
-        let proposed: BTreeSet<TicketId> = proposal.tickets.iter().copied().collect();
+        let proposed: BTreeSet<TicketId> = proposal.tickets().collect();
         if given != proposed || given.len() != tickets.len() {
             return Err(Error::InvalidTicket(format!(
                 "lobby {id}: the tickets given are not the proposal's"

@@ -150,6 +150,9 @@ pub struct Ticket {
     players: Vec<TicketPlayer>,
     rating: Rating,
     enqueued_at: DateTime<Utc>,
+    /// `enqueued_at` in microseconds since the epoch, so the matcher computes
+    /// waits with one subtraction.
+    enqueued_us: i64,
     attributes: Attributes,
 }
 
@@ -211,7 +214,17 @@ impl Ticket {
     /// How long the ticket has waited at `now` (zero if `now` is earlier).
     #[must_use]
     pub fn wait(&self, now: DateTime<Utc>) -> std::time::Duration {
-        (now - self.enqueued_at).to_std().unwrap_or_default()
+        self.wait_from_micros(now.timestamp_micros())
+    }
+
+    /// The enqueue time in microseconds since the epoch.
+    pub(crate) fn enqueued_micros(&self) -> i64 {
+        self.enqueued_us
+    }
+
+    /// The wait at `now_us` microseconds since the epoch (zero if earlier).
+    pub(crate) fn wait_from_micros(&self, now_us: i64) -> std::time::Duration {
+        std::time::Duration::from_micros(u64::try_from(now_us - self.enqueued_us).unwrap_or(0))
     }
 
     /// The ticket's attributes.
@@ -337,6 +350,7 @@ impl Ticket {
             party: r.party,
             players: r.players,
             rating: r.rating,
+            enqueued_us: r.enqueued_at.timestamp_micros(),
             enqueued_at: r.enqueued_at,
             attributes: r.attributes,
         })

@@ -248,8 +248,13 @@ fn rules_hold(config: &QueueConfig, set: &[&Ticket]) -> bool {
             return false;
         }
         for b in set {
-            let d = (a.rating().rating() - b.rating().rating()).abs();
-            if d > spec.rating_window.at(waits(a)) {
+            // "Within a ticket's window" means inside [rating - window, rating + window].
+            let (center, w, x) = (
+                a.rating().rating(),
+                spec.rating_window.at(waits(a)),
+                b.rating().rating(),
+            );
+            if x < center - w || x > center + w {
                 return false;
             }
         }
@@ -282,8 +287,9 @@ fn rules_hold(config: &QueueConfig, set: &[&Ticket]) -> bool {
             CustomRuleKind::NumericDifference { max } => {
                 for a in set {
                     for b in set {
-                        let d = (a.attributes().numbers[key] - b.attributes().numbers[key]).abs();
-                        if d > max.at(waits(a)) {
+                        let (center, w) = (a.attributes().numbers[key], max.at(waits(a)));
+                        let x = b.attributes().numbers[key];
+                        if x < center - w || x > center + w {
                             return false;
                         }
                     }
@@ -464,7 +470,7 @@ proptest! {
         let tickets = by_id(&s.tickets);
         let mut seen = HashSet::new();
         for p in &outcome.proposals {
-            let set: Vec<&Ticket> = p.tickets.iter().map(|id| tickets[id]).collect();
+            let set: Vec<&Ticket> = p.tickets().map(|id| tickets[&id]).collect();
             for t in &set {
                 prop_assert!(seen.insert(t.id()), "ticket {} in two proposals", t.id());
                 prop_assert!(!outcome.expired.contains(&t.id()));
@@ -490,7 +496,7 @@ proptest! {
                     }
                 }
             }
-            prop_assert!(rules_hold(&s.config, &set), "rules violated by {:?}", p.tickets);
+            prop_assert!(rules_hold(&s.config, &set), "rules violated by {:?}", p.tickets().collect::<Vec<_>>());
             prop_assert!(best_split(&s.config, &set).is_some());
             if let Some(RegionRule::BestCommon { max_latency_ms }) = &s.config.spec().region {
                 let region = p.region.as_ref().unwrap();
@@ -526,7 +532,7 @@ proptest! {
     #[test]
     fn oldest_first_and_nothing_stranded(s in setup(8)) {
         let outcome = run(&s);
-        let matched: HashSet<TicketId> = outcome.proposals.iter().flat_map(|p| p.tickets.iter().copied()).collect();
+        let matched: HashSet<TicketId> = outcome.proposals.iter().flat_map(|p| p.tickets()).collect();
         let mut usable_tickets: Vec<&Ticket> = s.tickets.iter().filter(|t| usable(&s.config, t)).collect();
         usable_tickets.sort_by_key(|t| (t.enqueued_at(), t.id()));
         if let Some(oldest) = usable_tickets.iter().find(|t| some_match(&s.config, &usable_tickets, Some(t.id()))) {

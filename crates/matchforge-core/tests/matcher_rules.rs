@@ -93,7 +93,7 @@ fn matches(config: &QueueConfig, tickets: &[Ticket], now: DateTime<Utc>) -> Vec<
         .proposals
         .iter()
         .map(|p| {
-            let mut ids: Vec<u128> = p.tickets.iter().map(|t| t.as_uuid().as_u128()).collect();
+            let mut ids: Vec<u128> = p.tickets().map(|t| t.as_uuid().as_u128()).collect();
             ids.sort_unstable();
             ids
         })
@@ -517,11 +517,7 @@ fn expired_tickets_are_reported_not_matched() {
     let outcome = Matcher::new(config).find_matches(&tickets, now);
     assert_eq!(outcome.expired, vec![TicketId::from_u128(1)]);
     assert_eq!(outcome.proposals.len(), 1);
-    assert!(
-        !outcome.proposals[0]
-            .tickets
-            .contains(&TicketId::from_u128(1))
-    );
+    assert!(!outcome.proposals[0].has_ticket(TicketId::from_u128(1)));
 }
 
 #[test]

@@ -238,8 +238,11 @@ proptest! {
             let reversed_teams: Vec<Vec<Rating>> = teams.iter().rev().cloned().collect();
             let reversed_ranks: Vec<u32> = ranks.iter().rev().copied().collect();
             let out_reversed = algorithm.rate(&as_refs(&reversed_teams), &reversed_ranks).unwrap();
+            // Glicko-2's volatility is found by an iteration that stops within
+            // ε = 1e-6; summing the games in another order can stop it one step
+            // earlier or later, which moves the results by about that much.
             for (x, y) in out.iter().flatten().zip(out_reversed.iter().rev().flatten()) {
-                prop_assert!((x.rating() - y.rating()).abs() < 1e-9 && (x.deviation() - y.deviation()).abs() < 1e-9, "{:?}: {:?} vs {:?}", algorithm, x, y);
+                prop_assert!((x.rating() - y.rating()).abs() < 1e-5 && (x.deviation() - y.deviation()).abs() < 1e-5, "{:?}: {:?} vs {:?}", algorithm, x, y);
             }
         }
     }
@@ -250,8 +253,9 @@ proptest! {
         let forward = glicko2_rating_period(&player, &games, &config).unwrap();
         let reversed: Vec<(Rating, f64)> = games.iter().rev().copied().collect();
         let backward = glicko2_rating_period(&player, &reversed, &config).unwrap();
-        prop_assert!((forward.rating() - backward.rating()).abs() < 1e-6);
-        prop_assert!((forward.deviation() - backward.deviation()).abs() < 1e-6);
+        // Within the volatility iteration's tolerance (see above).
+        prop_assert!((forward.rating() - backward.rating()).abs() < 1e-5);
+        prop_assert!((forward.deviation() - backward.deviation()).abs() < 1e-5);
         prop_assert_eq!(forward.games(), player.games() + games.len() as u32);
     }
 

@@ -49,7 +49,6 @@ fn lobby(id: u128, tickets: &[Ticket]) -> Lobby {
         longest_wait: std::time::Duration::ZERO,
     };
     let proposal = MatchProposal {
-        tickets: tickets.iter().map(Ticket::id).collect(),
         seats,
         region: None,
         quality,

@@ -10,6 +10,8 @@ use crate::ids::{Region, Role, TicketId};
 use crate::queue::{CustomRuleKind, QueueConfig, RegionRule};
 use crate::ticket::Ticket;
 
+use super::search::reaches;
+
 /// One reason a ticket cannot be matched yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
@@ -151,8 +153,11 @@ impl<'a> Limits<'a> {
     }
 
     fn rating_ok(&self, other: &Limits<'_>) -> bool {
-        let d = (self.ticket.rating().rating() - other.ticket.rating().rating()).abs();
-        d <= self.window && d <= other.window
+        let (a, b) = (
+            self.ticket.rating().rating(),
+            other.ticket.rating().rating(),
+        );
+        reaches(a, self.window, b) && reaches(b, other.window, a)
     }
 
     fn regions(&self, config: &QueueConfig) -> Vec<&'a Region> {
@@ -186,8 +191,7 @@ impl<'a> Limits<'a> {
                 let (Some(x), Some(y)) = (a.numbers.get(key), b.numbers.get(key)) else {
                     return false;
                 };
-                let d = (x - y).abs();
-                d <= max.at(self.wait) && d <= max.at(other.wait)
+                reaches(*x, max.at(self.wait), *y) && reaches(*y, max.at(other.wait), *x)
             }
             CustomRuleKind::Equal { relax_after_secs } => {
                 let relaxed =
@@ -305,7 +309,7 @@ pub(super) fn explain(
         // Pairwise everything fits; see whether a full match exists right now.
         let matcher = super::Matcher::new(config.clone());
         let outcome = matcher.find_matches(tickets, now);
-        let matched = outcome.proposals.iter().any(|p| p.tickets.contains(&id));
+        let matched = outcome.proposals.iter().any(|p| p.has_ticket(id));
         if !matched {
             blockers.push(Blocker::NoValidCombination);
         }

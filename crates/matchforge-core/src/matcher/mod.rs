@@ -61,9 +61,14 @@ use crate::ids::{Region, TicketId};
 use crate::queue::{QueueConfig, RegionRule};
 use crate::rating::{Elo, Rating, RatingAlgorithm};
 use crate::teams::roles::RoleChoice;
+use crate::teams::solver::Solution;
 use crate::ticket::Ticket;
 use prepare::Prepared;
-use search::{Plan, Searcher};
+use search::Searcher;
+
+fn ticket_of<'a>(prep: &Prepared<'a>, e: u32) -> &'a Ticket {
+    &prep.tickets[prep.entries[e as usize].ticket as usize]
+}
 
 /// What one tick of the matcher decided.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -101,7 +106,8 @@ pub struct MatchOutcome {
 /// // At once, 1500 and 1530 are within each other's 50-point window.
 /// let outcome = matcher.find_matches(&tickets, t0);
 /// assert_eq!(outcome.proposals.len(), 1);
-/// assert_eq!(outcome.proposals[0].tickets, vec![TicketId::from_u128(1), TicketId::from_u128(3)]);
+/// let matched: Vec<TicketId> = outcome.proposals[0].tickets().collect();
+/// assert_eq!(matched, vec![TicketId::from_u128(1), TicketId::from_u128(3)]);
 ///
 /// // 1580 waits; the matcher says why.
 /// let why = matcher.explain(TicketId::from_u128(2), &tickets[1..2], t0)?;
@@ -158,6 +164,11 @@ impl Matcher {
         let mut searcher = Searcher::new(&prep);
         let mut matched = vec![false; prep.entries.len()];
         let mut proposals = Vec::new();
+        let mut best_chosen = Vec::new();
+        let mut best_placed = Vec::new();
+        let mut best_solution = Solution::default();
+        let mut best_balanced = false;
+        let mut ratings = Vec::new();
         for e in 0..prep.entries.len() {
             if proposals.len() >= max_matches {
                 break;
@@ -165,26 +176,44 @@ impl Matcher {
             if matched[e] {
                 continue;
             }
-            let mut best: Option<Plan> = None;
-            for m in 0..prep.memberships_of(e).len() {
+            let pools = prep.memberships_of(e).len();
+            let mut best: Option<f64> = None;
+            for m in 0..pools {
                 let (pool, pos) = prep.memberships_of(e)[m];
-                if let Some(plan) = searcher.search_pool(&prep, &matched, e as u32, pool, pos)
-                    && best.as_ref().is_none_or(|b| plan.spread < b.spread)
-                {
-                    best = Some(plan);
+                let within = best.unwrap_or(f64::INFINITY);
+                let Some(spread) = searcher.search_pool(&prep, e as u32, pool, pos, within) else {
+                    continue;
+                };
+                if best.is_none_or(|b| spread < b) {
+                    best = Some(spread);
+                    if pools > 1 {
+                        let (chosen, placed, solution, balanced) = searcher.result();
+                        best_chosen.clear();
+                        best_chosen.extend_from_slice(chosen);
+                        best_placed.clear();
+                        best_placed.extend_from_slice(placed);
+                        best_solution.clone_from(solution);
+                        best_balanced = balanced;
+                    }
                 }
             }
-            let Some(plan) = best else {
+            let Some(spread) = best else {
                 continue;
             };
-            for &m in &plan.entries {
-                matched[m as usize] = true;
-                for k in 0..prep.memberships_of(m as usize).len() {
-                    let (pool, pos) = prep.memberships_of(m as usize)[k];
-                    prep.pools[pool as usize].clear(pos as usize);
-                }
+            if pools > 1 {
+                searcher.restore(&best_chosen, &best_placed, &best_solution, best_balanced);
             }
-            proposals.push(self.proposal(&prep, &mut searcher, &plan));
+            if !searcher.balance(&prep) {
+                // Cannot happen: the search only keeps sets it proved splittable.
+                debug_assert!(false, "a kept match has no valid split");
+                continue;
+            }
+            let (chosen, _, solution, _) = searcher.result();
+            for &m in chosen {
+                matched[m as usize] = true;
+                prep.clear_entry(m as usize);
+            }
+            proposals.push(self.proposal(&prep, chosen, solution, spread, &mut ratings));
         }
         MatchOutcome {
             proposals,
@@ -209,73 +238,82 @@ impl Matcher {
         explain::explain(&self.config, ticket, tickets, now)
     }
 
-    fn proposal(&self, prep: &Prepared<'_>, searcher: &mut Searcher, plan: &Plan) -> MatchProposal {
+    fn proposal(
+        &self,
+        prep: &Prepared<'_>,
+        chosen: &[u32],
+        solution: &Solution,
+        spread: f64,
+        ratings: &mut Vec<Rating>,
+    ) -> MatchProposal {
         let format = self.config.format();
+        let teams = format.teams();
         let composition = self.config.spec().roles.as_ref();
-        let prefs_len = searcher.prefs_for(prep, &plan.entries).len();
-        debug_assert!(composition.is_none() || prefs_len == plan.solution.roles.len());
-        let tickets: Vec<&Ticket> = plan
-            .entries
-            .iter()
-            .map(|&e| &prep.tickets[prep.entries[e as usize].ticket as usize])
-            .collect();
-        let mut first_player = Vec::with_capacity(tickets.len());
-        let mut players = 0usize;
-        for t in &tickets {
-            first_player.push(players);
-            players += t.size();
-        }
-        let mut seats = Vec::with_capacity(players);
-        let mut team_ratings: Vec<Vec<Rating>> = vec![Vec::new(); format.teams()];
-        for team in 0..format.teams() as u16 {
-            for (g, ticket) in tickets.iter().enumerate() {
-                if plan.solution.team_of[g] != team {
-                    continue;
+        let ticket = |g: usize| &prep.tickets[prep.entries[chosen[g] as usize].ticket as usize];
+        let mut seats = Vec::with_capacity(format.players() as usize);
+        ratings.clear();
+        let mut team_ends = [0usize; 2];
+        let mut ends = Vec::new();
+        for team in 0..teams as u16 {
+            let mut first_player = 0usize;
+            for g in 0..chosen.len() {
+                let t = ticket(g);
+                if solution.team_of[g] == team {
+                    let party_rating = t.rating().rating();
+                    for (k, player) in t.players().iter().enumerate() {
+                        let role =
+                            composition.and_then(|c| match solution.roles.get(first_player + k) {
+                                Some(RoleChoice::Role(i)) => {
+                                    c.slots.get(*i as usize).map(|s| s.role.clone())
+                                }
+                                _ => player.roles.first().cloned(),
+                            });
+                        seats.push(Seat {
+                            player: player.id,
+                            ticket: t.id(),
+                            team,
+                            role,
+                        });
+                        ratings.push(player.rating.with_rating(party_rating));
+                    }
                 }
-                let party_rating = ticket.rating().rating();
-                for (k, player) in ticket.players().iter().enumerate() {
-                    let role = composition.and_then(|c| {
-                        match plan.solution.roles.get(first_player[g] + k) {
-                            Some(RoleChoice::Role(i)) => {
-                                c.slots.get(*i as usize).map(|s| s.role.clone())
-                            }
-                            _ => player.roles.first().cloned(),
-                        }
-                    });
-                    seats.push(Seat {
-                        player: player.id,
-                        ticket: ticket.id(),
-                        team,
-                        role,
-                    });
-                    team_ratings[team as usize].push(player.rating.with_rating(party_rating));
-                }
+                first_player += t.size();
+            }
+            if teams == 2 {
+                team_ends[team as usize] = ratings.len();
+            } else {
+                ends.push(ratings.len());
             }
         }
-        let refs: Vec<&[Rating]> = team_ratings.iter().map(Vec::as_slice).collect();
-        let win_probability = if refs.len() == 2 {
-            self.predictor.win_probability(refs[0], refs[1]).ok()
+        let win_probability = if teams == 2 {
+            let (a, b) = ratings.split_at(team_ends[0]);
+            self.predictor.win_probability(a, b).ok()
         } else {
+            let mut slices: Vec<&[Rating]> = Vec::with_capacity(teams);
+            let mut start = 0;
+            for &end in &ends {
+                slices.push(&ratings[start..end]);
+                start = end;
+            }
             self.predictor
-                .win_probabilities(&refs)
+                .win_probabilities(&slices)
                 .ok()
                 .and_then(|p| p.first().copied())
         }
         .filter(|p| p.is_finite())
         .unwrap_or(0.5);
-        let longest_wait = tickets
+        let longest_wait = chosen
             .iter()
-            .map(|t| t.wait(prep.now))
+            .map(|&e| prep.entries[e as usize].wait)
             .max()
             .unwrap_or_default();
         MatchProposal {
-            tickets: tickets.iter().map(|t| t.id()).collect(),
             seats,
-            region: self.region_for(&tickets, prep.now),
+            region: self.region_for(chosen.iter().map(|&e| ticket_of(prep, e)), prep.now),
             quality: MatchQuality {
-                rating_spread: plan.spread,
-                team_imbalance: plan.solution.imbalance,
-                imbalance_lower_bound: plan.solution.lower_bound,
+                rating_spread: spread,
+                team_imbalance: solution.imbalance,
+                imbalance_lower_bound: solution.lower_bound,
                 win_probability,
                 longest_wait,
             },
@@ -284,19 +322,23 @@ impl Matcher {
 
     /// The region of a match: the shared region, or the common acceptable
     /// region with the lowest worst latency (ties by name).
-    fn region_for(&self, tickets: &[&Ticket], now: DateTime<Utc>) -> Option<Region> {
+    fn region_for<'t>(
+        &self,
+        tickets: impl Iterator<Item = &'t Ticket> + Clone,
+        now: DateTime<Utc>,
+    ) -> Option<Region> {
         match &self.config.spec().region {
             None => None,
-            Some(RegionRule::Same) => tickets.first()?.attributes().region.clone(),
+            Some(RegionRule::Same) => tickets.clone().next()?.attributes().region.clone(),
             Some(RegionRule::BestCommon { max_latency_ms }) => {
-                let first = tickets.first()?;
+                let first = tickets.clone().next()?;
                 first
                     .attributes()
                     .latencies
                     .keys()
                     .filter_map(|region| {
                         let mut worst = 0u32;
-                        for t in tickets {
+                        for t in tickets.clone() {
                             let ms = *t.attributes().latencies.get(region)?;
                             if f64::from(ms) > max_latency_ms.at(t.wait(now)) {
                                 return None;

@@ -17,10 +17,8 @@ pub(crate) struct Pool {
     pub(crate) members: Vec<u32>,
     /// Their ratings, in the same order.
     pub(crate) ratings: Vec<f64>,
-    /// Minima of `rating - window` (cleared when matched).
-    pub(crate) low: ReachTree,
-    /// Maxima of `rating + window` (cleared when matched).
-    pub(crate) high: ReachTree,
+    /// Reaches of the members' windows (cleared when matched).
+    pub(crate) reach: ReachTree,
 }
 
 impl Pool {
@@ -30,32 +28,52 @@ impl Pool {
         Self {
             members: sorted.iter().map(|m| m.2).collect(),
             ratings: sorted.iter().map(|m| m.0).collect(),
-            low: ReachTree::min(sorted.iter().map(|m| m.0 - m.1)),
-            high: ReachTree::max(sorted.iter().map(|m| m.0 + m.1)),
+            reach: ReachTree::new(sorted.iter().map(|m| (m.0, m.1))),
         }
     }
 
     /// Removes the ticket at `pos` from future searches.
     pub(crate) fn clear(&mut self, pos: usize) {
-        self.low.clear(pos);
-        self.high.clear(pos);
+        self.reach.clear(pos);
     }
 }
 
-/// Interns strings of one partition dimension to small numbers.
+/// Interns strings of one partition dimension to small dense numbers. Most
+/// dimensions have a handful of values (regions, modes), so a short list is
+/// searched first; a map takes over past [`Interner::LINEAR`] values.
 #[derive(Debug, Default)]
 pub(crate) struct Interner<'a> {
+    names: Vec<&'a str>,
     ids: HashMap<&'a str, u32>,
 }
 
 impl<'a> Interner<'a> {
+    const LINEAR: usize = 16;
+
     pub(crate) fn id(&mut self, s: &'a str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
+        if self.names.len() <= Self::LINEAR {
+            if let Some(i) = self.names.iter().position(|n| *n == s) {
+                return i as u32;
+            }
+        } else if let Some(&id) = self.ids.get(s) {
             return id;
         }
-        let id = self.ids.len() as u32;
-        self.ids.insert(s, id);
+        let id = self.names.len() as u32;
+        self.names.push(s);
+        if self.names.len() > Self::LINEAR {
+            if self.ids.is_empty() {
+                self.ids
+                    .extend(self.names.iter().enumerate().map(|(i, n)| (*n, i as u32)));
+            } else {
+                self.ids.insert(s, id);
+            }
+        }
         id
+    }
+
+    /// How many distinct values were seen.
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
     }
 }
 

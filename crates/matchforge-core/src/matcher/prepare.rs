@@ -23,6 +23,8 @@ pub(crate) struct Entry {
     pub(crate) size: u32,
     /// Largest premade-size difference it accepts (`u32::MAX`: no rule).
     pub(crate) premade: u32,
+    /// How long it has waited.
+    pub(crate) wait: std::time::Duration,
 }
 
 /// A numeric attribute and the difference its ticket accepts at `now`.
@@ -93,10 +95,11 @@ impl<'a> Prepared<'a> {
             rejected: Vec::new(),
         };
         let order = age_order(tickets);
-        let mut options: Vec<Vec<Vec<u32>>> = Vec::new();
+        let now_us = now.timestamp_micros();
+        let mut options = Options::default();
         for t in order {
             let ticket = &tickets[t as usize];
-            let wait = ticket.wait(now);
+            let wait = ticket.wait_from_micros(now_us);
             if config.max_wait().is_some_and(|max| wait > max) {
                 prep.expired.push(ticket.id());
                 continue;
@@ -116,6 +119,7 @@ impl<'a> Prepared<'a> {
                 window: spec.rating_window.at(wait),
                 size: ticket.size() as u32,
                 premade,
+                wait,
             });
             for &r in &prep.numeric_rules {
                 let rule = &spec.custom[r];
@@ -128,7 +132,7 @@ impl<'a> Prepared<'a> {
                 });
             }
             if !prep.dims.is_empty() {
-                options.push(prep.partition_options(ticket, wait));
+                prep.partition_options(ticket, wait, &mut options);
             }
         }
         prep.build_pools(&options);
@@ -136,11 +140,10 @@ impl<'a> Prepared<'a> {
     }
 
     /// Cheap checks that every rule can read what it needs from the ticket (the
-    /// runner validates fully when a ticket is queued).
+    /// runner validates fully when a ticket is queued; the queue name is not
+    /// compared here — the caller passes one queue's tickets, and a lobby
+    /// refuses tickets of another queue).
     fn usable(&self, ticket: &Ticket) -> Result<(), String> {
-        if ticket.queue() != self.config.name() {
-            return Err(format!("ticket is for queue {}", ticket.queue()));
-        }
         if ticket.size() as u32 > self.config.max_party_size() {
             return Err(format!(
                 "party of {} exceeds the queue's limit of {}",
@@ -174,30 +177,29 @@ impl<'a> Prepared<'a> {
     }
 
     /// For each partition dimension, the values under which the ticket may meet
-    /// others at its current wait.
+    /// others at its current wait, appended to `out`.
     fn partition_options(
         &mut self,
         ticket: &'a Ticket,
         wait: std::time::Duration,
-    ) -> Vec<Vec<u32>> {
+        out: &mut Options,
+    ) {
         let spec = self.config.spec();
         let attrs = ticket.attributes();
-        let mut out = Vec::with_capacity(self.dims.len());
         for (d, dim) in self.dims.iter().enumerate() {
             let interner = &mut self.interners[d];
-            let mut values = Vec::new();
             match *dim {
                 Dim::Region => match &spec.region {
                     Some(RegionRule::Same) => {
                         if let Some(region) = &attrs.region {
-                            values.push(interner.id(region.as_str()));
+                            out.values.push(interner.id(region.as_str()));
                         }
                     }
                     Some(RegionRule::BestCommon { max_latency_ms }) => {
                         let limit = max_latency_ms.at(wait);
                         for (region, &ms) in &attrs.latencies {
                             if f64::from(ms) <= limit {
-                                values.push(interner.id(region.as_str()));
+                                out.values.push(interner.id(region.as_str()));
                             }
                         }
                     }
@@ -214,29 +216,30 @@ impl<'a> Prepared<'a> {
                     };
                     match rule.kind {
                         CustomRuleKind::Equal { .. } => {
-                            values.push(interner.id(attrs.strings[&rule.attribute].as_str()));
+                            out.values
+                                .push(interner.id(attrs.strings[&rule.attribute].as_str()));
                         }
                         CustomRuleKind::Intersect { .. } => {
                             for v in &attrs.sets[&rule.attribute] {
-                                values.push(interner.id(v.as_str()));
+                                out.values.push(interner.id(v.as_str()));
                             }
                         }
                         CustomRuleKind::NumericDifference { .. } => {}
                     }
                     if relaxed {
-                        values.push(WILDCARD);
+                        out.values.push(WILDCARD);
                     }
                 }
             }
-            out.push(values);
+            out.ends.push(out.values.len() as u32);
         }
-        out
     }
 
-    fn build_pools(&mut self, options: &[Vec<Vec<u32>>]) {
+    fn build_pools(&mut self, options: &Options) {
         let n = self.entries.len();
+        let dims = self.dims.len();
         let mut lists: Vec<Vec<(f64, f64, u32)>> = Vec::new();
-        if self.dims.is_empty() {
+        if dims == 0 {
             let list = self
                 .entries
                 .iter()
@@ -244,11 +247,31 @@ impl<'a> Prepared<'a> {
                 .map(|(e, entry)| (entry.rating, entry.window, e as u32))
                 .collect();
             lists.push(list);
+        } else if dims == 1 {
+            // One dimension (typically the region): values index the pools.
+            let slots = self.interners[0].len() + 1;
+            let mut slot_of = vec![u32::MAX; slots];
+            for e in 0..n {
+                let entry = self.entries[e];
+                for &v in options.dim(e, 0, dims) {
+                    let i = if v == WILDCARD { slots - 1 } else { v as usize };
+                    if slot_of[i] == u32::MAX {
+                        slot_of[i] = lists.len() as u32;
+                        lists.push(Vec::new());
+                    }
+                    lists[slot_of[i] as usize].push((entry.rating, entry.window, e as u32));
+                }
+            }
         } else {
             let mut index: HashMap<Box<[u32]>, usize> = HashMap::new();
-            for (e, opts) in options.iter().enumerate() {
+            let mut per_dim: Vec<Vec<u32>> = vec![Vec::new(); dims];
+            for e in 0..n {
                 let entry = self.entries[e];
-                for_each_combination(opts, &mut |key| {
+                for (d, values) in per_dim.iter_mut().enumerate() {
+                    values.clear();
+                    values.extend_from_slice(options.dim(e, d, dims));
+                }
+                for_each_combination(&per_dim, &mut |key| {
                     let slot = match index.get(key) {
                         Some(&slot) => slot,
                         None => {
@@ -262,16 +285,17 @@ impl<'a> Prepared<'a> {
             }
         }
         // Positions per entry, gathered pool by pool then regrouped per entry.
-        let mut per_entry: Vec<Vec<(u32, u32)>> = if self.dims.is_empty() {
+        let mut per_entry: Vec<Vec<(u32, u32)>> = if dims == 0 {
             Vec::new()
         } else {
             vec![Vec::new(); n]
         };
-        let mut single = vec![0u32; if self.dims.is_empty() { n } else { 0 }];
+        let mut single = vec![0u32; if dims == 0 { n } else { 0 }];
         for (p, mut list) in lists.into_iter().enumerate() {
-            list.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+            // Stable radix sort by rating: equal ratings keep entry (age) order.
+            radsort::sort_by_key(&mut list, |m| m.0);
             for (pos, m) in list.iter().enumerate() {
-                if self.dims.is_empty() {
+                if dims == 0 {
                     single[m.2 as usize] = pos as u32;
                 } else {
                     per_entry[m.2 as usize].push((p as u32, pos as u32));
@@ -281,7 +305,7 @@ impl<'a> Prepared<'a> {
         }
         self.membership_start.reserve(n + 1);
         self.membership_start.push(0);
-        if self.dims.is_empty() {
+        if dims == 0 {
             self.memberships = single.into_iter().map(|pos| (0, pos)).collect();
             self.membership_start.extend(1..=n as u32);
         } else {
@@ -298,6 +322,14 @@ impl<'a> Prepared<'a> {
         &self.memberships[a as usize..b as usize]
     }
 
+    /// Removes entry `e` from every pool's future searches.
+    pub(crate) fn clear_entry(&mut self, e: usize) {
+        let (a, b) = (self.membership_start[e], self.membership_start[e + 1]);
+        for &(pool, pos) in &self.memberships[a as usize..b as usize] {
+            self.pools[pool as usize].clear(pos as usize);
+        }
+    }
+
     /// The numeric reaches of entry `e`.
     pub(crate) fn numeric_of(&self, e: usize) -> &[Reach] {
         let k = self.numeric_rules.len();
@@ -305,10 +337,26 @@ impl<'a> Prepared<'a> {
     }
 }
 
+/// Every entry's partition values, flat: for entry `e` and dimension `d`, the
+/// values are `values[ends[e·dims + d − 1] .. ends[e·dims + d]]`.
+#[derive(Debug, Default)]
+struct Options {
+    values: Vec<u32>,
+    ends: Vec<u32>,
+}
+
+impl Options {
+    fn dim(&self, e: usize, d: usize, dims: usize) -> &[u32] {
+        let i = e * dims + d;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.values[start..self.ends[i] as usize]
+    }
+}
+
 /// Ticket indices ordered by enqueue time, then id. Stores hand tickets over
 /// oldest first, so the common case is a check, not a sort.
 fn age_order(tickets: &[Ticket]) -> Vec<u32> {
-    let key = |t: &Ticket| (t.enqueued_at(), t.id());
+    let key = |t: &Ticket| (t.enqueued_micros(), t.id());
     let sorted = tickets.windows(2).all(|w| key(&w[0]) <= key(&w[1]));
     let mut order: Vec<u32> = (0..tickets.len() as u32).collect();
     if !sorted {

@@ -41,12 +41,13 @@ pub struct MatchQuality {
 
 /// A match the matcher proposes. Nothing is claimed yet: a store's commit turns a
 /// proposal into a lobby, atomically, or reports which tickets are gone.
+///
+/// The seats are the one source of truth: the tickets of the match are the
+/// tickets of its seats ([`tickets`](Self::tickets)), and a party's players
+/// always share a team.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MatchProposal {
-    /// The tickets, in the order the matcher chose them (the first is the
-    /// longest-waiting ticket the match was built around).
-    pub tickets: Vec<TicketId>,
-    /// Every player's seat, ordered by team.
+    /// Every player's seat, ordered by team; a ticket's players sit together.
     pub seats: Vec<Seat>,
     /// The region the match is placed in, when the queue has a region rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,6 +57,21 @@ pub struct MatchProposal {
 }
 
 impl MatchProposal {
+    /// The match's tickets, each once, in seat order.
+    pub fn tickets(&self) -> impl Iterator<Item = TicketId> + '_ {
+        self.seats
+            .iter()
+            .enumerate()
+            .filter(|(i, seat)| !self.seats[..*i].iter().any(|s| s.ticket == seat.ticket))
+            .map(|(_, seat)| seat.ticket)
+    }
+
+    /// Whether `ticket` is in the match.
+    #[must_use]
+    pub fn has_ticket(&self, ticket: TicketId) -> bool {
+        self.seats.iter().any(|s| s.ticket == ticket)
+    }
+
     /// The seats of team `team`.
     pub fn team(&self, team: u16) -> impl Iterator<Item = &Seat> {
         self.seats.iter().filter(move |s| s.team == team)

@@ -2,7 +2,7 @@
 //!
 //! For each unmatched ticket, oldest first (the *anchor*), and for each pool it
 //! belongs to, candidates stream in order of rating distance from the anchor,
-//! restricted by the reach trees to tickets whose windows mutually cover the
+//! restricted by the reach tree to tickets whose windows mutually cover the
 //! anchor. A depth-first search then picks the first subset, in that order,
 //! that is compatible as a whole (every ticket's window covers every other
 //! rating and numeric attribute), has exactly the match's player count, and can
@@ -10,14 +10,14 @@
 //! limits. The best pool's result (smallest rating spread) becomes a proposal.
 
 use super::prepare::{Entry, Prepared, Reach};
-use crate::teams::roles::{MAX_ROLES, RolePrefs};
+use crate::teams::roles::{MAX_ROLES, RolePrefs, TeamHall};
 use crate::teams::solver::{Balancer, Group, Problem, Solution};
 
 /// Search nodes one anchor may spend in one pool before giving up for this tick.
-const NODE_BUDGET: u32 = 4096;
+const NODE_BUDGET: u32 = 512;
 
-/// The rating/numeric envelope of a set of tickets: all values lie in
-/// `[min, max]`, and every member's window covers `[lo, hi]`-bounded values.
+/// The value envelope of a set of tickets: all values lie in `[min, max]`, and
+/// every member's window covers only values in `[lo, hi]`.
 #[derive(Debug, Clone, Copy)]
 struct Envelope {
     min: f64,
@@ -55,19 +55,11 @@ impl Envelope {
     }
 }
 
-/// A match found for an anchor.
-#[derive(Debug, Clone)]
-pub(crate) struct Plan {
-    /// Entries, anchor first, then in the order they were chosen.
-    pub(crate) entries: Vec<u32>,
-    pub(crate) solution: Solution,
-    pub(crate) spread: f64,
-}
-
 /// Streams a pool's tickets in order of rating distance from the anchor,
 /// keeping only those whose window reaches the anchor and that lie inside the
 /// anchor's window.
 struct Stream {
+    pool: usize,
     rating: f64,
     window: f64,
     right_from: usize,
@@ -79,8 +71,9 @@ struct Stream {
 }
 
 impl Stream {
-    fn new(rating: f64, window: f64, pos: usize) -> Self {
+    fn new(pool: usize, rating: f64, window: f64, pos: usize) -> Self {
         Self {
+            pool,
             rating,
             window,
             right_from: pos + 1,
@@ -92,10 +85,10 @@ impl Stream {
         }
     }
 
-    fn next(&mut self, prep: &Prepared<'_>, pool: usize) -> Option<usize> {
-        let pool = &prep.pools[pool];
+    fn next(&mut self, prep: &Prepared<'_>) -> Option<u32> {
+        let pool = &prep.pools[self.pool];
         if self.right.is_none() && !self.right_done {
-            match pool.low.first_from(self.right_from, self.rating) {
+            match pool.reach.first_from(self.right_from, self.rating) {
                 Some(p) if pool.ratings[p] <= self.rating + self.window => self.right = Some(p),
                 _ => self.right_done = true,
             }
@@ -103,7 +96,7 @@ impl Stream {
         if self.left.is_none() && !self.left_done {
             let found = self
                 .left_until
-                .and_then(|until| pool.high.last_until(until, self.rating));
+                .and_then(|until| pool.reach.last_until(until, self.rating));
             match found {
                 Some(p) if pool.ratings[p] >= self.rating - self.window => self.left = Some(p),
                 _ => self.left_done = true,
@@ -120,39 +113,87 @@ impl Stream {
                 dr < dl || (dr == dl && pool.members[r] < pool.members[l])
             }
         };
-        if take_right {
+        let p = if take_right {
             let p = self.right.take()?;
             self.right_from = p + 1;
-            Some(p)
+            p
         } else {
             let p = self.left.take()?;
             match p.checked_sub(1) {
                 Some(until) => self.left_until = Some(until),
                 None => self.left_done = true,
             }
-            Some(p)
-        }
+            p
+        };
+        Some(pool.members[p])
     }
 }
 
+/// Per-anchor search limits and progress.
+struct Budget {
+    breadth: usize,
+    scanned: usize,
+    nodes: u32,
+    /// No more candidates will come (stream ended or breadth reached).
+    exhausted: bool,
+}
+
+/// Role bookkeeping: demand across all teams, and how many of a set's players
+/// can help meet it. With at most [`SUBSET_ROLES`] roles the index is a set of
+/// roles (players able to take at least one role of the set, against the
+/// places of the set: Hall's condition on the role side, which also catches
+/// roles competing for the same players); with more, it is a single role.
+type RoleCounts = [u32; MAX_ROLES];
+
+/// Up to this many roles, role counts are kept per set of roles.
+const SUBSET_ROLES: usize = 4;
+
 /// The search state of one tick.
 pub(crate) struct Searcher {
-    pub(crate) balancer: Balancer,
-    /// Role preferences per player, lazily resolved per entry.
+    balancer: Balancer,
+    /// Role preferences per player, resolved per entry on first use.
     prefs: Vec<RolePrefs>,
     prefs_at: Vec<u32>,
+    /// Per entry: how many of its players can take each role.
+    able: Vec<[u8; MAX_ROLES]>,
+    role_counts: Vec<u32>,
+    role_demand: RoleCounts,
+    /// How many entries of a [`RoleCounts`] are in use.
+    demand_len: usize,
+    players: u32,
+    /// Every team has one place (1v1, free-for-all).
+    solo_teams: bool,
+    /// 1v1 without roles: a match is one ticket against the closest other.
+    duel: bool,
+    team_sizes: Vec<u32>,
+    /// Places per set of place types, per team (when Hall's check applies).
+    team_slots: Vec<[u32; 64]>,
+    /// Role-place masks per player, parallel to `prefs`.
+    masks: Vec<u8>,
     // Scratch for one anchor.
     candidates: Vec<u32>,
-    chosen: Vec<u32>,
+    suffix_players: Vec<u32>,
+    /// Per suffix of the candidates: which ticket-size sums a subset of them can
+    /// reach (bit `n` = `n` players), for teams of at most 63 players.
+    suffix_sums: Vec<u64>,
+    suffix_able: Vec<RoleCounts>,
     numeric_stack: Vec<Envelope>,
-    role_able: Vec<[u32; MAX_ROLES]>,
+    able_stack: Vec<RoleCounts>,
+    /// Room left per team, `teams` entries per level.
+    room_stack: Vec<u32>,
+    /// Hall state per team, `teams` entries per level (when it applies).
+    hall_stack: Vec<TeamHall>,
+    /// The team each chosen ticket was placed on (a valid split, handed to
+    /// the balancer as its first incumbent).
+    placed: Vec<u16>,
     groups: Vec<Group>,
     problem_prefs: Vec<RolePrefs>,
-    role_demand: [u32; MAX_ROLES],
-    role_counts: Vec<u32>,
-    nodes: u32,
-    players: u32,
-    teams: usize,
+    /// The set being built, anchor first; holds the result after a success.
+    pub(crate) chosen: Vec<u32>,
+    /// The team split of `chosen`, when `balanced`.
+    pub(crate) solution: Solution,
+    /// Whether `solution` is the best split of `chosen`.
+    balanced: bool,
 }
 
 const UNRESOLVED: u32 = u32::MAX;
@@ -161,32 +202,76 @@ impl Searcher {
     pub(crate) fn new(prep: &Prepared<'_>) -> Self {
         let format = prep.config.format();
         let mut role_counts = Vec::new();
-        let mut role_demand = [0u32; MAX_ROLES];
         if let Some(roles) = &prep.config.spec().roles {
-            for (i, slot) in roles.slots.iter().enumerate() {
-                role_counts.push(slot.count);
-                role_demand[i] = slot.count * format.teams() as u32;
-            }
+            role_counts.extend(roles.slots.iter().map(|slot| slot.count));
         }
+        let teams = format.teams() as u32;
+        let mut role_demand = [0u32; MAX_ROLES];
+        let demand_len = if role_counts.len() <= SUBSET_ROLES {
+            for (set, demand) in role_demand
+                .iter_mut()
+                .enumerate()
+                .take(1 << role_counts.len())
+            {
+                *demand = (0..role_counts.len())
+                    .filter(|r| set & (1 << r) != 0)
+                    .map(|r| role_counts[r] * teams)
+                    .sum();
+            }
+            1 << role_counts.len()
+        } else {
+            for (r, &count) in role_counts.iter().enumerate() {
+                role_demand[r] = count * teams;
+            }
+            role_counts.len()
+        };
+        let has_roles = !role_counts.is_empty();
+        let fixed: u32 = role_counts.iter().sum();
+        let team_slots = if has_roles && TeamHall::applies(role_counts.len()) {
+            format
+                .team_sizes()
+                .iter()
+                .map(|&size| TeamHall::slots(&role_counts, size - fixed))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Self {
             balancer: Balancer::default(),
             prefs: Vec::new(),
-            prefs_at: if role_counts.is_empty() {
-                Vec::new()
-            } else {
+            prefs_at: if has_roles {
                 vec![UNRESOLVED; prep.entries.len()]
+            } else {
+                Vec::new()
             },
+            able: if has_roles {
+                vec![[0; MAX_ROLES]; prep.entries.len()]
+            } else {
+                Vec::new()
+            },
+            role_counts,
+            role_demand,
+            demand_len,
+            players: format.players(),
+            solo_teams: format.is_solo_teams(),
+            duel: format.team_sizes() == [1, 1] && !has_roles,
+            team_sizes: format.team_sizes().to_vec(),
+            team_slots,
+            masks: Vec::new(),
             candidates: Vec::new(),
-            chosen: Vec::new(),
+            suffix_players: Vec::new(),
+            suffix_sums: Vec::new(),
+            suffix_able: Vec::new(),
             numeric_stack: Vec::new(),
-            role_able: Vec::new(),
+            able_stack: Vec::new(),
+            room_stack: Vec::new(),
+            hall_stack: Vec::new(),
+            placed: Vec::new(),
             groups: Vec::new(),
             problem_prefs: Vec::new(),
-            role_demand,
-            role_counts,
-            nodes: 0,
-            players: format.players(),
-            teams: format.teams(),
+            chosen: Vec::new(),
+            solution: Solution::default(),
+            balanced: false,
         }
     }
 
@@ -194,66 +279,87 @@ impl Searcher {
         !self.role_counts.is_empty()
     }
 
-    /// The role preferences of entry `e`'s players (resolved on first use).
-    fn prefs_of(&mut self, prep: &Prepared<'_>, e: u32) -> &[RolePrefs] {
-        let entry = prep.entries[e as usize];
-        if self.prefs_at[e as usize] == UNRESOLVED {
-            self.prefs_at[e as usize] = self.prefs.len() as u32;
-            let roles = prep.config.spec().roles.as_ref();
-            let ticket = &prep.tickets[entry.ticket as usize];
-            for player in ticket.players() {
-                let prefs = match roles {
-                    Some(c) if !player.roles.is_empty() => RolePrefs::from_indices(
-                        // An unknown role maps past the composition: it never
-                        // fills a slot, only open places.
-                        player.roles.iter().map(|r| {
-                            c.index_of(r.as_str())
-                                .unwrap_or(MAX_ROLES - 1)
-                                .min(MAX_ROLES - 1)
-                        }),
-                    ),
-                    _ => RolePrefs::ANY,
-                };
-                self.prefs.push(prefs);
-            }
+    /// Resolves entry `e`'s role preferences (once) and returns where its
+    /// players' preferences start in `self.prefs`.
+    fn resolve(&mut self, prep: &Prepared<'_>, e: u32) -> usize {
+        let at = self.prefs_at[e as usize];
+        if at != UNRESOLVED {
+            return at as usize;
         }
-        let at = self.prefs_at[e as usize] as usize;
-        &self.prefs[at..at + entry.size as usize]
-    }
-
-    /// How many of entry `e`'s players can take each role.
-    fn able(&mut self, prep: &Prepared<'_>, e: u32) -> [u32; MAX_ROLES] {
-        let roles = self.role_counts.len();
-        let mut able = [0u32; MAX_ROLES];
-        for p in self.prefs_of(prep, e).to_vec() {
-            for (r, slot) in able.iter_mut().enumerate().take(roles) {
-                if p.is_any() || p.listed().contains(&(r as u8)) {
-                    *slot += 1;
+        let start = self.prefs.len();
+        self.prefs_at[e as usize] = start as u32;
+        let composition = prep.config.spec().roles.as_ref();
+        let ticket = &prep.tickets[prep.entries[e as usize].ticket as usize];
+        let mut able = [0u8; MAX_ROLES];
+        for player in ticket.players() {
+            let prefs = match composition {
+                Some(c) if !player.roles.is_empty() => RolePrefs::from_indices(
+                    // An unknown role maps past the composition: it never fills
+                    // a slot, only open places.
+                    player
+                        .roles
+                        .iter()
+                        .map(|r| c.index_of(r.as_str()).unwrap_or(MAX_ROLES - 1)),
+                ),
+                _ => RolePrefs::ANY,
+            };
+            let roles = self.role_counts.len();
+            let accepted = if prefs.is_any() {
+                (1usize << roles) - 1
+            } else {
+                prefs
+                    .listed()
+                    .iter()
+                    .filter(|&&r| (r as usize) < roles)
+                    .fold(0usize, |m, &r| m | (1 << r))
+            };
+            for (i, count) in able.iter_mut().enumerate().take(self.demand_len) {
+                let set = if roles <= SUBSET_ROLES { i } else { 1 << i };
+                if accepted & set != 0 {
+                    *count += 1;
                 }
             }
+            self.masks
+                .push(if TeamHall::applies(self.role_counts.len()) {
+                    prefs.mask(self.role_counts.len()) as u8
+                } else {
+                    0
+                });
+            self.prefs.push(prefs);
         }
-        able
+        self.able[e as usize] = able;
+        start
     }
 
-    /// Finds the best match for anchor `e` within `pool`.
+    fn able_of(&mut self, prep: &Prepared<'_>, e: u32) -> RoleCounts {
+        self.resolve(prep, e);
+        let mut out = [0u32; MAX_ROLES];
+        for (o, a) in out.iter_mut().zip(self.able[e as usize]) {
+            *o = u32::from(a);
+        }
+        out
+    }
+
+    /// Searches `pool` for a match around anchor `e` (at position `pos`). On
+    /// success `chosen` and `solution` hold the match and its rating spread is
+    /// returned.
+    ///
+    /// `within` bounds the rating distance of candidates from the anchor: a
+    /// match found in another pool with spread `s` can only be beaten by one
+    /// whose tickets all lie closer than `s` to the anchor.
     pub(crate) fn search_pool(
         &mut self,
         prep: &Prepared<'_>,
-        matched: &[bool],
         e: u32,
         pool: u32,
         pos: u32,
-    ) -> Option<Plan> {
+        within: f64,
+    ) -> Option<f64> {
         let anchor = prep.entries[e as usize];
-        let need = self.players.checked_sub(anchor.size)?;
-        if need == 0 {
-            return None;
-        }
+        let need = self.players.checked_sub(anchor.size).filter(|&n| n > 0)?;
         self.candidates.clear();
         self.chosen.clear();
         self.chosen.push(e);
-        self.nodes = 0;
-        let mut stream = Stream::new(anchor.rating, anchor.window, pos as usize);
         let k = prep.numeric_rules.len();
         self.numeric_stack.clear();
         self.numeric_stack.extend(
@@ -261,66 +367,170 @@ impl Searcher {
                 .iter()
                 .map(|r| Envelope::of(r.value, r.window)),
         );
-        self.role_able.clear();
+        self.able_stack.clear();
         if self.has_roles() {
-            let able = self.able(prep, e);
-            self.role_able.push(able);
+            let able = self.able_of(prep, e);
+            self.able_stack.push(able);
+        }
+        let mut stream = Stream::new(
+            pool as usize,
+            anchor.rating,
+            anchor.window.min(within),
+            pos as usize,
+        );
+        let mut budget = Budget {
+            breadth: prep.config.search_breadth(),
+            scanned: 0,
+            nodes: 0,
+            exhausted: false,
+        };
+        if self.duel && k == 0 {
+            // 1v1 with only the rating rule: the stream already yields the
+            // closest ticket whose window and the anchor's cover each other,
+            // and every ticket is a single player. That is the match.
+            let c = stream.next(prep)?;
+            self.chosen.push(c);
+            let (a, b) = (anchor.rating, prep.entries[c as usize].rating);
+            let solution = &mut self.solution;
+            solution.team_of.clear();
+            solution.team_of.extend([0, 1]);
+            solution.roles.clear();
+            solution.imbalance = (a - b).abs();
+            solution.lower_bound = solution.imbalance;
+            solution.exact = true;
+            self.balanced = true;
+            return Some(solution.imbalance);
         }
         let envelope = Envelope::of(anchor.rating, anchor.window);
-        let breadth = prep.config.search_breadth();
-        let mut scanned = 0usize;
-        let found = self.dfs(
-            prep,
-            matched,
-            pool as usize,
-            &mut stream,
-            &mut scanned,
-            breadth,
-            0,
-            need,
-            envelope,
-            k,
-        )?;
-        let spread = self
+        let teams = self.team_sizes.len();
+        self.room_stack.clear();
+        self.room_stack.extend_from_slice(&self.team_sizes);
+        self.hall_stack.clear();
+        self.placed.clear();
+        if !self.team_slots.is_empty() {
+            self.hall_stack.resize(teams, TeamHall::EMPTY);
+        }
+        let found = if self.solo_teams && !self.has_roles() {
+            self.dfs(prep, &mut stream, &mut budget, 0, need, envelope, k)
+        } else {
+            (0..teams).any(|team| {
+                if !self.place(prep, e, team) {
+                    return false;
+                }
+                let found = self.dfs(prep, &mut stream, &mut budget, 0, need, envelope, k);
+                if !found {
+                    self.unplace();
+                }
+                found
+            })
+        };
+        if !found {
+            return None;
+        }
+        let (lo, hi) = self
             .chosen
             .iter()
             .map(|&c| prep.entries[c as usize].rating)
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
                 (lo.min(r), hi.max(r))
             });
-        Some(Plan {
-            entries: self.chosen.clone(),
-            solution: found,
-            spread: spread.1 - spread.0,
-        })
+        Some(hi - lo)
     }
 
-    /// Makes sure candidate `i` has been pulled from the stream; false if the
-    /// stream (or the breadth) is exhausted.
-    #[allow(clippy::too_many_arguments)] // the search's state, passed down rather than boxed
+    /// Makes sure candidate `i` has been pulled from the stream; false if no
+    /// more candidates come.
     fn pull(
         &mut self,
         prep: &Prepared<'_>,
-        matched: &[bool],
-        pool: usize,
         stream: &mut Stream,
-        scanned: &mut usize,
-        breadth: usize,
+        budget: &mut Budget,
         i: usize,
     ) -> bool {
         let anchor = self.chosen[0] as usize;
         while self.candidates.len() <= i {
-            if self.candidates.len() >= breadth || *scanned >= 4 * breadth {
+            if budget.exhausted {
                 return false;
             }
-            let Some(p) = stream.next(prep, pool) else {
+            let next = if self.candidates.len() >= budget.breadth
+                || budget.scanned >= 4 * budget.breadth
+            {
+                None
+            } else {
+                stream.next(prep)
+            };
+            let Some(c) = next else {
+                self.close(prep, budget);
                 return false;
             };
-            *scanned += 1;
-            let c = prep.pools[pool].members[p];
-            debug_assert!(!matched[c as usize]);
+            budget.scanned += 1;
             if numeric_compatible(prep.numeric_of(anchor), prep.numeric_of(c as usize)) {
                 self.candidates.push(c);
+            }
+        }
+        true
+    }
+
+    /// No more candidates: record suffix sums for pruning.
+    fn close(&mut self, prep: &Prepared<'_>, budget: &mut Budget) {
+        budget.exhausted = true;
+        let n = self.candidates.len();
+        self.suffix_players.clear();
+        self.suffix_players.resize(n + 1, 0);
+        self.suffix_sums.clear();
+        self.suffix_sums.resize(n + 1, 1);
+        for i in (0..n).rev() {
+            let size = prep.entries[self.candidates[i] as usize].size;
+            self.suffix_players[i] = self.suffix_players[i + 1] + size;
+            let sums = self.suffix_sums[i + 1];
+            self.suffix_sums[i] = if size < 64 {
+                sums | (sums << size)
+            } else {
+                sums
+            };
+        }
+        if self.has_roles() {
+            self.suffix_able.clear();
+            self.suffix_able.resize(n + 1, [0; MAX_ROLES]);
+            for i in (0..n).rev() {
+                let able = self.able_of(prep, self.candidates[i]);
+                let mut sum = self.suffix_able[i + 1];
+                for (s, a) in sum.iter_mut().zip(able) {
+                    *s += a;
+                }
+                self.suffix_able[i] = sum;
+            }
+        }
+    }
+
+    /// Whether the candidates from `i` on can still supply `need` players and
+    /// the missing roles (only known once the stream is exhausted).
+    fn can_finish(&self, budget: &Budget, i: usize, need: u32, level: usize) -> bool {
+        if !budget.exhausted {
+            return true;
+        }
+        let i = i.min(self.candidates.len());
+        if self.suffix_players[i] < need {
+            return false;
+        }
+        // Every team with room left must be fillable exactly by some of the
+        // remaining candidates (necessary, not sufficient: teams may compete
+        // for the same tickets).
+        let teams = self.team_sizes.len();
+        let top = self.room_stack.len() - teams;
+        let sums = self.suffix_sums[i];
+        if self.room_stack[top..]
+            .iter()
+            .any(|&room| room > 0 && room < 64 && sums & (1u64 << room) == 0)
+        {
+            return false;
+        }
+        if self.has_roles() {
+            let have = &self.able_stack[level];
+            let more = &self.suffix_able[i];
+            let short =
+                (0..self.demand_len).any(|r| have[r] + more[r].min(need) < self.role_demand[r]);
+            if short {
+                return false;
             }
         }
         true
@@ -330,78 +540,134 @@ impl Searcher {
     fn dfs(
         &mut self,
         prep: &Prepared<'_>,
-        matched: &[bool],
-        pool: usize,
         stream: &mut Stream,
-        scanned: &mut usize,
-        breadth: usize,
+        budget: &mut Budget,
         from: usize,
         need: u32,
         envelope: Envelope,
         k: usize,
-    ) -> Option<crate::teams::solver::Solution> {
+    ) -> bool {
         if need == 0 {
             return self.complete(prep);
         }
+        let level = self.chosen.len() - 1;
         let mut i = from;
         loop {
-            self.nodes += 1;
-            if self.nodes > NODE_BUDGET {
-                return None;
-            }
-            if !self.pull(prep, matched, pool, stream, scanned, breadth, i) {
-                return None;
+            budget.nodes += 1;
+            if budget.nodes > NODE_BUDGET
+                || !self.pull(prep, stream, budget, i)
+                || !self.can_finish(budget, i, need, level)
+            {
+                return false;
             }
             let c = self.candidates[i];
             let entry: Entry = prep.entries[c as usize];
-            let level = self.chosen.len() - 1;
-            if entry.size <= need
-                && envelope.admits(entry.rating, entry.window)
-                && self.numeric_admits(prep, c, level, k)
+            i += 1;
+            if entry.size > need
+                || !envelope.admits(entry.rating, entry.window)
+                || !self.numeric_admits(prep, c, level, k)
             {
-                let remaining = need - entry.size;
-                let roles_ok = if self.has_roles() {
-                    let able = self.able(prep, c);
-                    let mut sum = self.role_able[level];
-                    for (s, a) in sum.iter_mut().zip(able) {
-                        *s += a;
-                    }
-                    let ok = (0..self.role_counts.len())
-                        .all(|r| sum[r] + remaining >= self.role_demand[r]);
-                    if ok {
-                        self.role_able.push(sum);
-                    }
-                    ok
-                } else {
-                    true
-                };
-                if roles_ok {
-                    self.chosen.push(c);
-                    self.push_numeric(prep, c, level, k);
-                    let found = self.dfs(
-                        prep,
-                        matched,
-                        pool,
-                        stream,
-                        scanned,
-                        breadth,
-                        i + 1,
-                        remaining,
-                        envelope.with(entry.rating, entry.window),
-                        k,
-                    );
-                    if found.is_some() {
-                        return found;
-                    }
-                    self.chosen.pop();
-                    self.numeric_stack.truncate((level + 1) * k);
-                    if self.has_roles() {
-                        self.role_able.pop();
-                    }
+                continue;
+            }
+            let remaining = need - entry.size;
+            if self.has_roles() {
+                let able = self.able_of(prep, c);
+                let mut sum = self.able_stack[level];
+                for (s, a) in sum.iter_mut().zip(able) {
+                    *s += a;
+                }
+                if (0..self.demand_len).any(|r| sum[r] + remaining < self.role_demand[r]) {
+                    continue;
+                }
+                self.able_stack.push(sum);
+            }
+            self.chosen.push(c);
+            self.push_numeric(prep, c, level, k);
+            let envelope = envelope.with(entry.rating, entry.window);
+            if self.solo_teams && !self.has_roles() {
+                // One player per team and no roles: any team order is the same
+                // match, so there is nothing to place.
+                if self.dfs(prep, stream, budget, i, remaining, envelope, k) {
+                    return true;
+                }
+                self.chosen.pop();
+                self.numeric_stack.truncate((level + 1) * k);
+                continue;
+            }
+            for team in 0..self.team_sizes.len() {
+                if !self.place(prep, c, team) {
+                    continue;
+                }
+                if self.dfs(prep, stream, budget, i, remaining, envelope, k) {
+                    // Keep the placement: it is the found match's split.
+                    return true;
+                }
+                self.unplace();
+                budget.nodes += 1;
+                if budget.nodes > NODE_BUDGET {
+                    return false;
                 }
             }
-            i += 1;
+            self.chosen.pop();
+            self.numeric_stack.truncate((level + 1) * k);
+            if self.has_roles() {
+                self.able_stack.pop();
+            }
         }
+    }
+
+    /// Puts entry `c` on `team` if it fits there: room for the whole ticket,
+    /// not a second empty team of the same size (interchangeable with the first),
+    /// and the team's role places can still all be filled. Pushes the new team
+    /// state and returns true, or changes nothing and returns false.
+    fn place(&mut self, prep: &Prepared<'_>, c: u32, team: usize) -> bool {
+        let teams = self.team_sizes.len();
+        let size = prep.entries[c as usize].size;
+        let top = self.room_stack.len() - teams;
+        let room = self.room_stack[top + team];
+        if room < size {
+            return false;
+        }
+        if room == self.team_sizes[team]
+            && (0..team).any(|t| {
+                self.team_sizes[t] == self.team_sizes[team]
+                    && self.room_stack[top + t] == self.team_sizes[t]
+            })
+        {
+            return false;
+        }
+        let hall = if self.team_slots.is_empty() {
+            None
+        } else {
+            let at = self.resolve(prep, c);
+            let roles = self.role_counts.len();
+            let mut hall = self.hall_stack[top + team];
+            for p in at..at + size as usize {
+                if !hall.add(usize::from(self.masks[p]), roles, &self.team_slots[team]) {
+                    return false;
+                }
+            }
+            Some(hall)
+        };
+        self.room_stack.extend_from_within(top..top + teams);
+        let new_top = self.room_stack.len() - teams;
+        self.room_stack[new_top + team] -= size;
+        if let Some(hall) = hall {
+            self.hall_stack.extend_from_within(top..top + teams);
+            self.hall_stack[new_top + team] = hall;
+        }
+        self.placed.push(team as u16);
+        true
+    }
+
+    /// Undoes the last [`place`](Self::place).
+    fn unplace(&mut self) {
+        let teams = self.team_sizes.len();
+        self.room_stack.truncate(self.room_stack.len() - teams);
+        if !self.team_slots.is_empty() {
+            self.hall_stack.truncate(self.hall_stack.len() - teams);
+        }
+        self.placed.pop();
     }
 
     fn numeric_admits(&self, prep: &Prepared<'_>, c: u32, level: usize, k: usize) -> bool {
@@ -414,19 +680,63 @@ impl Searcher {
 
     fn push_numeric(&mut self, prep: &Prepared<'_>, c: u32, level: usize, k: usize) {
         let reaches = prep.numeric_of(c as usize);
-        for (j, reach) in reaches.iter().enumerate().take(k) {
+        for (j, reach) in reaches.iter().enumerate() {
             let next = self.numeric_stack[level * k + j].with(reach.value, reach.window);
             self.numeric_stack.push(next);
         }
     }
 
-    /// The chosen tickets fill the match: split them into teams.
-    fn complete(&mut self, prep: &Prepared<'_>) -> Option<Solution> {
+    /// The chosen tickets fill the match: is there a valid split into teams?
+    ///
+    /// Usually the placement the search made already proves one exists (every
+    /// ticket sits on a team with room, and with roles each team passed Hall's
+    /// check), so the best split is computed later, once, for the match that
+    /// is kept ([`balance`](Self::balance)). Only a premade limit, or roles
+    /// too many for Hall's check, need the balancer now.
+    fn complete(&mut self, prep: &Prepared<'_>) -> bool {
+        self.balanced = false;
+        if self.solo_teams && !self.has_roles() {
+            return true;
+        }
+        let placement_proves = self.placed.len() == self.chosen.len()
+            && (!self.has_roles() || !self.team_slots.is_empty())
+            && self
+                .chosen
+                .iter()
+                .all(|&c| prep.entries[c as usize].premade == u32::MAX);
+        placement_proves || self.balance(prep)
+    }
+
+    /// Computes the best split of `chosen` into `solution` (if not done yet);
+    /// false if there is none.
+    pub(crate) fn balance(&mut self, prep: &Prepared<'_>) -> bool {
+        if self.balanced {
+            return true;
+        }
+        if self.solo_teams && !self.has_roles() {
+            // 1v1 and free-for-all: one player per team, every order is the same
+            // split, so keep the chosen order and skip the balancer.
+            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+            for &c in &self.chosen {
+                let r = prep.entries[c as usize].rating;
+                lo = lo.min(r);
+                hi = hi.max(r);
+            }
+            let solution = &mut self.solution;
+            solution.team_of.clear();
+            solution.team_of.extend(0..self.chosen.len() as u16);
+            solution.roles.clear();
+            solution.imbalance = hi - lo;
+            solution.lower_bound = hi - lo;
+            solution.exact = true;
+            self.balanced = true;
+            return true;
+        }
         self.groups.clear();
         self.problem_prefs.clear();
         let mut premade = u32::MAX;
-        let chosen = std::mem::take(&mut self.chosen);
-        for &c in &chosen {
+        for idx in 0..self.chosen.len() {
+            let c = self.chosen[idx];
             let entry = prep.entries[c as usize];
             premade = premade.min(entry.premade);
             self.groups.push(Group {
@@ -435,38 +745,60 @@ impl Searcher {
                 first_player: self.problem_prefs.len() as u32,
             });
             if self.has_roles() {
-                let prefs = self.prefs_of(prep, c).to_vec();
-                self.problem_prefs.extend(prefs);
+                let at = self.resolve(prep, c);
+                self.problem_prefs
+                    .extend_from_slice(&self.prefs[at..at + entry.size as usize]);
             }
         }
-        self.chosen = chosen;
         let problem = Problem {
             team_sizes: prep.config.format().team_sizes(),
             groups: &self.groups,
             prefs: &self.problem_prefs,
             role_counts: self.has_roles().then_some(self.role_counts.as_slice()),
             premade_limit: (premade != u32::MAX).then_some(premade),
+            // The placement is a valid split only if roles were checked while
+            // placing (Hall's condition) or there are none.
+            hint: (self.placed.len() == self.chosen.len()
+                && (!self.has_roles() || !self.team_slots.is_empty()))
+            .then_some(self.placed.as_slice()),
         };
-        debug_assert_eq!(problem.team_sizes.len(), self.teams);
-        self.balancer.solve(&problem)
+        self.balanced = self.balancer.solve(&problem, &mut self.solution);
+        self.balanced
     }
 
-    /// The role preferences of the players of `entries`, in order (for building
-    /// proposals).
-    pub(crate) fn prefs_for(&mut self, prep: &Prepared<'_>, entries: &[u32]) -> Vec<RolePrefs> {
-        let mut out = Vec::new();
-        for &e in entries {
-            if self.has_roles() {
-                out.extend_from_slice(self.prefs_of(prep, e));
-            }
-        }
-        out
+    /// Makes `chosen` (and its split, if `balanced`) the current result, e.g.
+    /// the best of several pools kept aside.
+    pub(crate) fn restore(
+        &mut self,
+        chosen: &[u32],
+        placed: &[u16],
+        solution: &Solution,
+        balanced: bool,
+    ) {
+        self.chosen.clear();
+        self.chosen.extend_from_slice(chosen);
+        self.placed.clear();
+        self.placed.extend_from_slice(placed);
+        self.solution.clone_from(solution);
+        self.balanced = balanced;
+    }
+
+    /// The current result: chosen entries, their placement, their split and
+    /// whether the split is computed.
+    pub(crate) fn result(&self) -> (&[u32], &[u16], &Solution, bool) {
+        (&self.chosen, &self.placed, &self.solution, self.balanced)
     }
 }
 
 fn numeric_compatible(a: &[Reach], b: &[Reach]) -> bool {
-    a.iter().zip(b).all(|(x, y)| {
-        let d = (x.value - y.value).abs();
-        d <= x.window && d <= y.window
-    })
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| reaches(x.value, x.window, y.value) && reaches(y.value, y.window, x.value))
+}
+
+/// Whether `value` lies in the window `center ± window` — the one definition
+/// of "within a window" every rule and check uses, so floating-point rounding
+/// can never make two parts of the matcher disagree at the boundary.
+pub(crate) fn reaches(center: f64, window: f64, value: f64) -> bool {
+    value >= center - window && value <= center + window
 }

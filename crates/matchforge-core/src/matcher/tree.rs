@@ -1,73 +1,68 @@
-//! Segment trees over a pool's tickets in rating order.
+//! A segment tree over a pool's tickets in rating order.
 //!
-//! Each leaf holds a ticket's lower reach (`rating - window`) or upper reach
-//! (`rating + window`); a matched ticket's leaf is cleared. Searching for the
-//! nearest ticket whose window reaches a given rating is then O(log n).
+//! Each leaf holds a ticket's lower reach (`rating - window`) and upper reach
+//! (`rating + window`); a matched ticket's leaf is cleared. Inner nodes keep the
+//! minimum lower reach and the maximum upper reach below them, so finding the
+//! nearest ticket on either side whose window reaches a given rating is
+//! O(log n). Both reaches share one node array: one walk clears a leaf, and a
+//! query touches half the cache lines two separate trees would.
 
-/// A tree of minima of `rating - window`, to find tickets to the right whose
-/// window reaches down to a rating.
+/// Lower and upper reach of a node.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    /// Minimum of `rating - window` below (+inf when empty).
+    low: f64,
+    /// Maximum of `rating + window` below (-inf when empty).
+    high: f64,
+}
+
+const EMPTY: Node = Node {
+    low: f64::INFINITY,
+    high: f64::NEG_INFINITY,
+};
+
+impl Node {
+    fn combine(a: Node, b: Node) -> Node {
+        Node {
+            low: a.low.min(b.low),
+            high: a.high.max(b.high),
+        }
+    }
+}
+
+/// See the [module documentation](self).
 #[derive(Debug, Clone)]
 pub(crate) struct ReachTree {
     size: usize,
-    /// For `Min`: minima (cleared leaves are +inf). For `Max`: maxima (-inf).
-    nodes: Vec<f64>,
-    is_min: bool,
+    nodes: Vec<Node>,
 }
 
 impl ReachTree {
-    /// A tree of minima over `values`.
-    pub(crate) fn min(values: impl ExactSizeIterator<Item = f64>) -> Self {
-        Self::build(values, true)
-    }
-
-    /// A tree of maxima over `values`.
-    pub(crate) fn max(values: impl ExactSizeIterator<Item = f64>) -> Self {
-        Self::build(values, false)
-    }
-
-    fn empty(&self) -> f64 {
-        if self.is_min {
-            f64::INFINITY
-        } else {
-            f64::NEG_INFINITY
+    /// A tree over `(rating, window)` pairs in rating order.
+    pub(crate) fn new(items: impl ExactSizeIterator<Item = (f64, f64)>) -> Self {
+        let size = items.len().max(1).next_power_of_two();
+        let mut nodes = vec![EMPTY; 2 * size];
+        for (i, (rating, window)) in items.enumerate() {
+            nodes[size + i] = Node {
+                low: rating - window,
+                high: rating + window,
+            };
         }
-    }
-
-    fn combine(&self, a: f64, b: f64) -> f64 {
-        if self.is_min { a.min(b) } else { a.max(b) }
-    }
-
-    fn build(values: impl ExactSizeIterator<Item = f64>, is_min: bool) -> Self {
-        let n = values.len().max(1);
-        let size = n.next_power_of_two();
-        let empty = if is_min {
-            f64::INFINITY
-        } else {
-            f64::NEG_INFINITY
-        };
-        let mut nodes = vec![empty; 2 * size];
-        for (i, v) in values.enumerate() {
-            nodes[size + i] = v;
-        }
-        let mut tree = Self {
-            size,
-            nodes,
-            is_min,
-        };
         for i in (1..size).rev() {
-            tree.nodes[i] = tree.combine(tree.nodes[2 * i], tree.nodes[2 * i + 1]);
+            nodes[i] = Node::combine(nodes[2 * i], nodes[2 * i + 1]);
         }
-        tree
+        Self { size, nodes }
     }
 
     /// Clears leaf `pos` (its ticket was matched).
     pub(crate) fn clear(&mut self, pos: usize) {
         let mut i = self.size + pos;
-        self.nodes[i] = self.empty();
+        self.nodes[i] = EMPTY;
         i /= 2;
         while i >= 1 {
-            let v = self.combine(self.nodes[2 * i], self.nodes[2 * i + 1]);
-            if self.nodes[i] == v {
+            let v = Node::combine(self.nodes[2 * i], self.nodes[2 * i + 1]);
+            let old = self.nodes[i];
+            if old.low == v.low && old.high == v.high {
                 break;
             }
             self.nodes[i] = v;
@@ -75,23 +70,18 @@ impl ReachTree {
         }
     }
 
-    fn hits(&self, v: f64, x: f64) -> bool {
-        if self.is_min { v <= x } else { v >= x }
-    }
-
-    /// The first position `>= from` whose value reaches `x` (`<= x` for a min
-    /// tree, `>= x` for a max tree).
+    /// The first position `>= from` whose lower reach is `<= x` (an unmatched
+    /// ticket to the right whose window reaches down to `x`).
     pub(crate) fn first_from(&self, from: usize, x: f64) -> Option<usize> {
         if from >= self.size {
             return None;
         }
-        // Walk up from the leaf, looking at right siblings, then descend.
+        let hits = |n: &Node| n.low <= x;
         let mut i = self.size + from;
-        if self.hits(self.nodes[i], x) {
+        if hits(&self.nodes[i]) {
             return Some(from);
         }
         loop {
-            // Move to the next subtree to the right.
             while i & 1 == 1 {
                 i >>= 1;
                 if i <= 1 {
@@ -99,12 +89,12 @@ impl ReachTree {
                 }
             }
             i += 1;
-            if self.hits(self.nodes[i], x) {
+            if hits(&self.nodes[i]) {
                 break;
             }
         }
         while i < self.size {
-            i = if self.hits(self.nodes[2 * i], x) {
+            i = if hits(&self.nodes[2 * i]) {
                 2 * i
             } else {
                 2 * i + 1
@@ -113,10 +103,12 @@ impl ReachTree {
         Some(i - self.size)
     }
 
-    /// The last position `<= from` whose value reaches `x`.
+    /// The last position `<= from` whose upper reach is `>= x` (an unmatched
+    /// ticket to the left whose window reaches up to `x`).
     pub(crate) fn last_until(&self, from: usize, x: f64) -> Option<usize> {
+        let hits = |n: &Node| n.high >= x;
         let mut i = self.size + from.min(self.size - 1);
-        if self.hits(self.nodes[i], x) {
+        if hits(&self.nodes[i]) {
             return Some(i - self.size);
         }
         loop {
@@ -130,12 +122,12 @@ impl ReachTree {
                 return None;
             }
             i -= 1;
-            if self.hits(self.nodes[i], x) {
+            if hits(&self.nodes[i]) {
                 break;
             }
         }
         while i < self.size {
-            i = if self.hits(self.nodes[2 * i + 1], x) {
+            i = if hits(&self.nodes[2 * i + 1]) {
                 2 * i + 1
             } else {
                 2 * i
@@ -154,25 +146,25 @@ mod tests {
     proptest! {
         #[test]
         fn matches_a_linear_scan(
-            values in proptest::collection::vec(-50.0f64..50.0, 1..70),
+            items in proptest::collection::vec((-50.0f64..50.0, 0.0f64..20.0), 1..70),
             cleared in proptest::collection::vec(0usize..70, 0..30),
             from in 0usize..80,
             x in -60.0f64..60.0,
         ) {
-            let mut min = ReachTree::min(values.iter().copied());
-            let mut max = ReachTree::max(values.iter().copied());
-            let mut live = vec![true; values.len()];
+            let mut tree = ReachTree::new(items.iter().copied());
+            let mut live = vec![true; items.len()];
             for c in cleared {
-                if c < values.len() {
-                    min.clear(c);
-                    max.clear(c);
+                if c < items.len() {
+                    tree.clear(c);
                     live[c] = false;
                 }
             }
-            let want_first = (from..values.len()).find(|&i| live[i] && values[i] <= x);
-            prop_assert_eq!(min.first_from(from, x), want_first);
-            let want_last = (0..values.len().min(from + 1)).rev().find(|&i| live[i] && values[i] >= x);
-            prop_assert_eq!(max.last_until(from, x), want_last);
+            let low = |i: usize| items[i].0 - items[i].1;
+            let high = |i: usize| items[i].0 + items[i].1;
+            let want_first = (from..items.len()).find(|&i| live[i] && low(i) <= x);
+            prop_assert_eq!(tree.first_from(from, x), want_first);
+            let want_last = (0..items.len().min(from + 1)).rev().find(|&i| live[i] && high(i) >= x);
+            prop_assert_eq!(tree.last_until(from, x), want_last);
         }
     }
 }

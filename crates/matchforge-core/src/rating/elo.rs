@@ -25,7 +25,9 @@ use crate::error::{Error, Result};
 /// ```
 #[must_use]
 pub fn elo_expected(rating: f64, opponent: f64, scale: f64) -> f64 {
-    1.0 / (1.0 + 10_f64.powf((opponent - rating) / scale))
+    // 10^x as e^(x ln 10): the same curve, and `exp` is several times cheaper
+    // than `powf` (the matcher evaluates this once per proposal).
+    1.0 / (1.0 + ((opponent - rating) / scale * std::f64::consts::LN_10).exp())
 }
 
 /// A 1v1 Elo update: the new ratings of `a` and `b` after `outcome` (seen from
@@ -261,8 +263,10 @@ impl RatingAlgorithm for Elo {
 
     fn win_probability(&self, a: &[Rating], b: &[Rating]) -> Result<f64> {
         check_teams(&[a, b])?;
-        let strength = self.strengths(&[a, b]);
-        Ok(elo_expected(strength[0], strength[1], self.scale))
+        // The matcher asks this once per proposal: no allocation here.
+        let first = saturate(mean(a.iter().map(Rating::rating)) + self.advantage);
+        let second = mean(b.iter().map(Rating::rating));
+        Ok(elo_expected(first, second, self.scale))
     }
 
     /// Luce's choice model on Elo strengths: team *i* finishes first with

@@ -121,6 +121,7 @@ pub fn balance_teams(
         prefs: &prefs,
         role_counts: roles.map(|_| counts.as_slice()),
         premade_limit,
+        hint: None,
     };
     let players: u32 = groups.iter().map(|g| g.size).sum();
     if players != format.players() {
@@ -130,8 +131,9 @@ pub fn balance_teams(
             format.players()
         )));
     }
-    let solution = Balancer::default().solve(&problem).ok_or_else(|| {
-        Error::NoValidTeams(format!(
+    let mut solution = solver::Solution::default();
+    if !Balancer::default().solve(&problem, &mut solution) {
+        return Err(Error::NoValidTeams(format!(
             "no split of these {} tickets into {} keeps parties whole{}{}",
             tickets.len(),
             format.name(),
@@ -145,8 +147,8 @@ pub fn balance_teams(
             } else {
                 ""
             },
-        ))
-    })?;
+        )));
+    }
     let mut seats = Vec::with_capacity(players as usize);
     let mut sums = vec![0.0; format.teams()];
     for team in 0..format.teams() as u16 {

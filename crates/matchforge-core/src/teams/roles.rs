@@ -55,6 +55,139 @@ impl RolePrefs {
     }
 }
 
+impl RolePrefs {
+    /// The place types the player accepts as a bit mask over `roles` role bits
+    /// plus the open-place bit (`1 << roles`).
+    pub(crate) fn mask(&self, roles: usize) -> usize {
+        let open = 1usize << roles;
+        if self.is_any() {
+            return (open << 1) - 1;
+        }
+        self.listed()
+            .iter()
+            .filter(|&&r| (r as usize) < roles)
+            .fold(open, |m, &r| m | (1 << r))
+    }
+}
+
+/// Hall's condition for one team, kept up to date as players join it: for
+/// every set `T` of place types, how many players accept only types in `T`,
+/// against how many places `T` offers. Used while a match is being assembled,
+/// so a team that can no longer be filled is abandoned at once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TeamHall {
+    within: [u8; 1 << HALL_TYPES],
+}
+
+impl TeamHall {
+    /// No players yet.
+    pub(crate) const EMPTY: TeamHall = TeamHall {
+        within: [0; 1 << HALL_TYPES],
+    };
+
+    /// Whether Hall's check can be used for `roles` roles.
+    pub(crate) fn applies(roles: usize) -> bool {
+        roles < HALL_TYPES
+    }
+
+    /// Places per set of place types for a team with `counts` role places and
+    /// `open` open places.
+    pub(crate) fn slots(counts: &[u32], open: u32) -> [u32; 1 << HALL_TYPES] {
+        let types = counts.len() + 1;
+        let mut slots = [0u32; 1 << HALL_TYPES];
+        for (t, slot) in slots.iter_mut().enumerate().take(1 << types) {
+            *slot = (0..types)
+                .filter(|b| t & (1 << b) != 0)
+                .map(|b| if b == counts.len() { open } else { counts[b] })
+                .sum();
+        }
+        slots
+    }
+
+    /// Adds a player accepting `mask` (see [`RolePrefs::mask`]); returns false
+    /// if the team's players can then no longer all get distinct places.
+    pub(crate) fn add(
+        &mut self,
+        mask: usize,
+        roles: usize,
+        slots: &[u32; 1 << HALL_TYPES],
+    ) -> bool {
+        let all = (1usize << (roles + 1)) - 1;
+        let mut t = mask;
+        let mut ok = true;
+        loop {
+            self.within[t] += 1;
+            ok &= u32::from(self.within[t]) <= slots[t];
+            if t == all {
+                break;
+            }
+            t = (t + 1) | mask;
+        }
+        ok
+    }
+}
+
+impl RoleSolver {
+    /// The common case without search: every player who names roles gets their
+    /// first choice, and those who take any role fill what is left. Costs 0, so
+    /// when it exists it is optimal. Fills `out` and returns true if it exists.
+    fn first_choices(
+        &mut self,
+        players: &[RolePrefs],
+        counts: &[u32],
+        open: u32,
+        out: &mut Vec<RoleChoice>,
+    ) -> bool {
+        let mut left = [0u32; MAX_ROLES];
+        left[..counts.len()].copy_from_slice(counts);
+        let mut open_left = open;
+        out.clear();
+        for p in players {
+            let first = p.listed().first().map(|&r| r as usize);
+            match first {
+                Some(r) if r < counts.len() && left[r] > 0 => {
+                    left[r] -= 1;
+                    out.push(RoleChoice::Role(r as u8));
+                }
+                Some(r) if r < counts.len() => {
+                    // Their favourite is full: an open place still lets them
+                    // play it, at no cost.
+                    if open_left == 0 {
+                        return false;
+                    }
+                    open_left -= 1;
+                    out.push(RoleChoice::Open);
+                }
+                Some(_) => {
+                    if open_left == 0 {
+                        return false;
+                    }
+                    open_left -= 1;
+                    out.push(RoleChoice::Open);
+                }
+                None => out.push(RoleChoice::Open),
+            }
+        }
+        // Players who take any role fill the role places still empty.
+        let mut any_slots = players
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.is_any())
+            .map(|(i, _)| i);
+        for (r, &need) in left.iter().enumerate().take(counts.len()) {
+            for _ in 0..need {
+                match any_slots.next() {
+                    Some(i) => out[i] = RoleChoice::Role(r as u8),
+                    None => return false,
+                }
+            }
+        }
+        // The rest of them take open places.
+        let rest = any_slots.count() as u32;
+        rest <= open_left
+    }
+}
+
 /// Where a player ends up in a team's composition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RoleChoice {
@@ -72,12 +205,68 @@ pub(crate) struct RoleSolver {
     next: Vec<u32>,
     choice: Vec<u8>,
     radix: Vec<usize>,
+    digits: Vec<u8>,
+    /// The counts and open places `digits` was decoded for.
+    digits_shape: Vec<u32>,
 }
 
 const UNREACHABLE: u32 = u32::MAX;
+
+/// Place types (roles plus "open") up to which [`RoleSolver::feasible`] uses
+/// Hall's condition.
+const HALL_TYPES: usize = 6;
 const OPEN: u8 = u8::MAX;
 
 impl RoleSolver {
+    /// Whether `players` can fill a team whose composition is `counts` (per role)
+    /// plus `open` open places — without computing the assignment.
+    ///
+    /// With few roles this checks Hall's condition over role types: players are
+    /// interchangeable when they accept the same set of places, and an assignment
+    /// exists iff for every set `T` of place types, the players who accept only
+    /// types in `T` fit into the places of `T` (and the counts match). That is a
+    /// subset-sum over at most 2^6 masks; more roles fall back to the dynamic
+    /// programme.
+    pub(crate) fn feasible(&mut self, players: &[RolePrefs], counts: &[u32], open: u32) -> bool {
+        let places: u32 = counts.iter().sum::<u32>() + open;
+        if players.len() as u32 != places {
+            return false;
+        }
+        let types = counts.len() + 1;
+        if types > HALL_TYPES {
+            return self.solve(players, counts, open, None).is_some();
+        }
+        let open_bit = 1usize << counts.len();
+        let all = (1usize << types) - 1;
+        let mut within = [0u32; 1 << HALL_TYPES];
+        for p in players {
+            let mask = if p.is_any() {
+                all
+            } else {
+                p.listed()
+                    .iter()
+                    .filter(|&&r| (r as usize) < counts.len())
+                    .fold(open_bit, |m, &r| m | (1 << r))
+            };
+            within[mask] += 1;
+        }
+        // within[T] = players whose acceptable set lies inside T.
+        for bit in 0..types {
+            for t in 0..=all {
+                if t & (1 << bit) != 0 {
+                    within[t] += within[t ^ (1 << bit)];
+                }
+            }
+        }
+        (1..=all).all(|t| {
+            let slots: u32 = (0..types)
+                .filter(|b| t & (1 << b) != 0)
+                .map(|b| if b == counts.len() { open } else { counts[b] })
+                .sum();
+            within[t] <= slots
+        })
+    }
+
     /// Assigns `players` to a team whose composition is `counts` (per role) plus
     /// `open` open places, minimising the total preference cost. `players.len()`
     /// must equal the number of places. Returns the cost, and fills `out` with one
@@ -87,11 +276,16 @@ impl RoleSolver {
         players: &[RolePrefs],
         counts: &[u32],
         open: u32,
-        out: Option<&mut Vec<RoleChoice>>,
+        mut out: Option<&mut Vec<RoleChoice>>,
     ) -> Option<u32> {
         let places: u32 = counts.iter().sum::<u32>() + open;
         if players.len() as u32 != places {
             return None;
+        }
+        if let Some(out) = out.as_deref_mut()
+            && self.first_choices(players, counts, open, out)
+        {
+            return Some(0);
         }
         // Quick necessary check: enough candidates for every role.
         for (role, &need) in counts.iter().enumerate() {
@@ -114,6 +308,24 @@ impl RoleSolver {
             .enumerate()
             .map(|(i, &c)| c as usize * self.radix[i])
             .sum();
+        // Each state's remaining count per place type, decoded once per
+        // composition (a tick solves many teams of the same shape).
+        let types = roles + 1;
+        let same_shape = self.digits_shape.len() == types
+            && self.digits_shape[..roles] == *counts
+            && self.digits_shape[roles] == open;
+        if !same_shape {
+            self.digits_shape.clear();
+            self.digits_shape.extend_from_slice(counts);
+            self.digits_shape.push(open);
+            self.digits.clear();
+            for state in 0..states {
+                for (t, &cap) in self.digits_shape.iter().enumerate() {
+                    self.digits
+                        .push(((state / self.radix[t]) % (cap as usize + 1)) as u8);
+                }
+            }
+        }
         self.dp.clear();
         self.dp.resize(states, UNREACHABLE);
         self.dp[start] = 0;
@@ -123,6 +335,10 @@ impl RoleSolver {
             self.choice.resize(players.len() * states, 0);
         }
         for (i, player) in players.iter().enumerate() {
+            let mut costs = [UNREACHABLE; MAX_ROLES];
+            for (role, cost) in costs.iter_mut().enumerate().take(roles) {
+                *cost = player.cost(role).unwrap_or(UNREACHABLE);
+            }
             self.next.clear();
             self.next.resize(states, UNREACHABLE);
             for state in 0..states {
@@ -130,25 +346,22 @@ impl RoleSolver {
                 if cost == UNREACHABLE {
                     continue;
                 }
+                let digits = &self.digits[state * types..(state + 1) * types];
                 // Fixed role slots.
-                for (role, &count) in counts.iter().enumerate() {
-                    let remaining = (state / self.radix[role]) % (count as usize + 1);
-                    if remaining == 0 {
+                for role in 0..roles {
+                    if digits[role] == 0 || costs[role] == UNREACHABLE {
                         continue;
                     }
-                    if let Some(c) = player.cost(role) {
-                        let to = state - self.radix[role];
-                        if cost + c < self.next[to] {
-                            self.next[to] = cost + c;
-                            if record {
-                                self.choice[i * states + to] = role as u8;
-                            }
+                    let to = state - self.radix[role];
+                    if cost + costs[role] < self.next[to] {
+                        self.next[to] = cost + costs[role];
+                        if record {
+                            self.choice[i * states + to] = role as u8;
                         }
                     }
                 }
                 // Open places cost nothing: the player plays what they like best.
-                let open_remaining = (state / self.radix[roles]) % (open as usize + 1);
-                if open_remaining > 0 {
+                if digits[roles] > 0 {
                     let to = state - self.radix[roles];
                     if cost < self.next[to] {
                         self.next[to] = cost;
@@ -245,6 +458,44 @@ mod tests {
             RoleSolver::default().solve(&players[..2], &[1, 1, 1], 0, None),
             None
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn feasible_agrees_with_the_assignment(
+            masks in proptest::collection::vec(0u8..16, 1..9),
+            counts in proptest::collection::vec(0u32..3, 1..4),
+        ) {
+            let total: u32 = counts.iter().sum();
+            let players: Vec<RolePrefs> = masks
+                .iter()
+                .map(|m| if *m == 0 { RolePrefs::ANY } else {
+                    RolePrefs::from_indices((0..4).filter(|r| m & (1 << r) != 0))
+                })
+                .collect();
+            let open = (players.len() as u32).saturating_sub(total);
+            let mut solver = RoleSolver::default();
+            let cost = solver.solve(&players, &counts, open, None);
+            proptest::prop_assert_eq!(solver.feasible(&players, &counts, open), cost.is_some());
+            // With the assignment asked for (which may take the first-choice
+            // shortcut), the cost is the same and the assignment is valid.
+            let mut out = Vec::new();
+            proptest::prop_assert_eq!(solver.solve(&players, &counts, open, Some(&mut out)), cost);
+            if let Some(cost) = cost {
+                let mut used = vec![0u32; counts.len()];
+                let mut total = 0;
+                for (p, choice) in players.iter().zip(&out) {
+                    if let RoleChoice::Role(r) = choice {
+                        used[*r as usize] += 1;
+                        let c = p.cost(*r as usize);
+                        proptest::prop_assert!(c.is_some(), "a role the player refuses");
+                        total += c.unwrap_or(0);
+                    }
+                }
+                proptest::prop_assert_eq!(&used, &counts);
+                proptest::prop_assert_eq!(total, cost);
+            }
+        }
     }
 
     #[test]

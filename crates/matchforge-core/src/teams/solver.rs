@@ -1,7 +1,7 @@
 //! The team-balancing search: exact branch and bound for small matches, a
 //! bounded search plus local improvement (with a lower bound) for large ones.
 
-use super::roles::{RoleChoice, RolePrefs, RoleSolver};
+use super::roles::{RoleChoice, RolePrefs, RoleSolver, TeamHall};
 
 /// Matches of at most this many players are always solved exactly.
 pub(crate) const EXACT_PLAYERS: u32 = 16;
@@ -35,10 +35,13 @@ pub(crate) struct Problem<'a> {
     pub(crate) role_counts: Option<&'a [u32]>,
     /// Largest allowed difference between teams' biggest parties.
     pub(crate) premade_limit: Option<u32>,
+    /// A valid split already known (a team per group), used as the first
+    /// incumbent so the search prunes from the start.
+    pub(crate) hint: Option<&'a [u16]>,
 }
 
 /// A solution: a team for every group, a role for every player.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Solution {
     pub(crate) team_of: Vec<u16>,
     /// One per player (same order as `prefs`); empty without roles.
@@ -55,16 +58,28 @@ pub(crate) struct Balancer {
     order: Vec<usize>,
     suffix_min: Vec<f64>,
     suffix_max: Vec<f64>,
+    /// Two teams: for each depth, prefix sums of the remaining players'
+    /// ratings sorted ascending (`players + 1` entries per depth, flattened).
+    suffix_prefix: Vec<f64>,
+    suffix_start: Vec<usize>,
     assign: Vec<u16>,
     best: Vec<u16>,
     team_prefs: Vec<RolePrefs>,
     team_choices: Vec<RoleChoice>,
+    owners: Vec<usize>,
+    /// Hall's check per team during the search, when the roles allow it.
+    halls: Vec<TeamHall>,
+    hall_slots: Vec<[u32; 64]>,
+    masks: Vec<u8>,
+    remaining: Vec<u32>,
+    sums: Vec<f64>,
 }
 
 struct Search {
-    remaining: Vec<u32>,
-    sums: Vec<f64>,
     best_imbalance: f64,
+    /// Teams are checked for roles as groups join them (Hall's condition),
+    /// so every leaf reached can fill its roles.
+    hall: bool,
     found: bool,
     nodes: u64,
     budget: u64,
@@ -72,17 +87,19 @@ struct Search {
 }
 
 impl Balancer {
-    /// Balances `p`, or returns `None` when no split keeps parties whole, fills
-    /// every team exactly and satisfies roles and the premade limit.
-    pub(crate) fn solve(&mut self, p: &Problem<'_>) -> Option<Solution> {
+    /// Balances `p` into `out`, or returns `false` when no split keeps parties
+    /// whole, fills every team exactly and satisfies roles and the premade
+    /// limit (`out` is then unspecified).
+    pub(crate) fn solve(&mut self, p: &Problem<'_>, out: &mut Solution) -> bool {
         let players: u32 = p.groups.iter().map(|g| g.size).sum();
         if players != p.team_sizes.iter().sum::<u32>() || p.groups.is_empty() {
-            return None;
+            return false;
         }
         if p.team_sizes.iter().all(|&s| s == 1) {
-            return self.solve_solo_teams(p);
+            return self.solve_solo_teams(p, out);
         }
         let exact_required = players <= EXACT_PLAYERS;
+
         let budget = if exact_required {
             u64::MAX
         } else {
@@ -91,10 +108,13 @@ impl Balancer {
         let search = self.branch_and_bound(p, budget);
         if search.found && !search.exhausted {
             let imbalance = search.best_imbalance;
-            return self.finish(p, self.best.clone(), imbalance, imbalance, true);
+            let best = std::mem::take(&mut self.best);
+            let ok = self.finish(p, &best, imbalance, imbalance, true, out);
+            self.best = best;
+            return ok;
         }
         if exact_required {
-            return None;
+            return false;
         }
         // Large match: improve whatever we have (or a greedy packing) by local
         // search, and say how far from optimal the result can be.
@@ -102,65 +122,86 @@ impl Balancer {
             Some(self.best.clone())
         } else {
             self.greedy_packing(p)
-        }?;
-        let team_of = self.local_search(p, start)?;
+        };
+        let Some(team_of) = start.and_then(|start| self.local_search(p, start)) else {
+            return false;
+        };
         let imbalance = imbalance_of(p, &team_of);
         let lower_bound = lower_bound(p).min(imbalance);
-        self.finish(p, team_of, imbalance, lower_bound, false)
+        self.finish(p, &team_of, imbalance, lower_bound, false, out)
     }
 
     /// Free-for-all and 1v1: every group is one player and every team one place,
     /// so every assignment has the same imbalance; keep the given order.
-    fn solve_solo_teams(&mut self, p: &Problem<'_>) -> Option<Solution> {
+    fn solve_solo_teams(&mut self, p: &Problem<'_>, out: &mut Solution) -> bool {
         if p.groups.len() != p.team_sizes.len() || p.groups.iter().any(|g| g.size != 1) {
-            return None;
+            return false;
         }
-        let team_of: Vec<u16> = (0..p.groups.len() as u16).collect();
-        let imbalance = imbalance_of(p, &team_of);
-        self.finish(p, team_of, imbalance, imbalance, true)
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        for g in p.groups {
+            lo = lo.min(g.rating);
+            hi = hi.max(g.rating);
+        }
+        let mut team_of = std::mem::take(&mut self.assign);
+        team_of.clear();
+        team_of.extend(0..p.groups.len() as u16);
+        let ok = self.finish(p, &team_of, hi - lo, hi - lo, true, out);
+        self.assign = team_of;
+        ok
     }
 
     fn finish(
         &mut self,
         p: &Problem<'_>,
-        team_of: Vec<u16>,
+        team_of: &[u16],
         imbalance: f64,
         lower_bound: f64,
         exact: bool,
-    ) -> Option<Solution> {
-        if !premade_ok(p, &team_of) {
-            return None;
+        out: &mut Solution,
+    ) -> bool {
+        if !premade_ok(p, team_of) {
+            return false;
         }
-        let mut roles = Vec::new();
+        out.roles.clear();
         if let Some(counts) = p.role_counts {
-            roles.resize(p.prefs.len(), RoleChoice::Open);
+            out.roles.resize(p.prefs.len(), RoleChoice::Open);
+            let fixed: u32 = counts.iter().sum();
             for (team, &size) in p.team_sizes.iter().enumerate() {
                 self.team_prefs.clear();
-                let mut owners = Vec::with_capacity(size as usize);
+                self.owners.clear();
                 for (g, group) in p.groups.iter().enumerate() {
                     if team_of[g] as usize == team {
                         for k in 0..group.size {
                             let idx = (group.first_player + k) as usize;
                             self.team_prefs.push(p.prefs[idx]);
-                            owners.push(idx);
+                            self.owners.push(idx);
                         }
                     }
                 }
-                let open = size - counts.iter().sum::<u32>();
-                self.roles
-                    .solve(&self.team_prefs, counts, open, Some(&mut self.team_choices))?;
-                for (slot, &idx) in owners.iter().enumerate() {
-                    roles[idx] = self.team_choices[slot];
+                if self
+                    .roles
+                    .solve(
+                        &self.team_prefs,
+                        counts,
+                        size - fixed,
+                        Some(&mut self.team_choices),
+                    )
+                    .is_none()
+                {
+                    return false;
+                }
+                for (slot, &idx) in self.owners.iter().enumerate() {
+                    out.roles[idx] = self.team_choices[slot];
                 }
             }
         }
-        Some(Solution {
-            team_of,
-            roles,
-            imbalance,
-            lower_bound,
-            exact,
-        })
+        out.team_of.clear();
+        out.team_of.extend_from_slice(team_of);
+        out.imbalance = imbalance;
+        out.lower_bound = lower_bound;
+        out.exact = exact;
+        true
     }
 
     fn branch_and_bound(&mut self, p: &Problem<'_>, budget: u64) -> Search {
@@ -183,21 +224,79 @@ impl Balancer {
             self.suffix_min[i] = self.suffix_min[i + 1].min(r);
             self.suffix_max[i] = self.suffix_max[i + 1].max(r);
         }
+        if p.team_sizes.len() == 2 {
+            self.suffix_prefix.clear();
+            self.suffix_start.clear();
+            let mut ratings: Vec<f64> = Vec::new();
+            for d in 0..=n {
+                ratings.clear();
+                for &g in &self.order[d..] {
+                    let group = p.groups[g];
+                    ratings.extend(std::iter::repeat_n(group.rating, group.size as usize));
+                }
+                ratings.sort_by(f64::total_cmp);
+                self.suffix_start.push(self.suffix_prefix.len());
+                let mut sum = 0.0;
+                self.suffix_prefix.push(0.0);
+                for r in &ratings {
+                    sum += r;
+                    self.suffix_prefix.push(sum);
+                }
+            }
+        }
         self.assign.clear();
         self.assign.resize(n, 0);
         self.best.clear();
         self.best.resize(n, 0);
+        self.remaining.clear();
+        self.remaining.extend_from_slice(p.team_sizes);
+        self.sums.clear();
+        self.sums.resize(p.team_sizes.len(), 0.0);
+        let hall = p.role_counts.is_some_and(|c| TeamHall::applies(c.len()));
+        if let Some(counts) = p.role_counts.filter(|_| hall) {
+            let fixed: u32 = counts.iter().sum();
+            self.halls.clear();
+            self.halls.resize(p.team_sizes.len(), TeamHall::EMPTY);
+            self.hall_slots.clear();
+            self.hall_slots.extend(
+                p.team_sizes
+                    .iter()
+                    .map(|&size| TeamHall::slots(counts, size - fixed)),
+            );
+            self.masks.clear();
+            self.masks
+                .extend(p.prefs.iter().map(|prefs| prefs.mask(counts.len()) as u8));
+        }
         let mut s = Search {
-            remaining: p.team_sizes.to_vec(),
-            sums: vec![0.0; p.team_sizes.len()],
             best_imbalance: f64::INFINITY,
+            hall,
             found: false,
             nodes: 0,
             budget,
             exhausted: false,
         };
+        if let Some(hint) = p.hint.filter(|h| h.len() == n && self.valid_split(p, h)) {
+            s.best_imbalance = imbalance_of(p, hint);
+            s.found = true;
+            self.best.copy_from_slice(hint);
+        }
         self.descend(p, &mut s, 0);
         s
+    }
+
+    /// Whether `team_of` fills every team exactly and meets the premade limit.
+    fn valid_split(&mut self, p: &Problem<'_>, team_of: &[u16]) -> bool {
+        let mut fill = vec![0u32; p.team_sizes.len()];
+        for (g, group) in p.groups.iter().enumerate() {
+            match fill.get_mut(team_of[g] as usize) {
+                Some(f) => *f += group.size,
+                None => return false,
+            }
+        }
+        // Roles are the hint giver's promise (the matcher places tickets with
+        // Hall's check); a wrong hint could only make the search return a
+        // split that `finish` then rejects.
+        fill == p.team_sizes && premade_ok(p, team_of)
     }
 
     fn descend(&mut self, p: &Problem<'_>, s: &mut Search, depth: usize) {
@@ -210,53 +309,100 @@ impl Balancer {
             return;
         }
         if depth == p.groups.len() {
-            let imbalance = spread(p.team_sizes, &s.sums);
-            if imbalance < s.best_imbalance - EPS && self.leaf_feasible(p) {
+            let imbalance = spread(p.team_sizes, &self.sums);
+            let feasible = |this: &mut Self| {
+                if s.hall {
+                    premade_ok(p, &this.assign)
+                } else {
+                    this.leaf_feasible(p)
+                }
+            };
+            if imbalance < s.best_imbalance - EPS && feasible(self) {
                 s.best_imbalance = imbalance;
                 s.found = true;
                 self.best.copy_from_slice(&self.assign);
             }
             return;
         }
-        if s.found && self.bound(p, s, depth) >= s.best_imbalance - EPS {
+        if s.found && self.bound(p, depth) >= s.best_imbalance - EPS {
             return;
         }
         let g = self.order[depth];
         let group = p.groups[g];
         for team in 0..p.team_sizes.len() {
-            if s.remaining[team] < group.size {
+            if self.remaining[team] < group.size {
                 continue;
             }
             // Empty teams of the same size are interchangeable: try only the first.
-            let empty = s.remaining[team] == p.team_sizes[team];
+            let empty = self.remaining[team] == p.team_sizes[team];
             if empty
                 && (0..team).any(|t| {
-                    p.team_sizes[t] == p.team_sizes[team] && s.remaining[t] == p.team_sizes[t]
+                    p.team_sizes[t] == p.team_sizes[team] && self.remaining[t] == p.team_sizes[t]
                 })
             {
                 continue;
             }
-            s.remaining[team] -= group.size;
-            s.sums[team] += group.rating * f64::from(group.size);
+            let saved = s.hall.then(|| self.halls[team]);
+            if s.hall && !self.join_hall(p, group, team) {
+                self.halls[team] = saved.unwrap_or(TeamHall::EMPTY);
+                continue;
+            }
+            self.remaining[team] -= group.size;
+            self.sums[team] += group.rating * f64::from(group.size);
             self.assign[g] = team as u16;
             self.descend(p, s, depth + 1);
-            s.remaining[team] += group.size;
-            s.sums[team] -= group.rating * f64::from(group.size);
+            self.remaining[team] += group.size;
+            self.sums[team] -= group.rating * f64::from(group.size);
+            if let Some(saved) = saved {
+                self.halls[team] = saved;
+            }
         }
     }
 
+    /// Adds `group`'s players to `team`'s Hall state; false if the team's role
+    /// places can then no longer all be filled.
+    fn join_hall(&mut self, p: &Problem<'_>, group: Group, team: usize) -> bool {
+        let roles = p.role_counts.map_or(0, <[u32]>::len);
+        let first = group.first_player as usize;
+        (first..first + group.size as usize).all(|k| {
+            self.halls[team].add(usize::from(self.masks[k]), roles, &self.hall_slots[team])
+        })
+    }
+
     /// A lower bound on the final spread of team means below this node.
-    fn bound(&self, p: &Problem<'_>, s: &Search, depth: usize) -> f64 {
+    fn bound(&self, p: &Problem<'_>, depth: usize) -> f64 {
+        if let [n0, n1] = *p.team_sizes {
+            // Team 0 takes `c0` of the remaining players: its extra rating mass
+            // lies between the `c0` lowest and the `c0` highest of them (parties
+            // relaxed), and the difference of means grows with that mass.
+            let start = self.suffix_start[depth];
+            let players = self.remaining[0] + self.remaining[1];
+            let prefix = &self.suffix_prefix[start..=start + players as usize];
+            let total = prefix[players as usize];
+            let c0 = self.remaining[0] as usize;
+            let (low, high) = (prefix[c0], total - prefix[players as usize - c0]);
+            let diff = |x: f64| {
+                (self.sums[0] + x) / f64::from(n0) - (self.sums[1] + total - x) / f64::from(n1)
+            };
+            let (lo, hi) = (diff(low), diff(high));
+            return if lo > 0.0 {
+                lo
+            } else if hi < 0.0 {
+                -hi
+            } else {
+                0.0
+            };
+        }
         let (lo_r, hi_r) = (self.suffix_min[depth], self.suffix_max[depth]);
         let mut max_lo = f64::NEG_INFINITY;
         let mut min_hi = f64::INFINITY;
         for (t, &size) in p.team_sizes.iter().enumerate() {
             let n = f64::from(size);
-            let c = f64::from(s.remaining[t]);
-            let (lo, hi) = if s.remaining[t] == 0 {
-                (s.sums[t] / n, s.sums[t] / n)
+            let c = f64::from(self.remaining[t]);
+            let (lo, hi) = if self.remaining[t] == 0 {
+                (self.sums[t] / n, self.sums[t] / n)
             } else {
-                ((s.sums[t] + c * lo_r) / n, (s.sums[t] + c * hi_r) / n)
+                ((self.sums[t] + c * lo_r) / n, (self.sums[t] + c * hi_r) / n)
             };
             max_lo = max_lo.max(lo);
             min_hi = min_hi.min(hi);
@@ -281,11 +427,7 @@ impl Balancer {
                         .extend_from_slice(&p.prefs[first..first + group.size as usize]);
                 }
             }
-            if self
-                .roles
-                .solve(&self.team_prefs, counts, size - fixed, None)
-                .is_none()
-            {
+            if !self.roles.feasible(&self.team_prefs, counts, size - fixed) {
                 return false;
             }
         }
@@ -305,9 +447,7 @@ impl Balancer {
             }
         }
         let open = p.team_sizes[team] - counts.iter().sum::<u32>();
-        self.roles
-            .solve(&self.team_prefs, counts, open, None)
-            .is_some()
+        self.roles.feasible(&self.team_prefs, counts, open)
     }
 
     /// Packs groups into teams, biggest first, each into the team with the most

@@ -137,7 +137,6 @@ pub(crate) fn lobby_with_id(
         })
         .collect();
     let proposal = MatchProposal {
-        tickets: tickets.iter().map(Ticket::id).collect(),
         seats,
         region: None,
         quality: MatchQuality {

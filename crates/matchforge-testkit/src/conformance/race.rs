@@ -79,11 +79,10 @@ pub async fn concurrent_commits_claim_each_ticket_once<S: Store + ?Sized + 'stat
                 }
                 for proposal in proposals {
                     let claimed: Vec<Ticket> = proposal
-                        .tickets
-                        .iter()
+                        .tickets()
                         .map(|id| {
                             all.iter()
-                                .find(|t| t.id() == *id)
+                                .find(|t| t.id() == id)
                                 .expect("proposed from the view")
                                 .clone()
                         })

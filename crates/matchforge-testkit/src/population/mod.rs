@@ -162,7 +162,8 @@ impl PopulationSpec {
     }
 
     /// Every player accepts 1 to `max_per_player` distinct roles of
-    /// `composition`, in a random preference order; [`queue_spec`](Self::queue_spec)
+    /// `composition`, the first drawn in proportion to its places, the rest at
+    /// random; [`queue_spec`](Self::queue_spec)
     /// then requires the composition.
     pub fn with_roles(mut self, composition: RoleComposition, max_per_player: u32) -> Self {
         self.roles = Some((composition, max_per_player));
@@ -321,10 +322,20 @@ impl PopulationSpec {
 }
 
 /// 1 to `max` distinct roles of `composition`, in a random order.
+/// A player's roles: the first (most preferred) drawn in proportion to the
+/// composition's places — as in real queues, where the role most places need
+/// is also the one most players want (3 dps for every tank) — then up to
+/// `max - 1` more, uniformly among the rest.
 fn pick_roles(rng: &mut ChaCha8Rng, composition: &RoleComposition, max: u32) -> Vec<Role> {
     let mut roles: Vec<Role> = composition.slots.iter().map(|s| s.role.clone()).collect();
+    let weights: Vec<f64> = composition
+        .slots
+        .iter()
+        .map(|s| f64::from(s.count))
+        .collect();
     let count = rng.random_range(1..=(max as usize).min(roles.len()));
-    for i in 0..count {
+    roles.swap(0, weighted(rng, &weights));
+    for i in 1..count {
         let j = rng.random_range(i..roles.len());
         roles.swap(i, j);
     }
