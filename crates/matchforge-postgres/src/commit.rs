@@ -41,9 +41,9 @@ use crate::codec::{
 use crate::error::{TxError, tx_error};
 use crate::store::{Shared, TxFuture};
 
-/// Inserts lobbies at version 1, seats the players of their tickets, and
-/// deletes the tickets (their remaining `busy_players` rows, those of finished
-/// lobbies, go with them).
+/// Inserts lobbies at version 1, seats the players of their tickets (their
+/// `busy_players` rows switch from ticket to lobby; those of a lobby committed
+/// already finished are deleted), and deletes the tickets.
 const WRITE: &str = "\
 WITH inserted AS (
     INSERT INTO lobbies (id, queue, phase, version, deadline, deadline_ns, created_at, updated_at, body)
@@ -55,6 +55,8 @@ WITH inserted AS (
     UPDATE busy_players b SET ticket = NULL, lobby = x.lobby
     FROM unnest($9::uuid[], $10::uuid[]) AS x(ticket, lobby)
     WHERE b.ticket = x.ticket
+), freed AS (
+    DELETE FROM busy_players WHERE ticket = ANY($12)
 )
 DELETE FROM tickets WHERE id = ANY($11)";
 
@@ -155,7 +157,8 @@ async fn write(conn: &mut PgConnection, lobbies: &[&Lobby]) -> Result<(), TxErro
     let mut created = Vec::with_capacity(n);
     let mut updated = Vec::with_capacity(n);
     let mut bodies = Vec::with_capacity(n);
-    let (mut seat_tickets, mut seat_lobbies, mut claimed) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut seat_tickets, mut seat_lobbies) = (Vec::new(), Vec::new());
+    let (mut claimed, mut freed) = (Vec::new(), Vec::new());
     for lobby in lobbies {
         let id = *lobby.id().as_uuid();
         ids.push(id);
@@ -170,7 +173,9 @@ async fn write(conn: &mut PgConnection, lobbies: &[&Lobby]) -> Result<(), TxErro
         for t in lobby.ticket_ids() {
             claimed.push(*t.as_uuid());
             // A lobby committed already finished seats nobody.
-            if !lobby.phase().is_finished() {
+            if lobby.phase().is_finished() {
+                freed.push(*t.as_uuid());
+            } else {
                 seat_tickets.push(*t.as_uuid());
                 seat_lobbies.push(id);
             }
@@ -188,6 +193,7 @@ async fn write(conn: &mut PgConnection, lobbies: &[&Lobby]) -> Result<(), TxErro
         .bind(seat_tickets)
         .bind(seat_lobbies)
         .bind(claimed)
+        .bind(freed)
         .execute(conn)
         .await
         .map_err(tx_error("commit"))?;

@@ -144,6 +144,7 @@ fn cancel_tx<'c>(
     shared: &'c Shared,
 ) -> TxFuture<'c, Ticket> {
     Box::pin(async move {
+        // The ticket first, then its players: locks in the order commits take them.
         let body: Option<String> =
             sqlx::query_scalar("DELETE FROM tickets WHERE id = $1 RETURNING body::text")
                 .bind(ticket.as_uuid())
@@ -153,6 +154,11 @@ fn cancel_tx<'c>(
         let Some(body) = body else {
             return Err(TxError::Fail(Error::TicketNotFound(ticket)));
         };
+        sqlx::query("DELETE FROM busy_players WHERE ticket = $1")
+            .bind(ticket.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(tx_error("cancel"))?;
         let removed: Ticket = from_json(&body, "ticket")?;
         let event = Event::cancelled(&removed, at);
         append_events(conn, &[event], shared.notify.as_deref()).await?;
@@ -179,11 +185,15 @@ fn expire_tx<'c>(
             return Ok(Vec::new());
         }
         let found: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
-        sqlx::query("DELETE FROM tickets WHERE id = ANY($1)")
-            .bind(&found)
-            .execute(&mut *conn)
-            .await
-            .map_err(tx_error("expire"))?;
+        // The tickets are locked already: their players' rows are ours to delete.
+        sqlx::query(
+            "WITH freed AS (DELETE FROM busy_players WHERE ticket = ANY($1)) \
+             DELETE FROM tickets WHERE id = ANY($1)",
+        )
+        .bind(&found)
+        .execute(&mut *conn)
+        .await
+        .map_err(tx_error("expire"))?;
         let mut by_id = std::collections::HashMap::with_capacity(rows.len());
         for (id, body) in rows {
             by_id.insert(TicketId::from_uuid(id), body);

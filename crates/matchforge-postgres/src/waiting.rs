@@ -62,6 +62,7 @@ impl View {
         tickets: &[Ticket],
         op: &'static str,
     ) -> Result<Self, TxError> {
+        use crate::error::corrupt;
         let ids: Vec<Uuid> = tickets.iter().map(|t| *t.id().as_uuid()).collect();
         let players: Vec<Uuid> = tickets
             .iter()
@@ -86,6 +87,12 @@ impl View {
                 }
                 (1, None, _, Some(lobby), ..) => {
                     view.busy.insert(key.into(), Busy::Seated(lobby.into()));
+                }
+                (1, Some(ticket), None, ..) => {
+                    return Err(corrupt(format!(
+                        "busy_players says player {key} waits on ticket {ticket}, which does not wait"
+                    ))
+                    .into());
                 }
                 (2, .., Some(until), Some(ns)) => {
                     view.cooldowns.insert(key.into(), join(until, ns));
