@@ -15,6 +15,13 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("the core's types serialise to JSON")
 }
 
+/// `"<version> <json>"`, the stored form of lobbies and parties.
+pub(crate) fn versioned_json<T: serde::Serialize>(version: u64, value: &T) -> String {
+    let mut out = format!("{version} ").into_bytes();
+    serde_json::to_writer(&mut out, value).expect("the core's types serialise to JSON");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
 /// The JSON of a rating for the compare-and-set of `update_lobby`: scripts
 /// compare stored and expected ratings as strings, so equal ratings must give
 /// equal strings. serde_json writes the shortest round-trip form of each

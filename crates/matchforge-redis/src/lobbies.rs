@@ -15,7 +15,7 @@ use redis::cmd;
 use crate::RedisStore;
 use crate::codec::{
     array, corrupt, parse_id, queue_score, rating_json, row, secs_nanos, text, timed_member,
-    to_json, versioned,
+    to_json, versioned, versioned_json,
 };
 use crate::conn::{Retry, SCRIPTS};
 use crate::refusal::{Subject, refusal};
@@ -176,7 +176,7 @@ fn update_args(update: &LobbyUpdate, old: &Lobby) -> Vec<String> {
     let mut a = vec![
         id.to_string(),
         update.expected_version.to_string(),
-        format!("{} {}", update.expected_version + 1, to_json(lobby)),
+        versioned_json(update.expected_version + 1, lobby),
         if unfinished { "1" } else { "0" }.to_owned(),
         deadline.map_or_else(String::new, |d| d.timestamp().to_string()),
         deadline.map_or_else(String::new, |d| timed_member(d, id)),

@@ -13,7 +13,7 @@ use redis::cmd;
 
 use crate::RedisStore;
 use crate::codec::{
-    array, corrupt, from_json, rating_json, row, secs_nanos, text, to_json, versioned,
+    array, corrupt, from_json, rating_json, row, secs_nanos, text, versioned, versioned_json,
 };
 use crate::conn::{Retry, SCRIPTS};
 use crate::refusal::{Subject, refusal};
@@ -80,7 +80,7 @@ impl PartyStore for RedisStore {
         let mut body = vec![
             party.id().to_string(),
             expected_version.map_or_else(String::new, |v| v.to_string()),
-            format!("{version} {}", to_json(party)),
+            versioned_json(version, party),
         ];
         body.extend(party.members().iter().map(ToString::to_string));
         let reply = self

@@ -14,6 +14,7 @@ use redis::cmd;
 use crate::RedisStore;
 use crate::codec::{
     array, from_json, parse_id, queue_score, row, secs_nanos, text, timed_member, to_json,
+    versioned_json,
 };
 use crate::conn::{Retry, SCRIPTS};
 use crate::refusal::{Subject, refusal};
@@ -35,10 +36,12 @@ impl TicketStore for RedisStore {
         if tickets.is_empty() {
             return Ok(Vec::new());
         }
-        let mut body = Vec::with_capacity(1 + tickets.len() * 9);
+        let mut body = Vec::with_capacity(2 + tickets.len() * 9);
+        let mut events = EventBlob::default();
         body.push(tickets.len().to_string());
         for t in &tickets {
             let (secs, nanos) = secs_nanos(t.enqueued_at());
+            let (len, _) = events.item([Event::queued(t)]);
             body.extend([
                 t.id().to_string(),
                 to_json(t),
@@ -46,11 +49,12 @@ impl TicketStore for RedisStore {
                 queue_score(t.enqueued_at()).to_string(),
                 secs.to_string(),
                 nanos.to_string(),
-                to_json(&Event::queued(t)),
+                len.to_string(),
                 t.size().to_string(),
             ]);
             body.extend(t.player_ids().map(|p| p.to_string()));
         }
+        body.push(events.finish());
         let reply = self
             .write("enqueue", Retry::Safe, &SCRIPTS.enqueue, &body)
             .await?;
@@ -124,18 +128,21 @@ impl TicketStore for RedisStore {
     /// One script over the whole batch: two reads (the lobby ids, the
     /// tickets' stored JSON), a decision per lobby in order, then variadic
     /// writes and one stream entry. A ticket counts as waiting only if the
-    /// very ticket the lobby holds is stored (its JSON is compared). Retried
+    /// very ticket the lobby holds is stored (its stored JSON must appear
+    /// verbatim in the lobby's). Retried
     /// after a dropped connection: a lobby found stored with exactly its own
     /// content counts as committed by the lost attempt.
     async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
         if lobbies.is_empty() {
             return Ok(Vec::new());
         }
-        let mut body = Vec::with_capacity(1 + lobbies.len() * 24);
+        let mut body = Vec::with_capacity(2 + lobbies.len() * 20);
+        let mut events = EventBlob::default();
         body.push(lobbies.len().to_string());
         for lobby in lobbies {
-            push_commit(&mut body, lobby);
+            push_commit(&mut body, &mut events, lobby);
         }
+        body.push(events.finish());
         let reply = self
             .write("commit", Retry::Safe, &SCRIPTS.commit, &body)
             .await?;
@@ -178,33 +185,57 @@ impl TicketStore for RedisStore {
     }
 }
 
+/// The events of a batch, one JSON per line, and where each item's are.
+#[derive(Default)]
+struct EventBlob {
+    bytes: Vec<u8>,
+}
+
+impl EventBlob {
+    /// Appends an item's events; returns their byte length and count.
+    fn item(&mut self, events: impl IntoIterator<Item = Event>) -> (usize, usize) {
+        if !self.bytes.is_empty() {
+            self.bytes.push(b'\n');
+        }
+        let start = self.bytes.len();
+        let mut count = 0;
+        for event in events {
+            if count > 0 {
+                self.bytes.push(b'\n');
+            }
+            serde_json::to_writer(&mut self.bytes, &event).expect("events serialise");
+            count += 1;
+        }
+        (self.bytes.len() - start, count)
+    }
+
+    fn finish(self) -> String {
+        String::from_utf8(self.bytes).expect("serde_json writes UTF-8")
+    }
+}
+
 /// The arguments of one lobby for `commit.lua`.
-fn push_commit(body: &mut Vec<String>, lobby: &Lobby) {
+fn push_commit(body: &mut Vec<String>, events: &mut EventBlob, lobby: &Lobby) {
     let unfinished = !lobby.phase().is_finished();
     let deadline = lobby.deadline().filter(|_| unfinished);
     body.extend([
         lobby.id().to_string(),
-        format!("1 {}", to_json(lobby)),
+        versioned_json(1, lobby),
         if unfinished { "1" } else { "0" }.to_owned(),
         deadline.map_or_else(String::new, |d| d.timestamp().to_string()),
         deadline.map_or_else(String::new, |d| timed_member(d, lobby.id())),
     ]);
-    let seats: Vec<PlayerId> = lobby.players().collect();
-    body.push(seats.len().to_string());
-    body.extend(seats.iter().map(ToString::to_string));
     body.push(lobby.tickets().len().to_string());
     for t in lobby.tickets() {
         body.extend([
             t.id().to_string(),
-            to_json(t),
             t.queue().to_string(),
             t.size().to_string(),
         ]);
         body.extend(t.player_ids().map(|p| p.to_string()));
     }
-    let events = lobby.commit_events();
-    body.push(events.len().to_string());
-    body.extend(events.iter().map(to_json));
+    let (len, count) = events.item(lobby.commit_events());
+    body.extend([len.to_string(), count.to_string()]);
 }
 
 impl RedisStore {

@@ -1,16 +1,18 @@
 -- enqueue_many: each ticket as `enqueue` would, in order; one result per ticket.
 -- ARGV[4] = n, then per ticket: id, json, queue, score (micros), secs, nanos,
--- event json, player count, players...
+-- byte length of its event in the blob, player count, players...; last, the
+-- blob of events (see the prelude).
 -- Replay: a ticket already waiting with exactly this JSON counts as queued
 -- (the attempt whose reply was lost queued it).
 local n = tonumber(ARGV[4])
 local items, ids, players = {}, {}, {}
 local pos = 5
+local offset = 1
 for k = 1, n do
   local np = tonumber(ARGV[pos + 7])
   local t = {
     id = ARGV[pos], json = ARGV[pos + 1], queue = ARGV[pos + 2], score = ARGV[pos + 3],
-    secs = tonumber(ARGV[pos + 4]), nanos = tonumber(ARGV[pos + 5]), event = ARGV[pos + 6],
+    secs = tonumber(ARGV[pos + 4]), nanos = tonumber(ARGV[pos + 5]), elen = tonumber(ARGV[pos + 6]),
     players = {},
   }
   for i = 1, np do
@@ -18,6 +20,8 @@ for k = 1, n do
     players[#players + 1] = t.players[i]
   end
   pos = pos + 8 + np
+  t.estart = offset
+  offset = offset + t.elen + 1
   items[k] = t
   ids[k] = t.id
 end
@@ -82,7 +86,7 @@ for k, t in ipairs(items) do
       player_rows[#player_rows + 1] = p
       player_rows[#player_rows + 1] = t.id
     end
-    emit(t.event)
+    emit_range(t.estart, t.elen, 1)
   end
 end
 
@@ -91,5 +95,5 @@ bulk('HSET', P .. 'waiting_players', player_rows)
 for queue, rows in pairs(queue_rows) do
   bulk('ZADD', P .. 'q:' .. queue, rows)
 end
-flush()
+flush_ranges(n)
 return results

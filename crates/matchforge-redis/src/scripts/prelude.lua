@@ -17,6 +17,14 @@ local CHUNK = 4000
 -- the entry's sequence number shifted by 20 bits, plus the index).
 local PER_ENTRY = 1048575
 
+local function xadd(body)
+  if MAXLEN > 0 then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', MAXLEN, '*', 'e', body)
+  else
+    redis.call('XADD', KEYS[1], '*', 'e', body)
+  end
+end
+
 local pending = {}
 
 local function emit(json)
@@ -30,14 +38,40 @@ local function flush()
   local i = 1
   while i <= n do
     local j = math.min(n, i + PER_ENTRY - 1)
-    local body = table.concat(pending, '\n', i, j)
-    if MAXLEN > 0 then
-      redis.call('XADD', KEYS[1], 'MAXLEN', '~', MAXLEN, '*', 'e', body)
-    else
-      redis.call('XADD', KEYS[1], '*', 'e', body)
-    end
+    xadd(table.concat(pending, '\n', i, j))
     i = j + 1
   end
+end
+
+-- Batch scripts get the events of every item already joined, one JSON per
+-- line, in the last argument, and each item's byte range and event count.
+-- When every item is accepted (the usual case) that argument is appended as
+-- it is; otherwise the accepted items' ranges are cut out of it.
+local BLOB = ARGV[#ARGV]
+local ranges = {}
+local range_events = 0
+
+local function emit_range(start, len, count)
+  ranges[#ranges + 1] = {start, len, count}
+  range_events = range_events + count
+end
+
+local function flush_ranges(items)
+  if #ranges == 0 then return end
+  if #ranges == items and range_events <= PER_ENTRY then
+    xadd(BLOB)
+    return
+  end
+  local parts, count = {}, 0
+  for _, r in ipairs(ranges) do
+    if count + r[3] > PER_ENTRY then
+      xadd(table.concat(parts, '\n'))
+      parts, count = {}, 0
+    end
+    parts[#parts + 1] = string.sub(BLOB, r[1], r[1] + r[2] - 1)
+    count = count + r[3]
+  end
+  xadd(table.concat(parts, '\n'))
 end
 
 -- Runs a variadic command over `args` in chunks (CHUNK is even, so pairs stay whole).
