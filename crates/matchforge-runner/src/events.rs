@@ -1,0 +1,125 @@
+//! Events to subscribers.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use matchforge_core::error::Result;
+use matchforge_core::event::{Event, EventCursor};
+use matchforge_core::ports::DynStore;
+use tracing::warn;
+
+use crate::metrics;
+
+/// Reads the store's event log from a cursor on, in order, waiting for new
+/// events when it has caught up. Any process on the same store sees every
+/// event (the log is the store's); keep the cursor of the last event handled
+/// to resume after a restart — delivery is at least once.
+///
+/// ```
+/// use std::sync::Arc;
+/// use matchforge_core::event::EventKind;
+/// use matchforge_core::ids::PlayerId;
+/// use matchforge_core::queue::{MatchFormat, QueueSpec};
+/// use matchforge_core::ticket::Attributes;
+/// use matchforge_memory::MemoryStore;
+/// use matchforge_runner::{EventSubscription, Matchmaker, QueueSettings};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), matchforge_core::Error> {
+/// let duel = QueueSpec::new("duel", MatchFormat::one_v_one()).build()?;
+/// let mm = Matchmaker::builder(Arc::new(MemoryStore::new()))
+///     .queue(QueueSettings::new(duel))
+///     .build()?;
+/// let mut events = mm.subscribe(None);
+/// let ticket = mm.join("duel", PlayerId::from_u128(1), Attributes::new(), &[]).await?;
+/// let (_cursor, event) = events.next().await?;
+/// assert!(matches!(event.kind, EventKind::TicketQueued { ticket: t, .. } if t == ticket.id()));
+/// # Ok(())
+/// # }
+/// ```
+pub struct EventSubscription {
+    store: Arc<DynStore>,
+    cursor: Option<EventCursor>,
+    buffer: VecDeque<(EventCursor, Event)>,
+    poll: Duration,
+}
+
+impl std::fmt::Debug for EventSubscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventSubscription")
+            .field("cursor", &self.cursor)
+            .field("buffered", &self.buffer.len())
+            .field("poll", &self.poll)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventSubscription {
+    pub(crate) fn new(store: Arc<DynStore>, after: Option<EventCursor>) -> Self {
+        Self {
+            store,
+            cursor: after,
+            buffer: VecDeque::new(),
+            poll: Duration::from_millis(50),
+        }
+    }
+
+    /// How long to wait before asking the store again once caught up
+    /// (default 50 ms).
+    #[must_use]
+    pub fn with_poll_interval(mut self, poll: Duration) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// The cursor of the last event returned (or the starting cursor).
+    #[must_use]
+    pub fn cursor(&self) -> Option<EventCursor> {
+        self.cursor
+    }
+
+    /// The next event, waiting for one if none is pending.
+    ///
+    /// # Errors
+    /// Store errors (the subscription stays usable: call again to retry).
+    pub async fn next(&mut self) -> Result<(EventCursor, Event)> {
+        loop {
+            if let Some(next) = self.try_next().await? {
+                return Ok(next);
+            }
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+
+    /// The next event if one is there now, without waiting.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn try_next(&mut self) -> Result<Option<(EventCursor, Event)>> {
+        if self.buffer.is_empty() {
+            match self.store.events_after(self.cursor, 512).await {
+                Ok(events) => self.buffer.extend(events),
+                Err(e) => {
+                    warn!(error = %e, "reading events failed");
+                    metrics::error("events");
+                    return Err(e);
+                }
+            }
+        }
+        let next = self.buffer.pop_front();
+        if let Some((cursor, _)) = &next {
+            self.cursor = Some(*cursor);
+        }
+        Ok(next)
+    }
+}
+
+impl crate::Matchmaker {
+    /// Events after `after` (from the beginning with `None`), as a
+    /// subscription that waits for new ones.
+    #[must_use]
+    pub fn subscribe(&self, after: Option<EventCursor>) -> EventSubscription {
+        EventSubscription::new(self.store.clone(), after)
+    }
+}

@@ -1,0 +1,286 @@
+//! Lobby services: the ready check, dispatch, results and cancellation.
+//!
+//! Every change is a compare-and-set on the lobby's version (retried when a
+//! concurrent change got there first) and carries its consequences in the
+//! same atomic store update: requeued tickets, cooldowns, ratings and the
+//! match record.
+
+use chrono::{DateTime, Utc};
+use matchforge_core::error::{Error, Result};
+use matchforge_core::history::{MatchRecord, RatingChange};
+use matchforge_core::ids::{LobbyId, PlayerId};
+use matchforge_core::lobby::{Cancellation, Lobby, LobbyPhase, LobbyState, MatchResult};
+use matchforge_core::ports::LobbyUpdate;
+use matchforge_core::rating::Rating;
+
+use crate::matchmaker::{Matchmaker, RETRIES};
+use crate::metrics;
+
+/// What [`Matchmaker::report`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reported {
+    /// The result was recorded and ratings updated now.
+    Recorded(MatchRecord),
+    /// The lobby already had a result: nothing changed (reporting is
+    /// idempotent by lobby id). The stored record is returned.
+    AlreadyRecorded(MatchRecord),
+}
+
+impl Reported {
+    /// The match record, new or old.
+    #[must_use]
+    pub fn record(&self) -> &MatchRecord {
+        match self {
+            Reported::Recorded(r) | Reported::AlreadyRecorded(r) => r,
+        }
+    }
+}
+
+impl Matchmaker {
+    /// A lobby by id.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn lobby(&self, lobby: LobbyId) -> Result<Option<Lobby>> {
+        Ok(self.store.lobby(lobby).await?.map(|v| v.value))
+    }
+
+    /// `player` accepts the ready check; when everyone has, the lobby is Ready.
+    ///
+    /// # Errors
+    /// [`Error::LobbyNotFound`]; [`Error::NotInLobby`];
+    /// [`Error::IllegalTransition`] outside the ready check or after its
+    /// deadline.
+    pub async fn accept(&self, lobby: LobbyId, player: PlayerId) -> Result<Lobby> {
+        self.change_lobby(lobby, |l, now| {
+            l.accept(player, now)?;
+            Ok(Cancellation::default())
+        })
+        .await
+    }
+
+    /// `player` declines: the lobby is cancelled, tickets whose players all
+    /// accepted go back to the queue (original enqueue time), the others'
+    /// decliners and non-responders get the queue's cooldown.
+    ///
+    /// # Errors
+    /// As for [`accept`](Self::accept).
+    pub async fn decline(&self, lobby: LobbyId, player: PlayerId) -> Result<Lobby> {
+        self.change_lobby(lobby, |l, now| l.decline(player, now))
+            .await
+    }
+
+    /// Hands a ready lobby to game server `server`.
+    ///
+    /// # Errors
+    /// [`Error::LobbyNotFound`]; [`Error::IllegalTransition`] unless Ready.
+    pub async fn dispatch(&self, lobby: LobbyId, server: &str) -> Result<Lobby> {
+        self.change_lobby(lobby, |l, now| {
+            l.dispatch(server, now)?;
+            Ok(Cancellation::default())
+        })
+        .await
+    }
+
+    /// Cancels an unfinished lobby (server failure, operator action): outside
+    /// the ready check every ticket goes back to the queue.
+    ///
+    /// # Errors
+    /// [`Error::LobbyNotFound`]; [`Error::IllegalTransition`] if finished.
+    pub async fn cancel_lobby(&self, lobby: LobbyId, reason: &str) -> Result<Lobby> {
+        self.change_lobby(lobby, |l, now| l.cancel(reason, now))
+            .await
+    }
+
+    /// Records the result of a dispatched lobby: the lobby completes, every
+    /// player's rating is updated once by the queue's rating system, and the
+    /// match joins the history — in one atomic store update. Reporting the same
+    /// lobby again changes nothing and returns the stored record.
+    ///
+    /// # Errors
+    /// [`Error::LobbyNotFound`]; [`Error::IllegalTransition`] unless
+    /// dispatched; [`Error::InvalidResult`] if the ranks don't match the teams.
+    pub async fn report(&self, lobby: LobbyId, result: MatchResult) -> Result<Reported> {
+        for _ in 0..RETRIES {
+            let stored = self
+                .store
+                .lobby(lobby)
+                .await?
+                .ok_or(Error::LobbyNotFound(lobby))?;
+            if stored.value.phase() == LobbyPhase::Completed {
+                let record = self.store.match_record(lobby).await?.ok_or_else(|| {
+                    Error::Conflict(format!(
+                        "lobby {lobby} is completed but has no match record"
+                    ))
+                })?;
+                return Ok(Reported::AlreadyRecorded(record));
+            }
+            let now = self.clock.now();
+            let mut next = stored.value.clone();
+            next.complete(result.clone(), now)?;
+            let q = self.queue(next.queue())?;
+            let teams = next.teams();
+            let players: Vec<PlayerId> = teams.iter().flatten().copied().collect();
+            let before = self.store.ratings(&q.settings.ladder, &players).await?;
+            let initial = q.settings.algorithm.initial_rating();
+            let current: Vec<Rating> = before.iter().map(|r| r.unwrap_or(initial)).collect();
+            let mut team_ratings: Vec<Vec<Rating>> = Vec::with_capacity(teams.len());
+            let mut at = 0;
+            for team in &teams {
+                team_ratings.push(current[at..at + team.len()].to_vec());
+                at += team.len();
+            }
+            let refs: Vec<&[Rating]> = team_ratings.iter().map(Vec::as_slice).collect();
+            let rated = q.settings.algorithm.rate(&refs, &result.ranks)?;
+            let changes: Vec<RatingChange> = players
+                .iter()
+                .zip(before)
+                .zip(rated.into_iter().flatten())
+                .map(|((&player, before), after)| RatingChange {
+                    player,
+                    before,
+                    after,
+                })
+                .collect();
+            let server = match stored.value.state() {
+                LobbyState::Dispatched { server } => Some(server.clone()),
+                _ => None,
+            };
+            let record = MatchRecord {
+                lobby,
+                queue: next.queue().clone(),
+                ladder: q.settings.ladder.clone(),
+                teams,
+                result: result.clone(),
+                server,
+                started_at: next.created_at(),
+                completed_at: now,
+                rating_changes: changes.clone(),
+            };
+            let mut update = LobbyUpdate::new(next, stored.version);
+            update.ratings = Some((q.settings.ladder.clone(), changes));
+            update.record = Some(record.clone());
+            match self.store.update_lobby(update).await {
+                Ok(_) => {
+                    metrics::lobby_finished(
+                        &record.queue,
+                        LobbyPhase::Completed,
+                        now - record.started_at,
+                    );
+                    return Ok(Reported::Recorded(record));
+                }
+                // Someone changed the lobby or a rating first: look again.
+                Err(Error::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Conflict(format!(
+            "lobby {lobby}: ratings kept changing under {RETRIES} attempts; report again"
+        )))
+    }
+
+    /// Loads a lobby, applies `change` at the current time, and stores it with
+    /// the change's requeues and cooldowns; retries on version conflicts.
+    async fn change_lobby(
+        &self,
+        lobby: LobbyId,
+        change: impl Fn(&mut Lobby, DateTime<Utc>) -> Result<Cancellation>,
+    ) -> Result<Lobby> {
+        for _ in 0..RETRIES {
+            let stored = self
+                .store
+                .lobby(lobby)
+                .await?
+                .ok_or(Error::LobbyNotFound(lobby))?;
+            let now = self.clock.now();
+            let mut next = stored.value.clone();
+            let cancellation = change(&mut next, now)?;
+            let update = self.update_for(next.clone(), stored.version, cancellation, now)?;
+            match self.store.update_lobby(update).await {
+                Ok(_) => {
+                    if next.phase().is_finished() {
+                        metrics::lobby_finished(
+                            next.queue(),
+                            next.phase(),
+                            now - next.created_at(),
+                        );
+                    }
+                    return Ok(next);
+                }
+                Err(Error::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Conflict(format!(
+            "lobby {lobby} kept changing under {RETRIES} attempts; try again"
+        )))
+    }
+
+    /// The store update for a lobby's new state and what its cancellation, if
+    /// any, implies (requeues; cooldowns for the queue's decline cooldown).
+    pub(crate) fn update_for(
+        &self,
+        lobby: Lobby,
+        version: u64,
+        cancellation: Cancellation,
+        now: DateTime<Utc>,
+    ) -> Result<LobbyUpdate> {
+        let cooldown = self.queue(lobby.queue())?.settings.decline_cooldown;
+        let mut update = LobbyUpdate::new(lobby, version);
+        update.requeue = cancellation.requeue;
+        if let Some(cooldown) = cooldown {
+            let until = now + chrono::Duration::from_std(cooldown).unwrap_or(chrono::Duration::MAX);
+            update.cooldowns = cancellation
+                .removed
+                .into_iter()
+                .map(|p| (p, until))
+                .collect();
+        }
+        Ok(update)
+    }
+
+    /// Cancels every lobby whose ready check ran out by now: accepted tickets
+    /// return to the queue, the others' players get the cooldown. Returns how
+    /// many lobbies this call cancelled (another runner may take some first).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn expire_ready_checks(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let mut cancelled = 0;
+        loop {
+            let due = self.store.lobbies_due(now, 256).await?;
+            if due.is_empty() {
+                return Ok(cancelled);
+            }
+            let mut progressed = false;
+            for id in due {
+                let Some(stored) = self.store.lobby(id).await? else {
+                    continue;
+                };
+                let mut next = stored.value.clone();
+                let Ok(cancellation) = next.expire_acceptance(now) else {
+                    continue;
+                };
+                let update = self.update_for(next.clone(), stored.version, cancellation, now)?;
+                match self.store.update_lobby(update).await {
+                    Ok(_) => {
+                        cancelled += 1;
+                        progressed = true;
+                        metrics::lobby_finished(
+                            next.queue(),
+                            LobbyPhase::Cancelled,
+                            now - next.created_at(),
+                        );
+                    }
+                    // Someone else (a player's accept, another runner) first.
+                    Err(Error::Conflict(_)) => progressed = true,
+                    Err(e) => return Err(e),
+                }
+            }
+            if !progressed {
+                return Ok(cancelled);
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Party services: create, invite, join, leave, kick, promote.
+//!
+//! Every change is a compare-and-set on the party's version, retried when
+//! another call got there first. When the members change while the party's
+//! ticket waits, the ticket is withdrawn (it no longer matches the party);
+//! the leader queues again.
+
+use matchforge_core::error::{Error, Result};
+use matchforge_core::ids::{PartyId, PlayerId};
+use matchforge_core::party::{Departure, Party};
+
+use crate::matchmaker::{Matchmaker, RETRIES};
+
+impl Matchmaker {
+    /// Creates a party led by `leader` (up to the matchmaker's maximum party
+    /// size).
+    ///
+    /// # Errors
+    /// [`Error::PartyRule`] if `leader` already belongs to a party; store errors.
+    pub async fn create_party(&self, leader: PlayerId) -> Result<Party> {
+        if let Some(existing) = self.store.party_of(leader).await? {
+            return Err(Error::PartyRule {
+                party: existing.value.id(),
+                reason: format!("player {leader} already belongs to this party"),
+            });
+        }
+        let party = Party::new(
+            self.ids.party(),
+            leader,
+            self.max_party_size,
+            self.clock.now(),
+        )?;
+        self.store.save_party(&party, None).await?;
+        Ok(party)
+    }
+
+    /// The leader `by` invites `player`.
+    ///
+    /// # Errors
+    /// [`Error::PartyNotFound`]; the party's rules ([`Party::invite`]).
+    pub async fn invite(&self, party: PartyId, by: PlayerId, player: PlayerId) -> Result<Party> {
+        self.change_party(party, |p| p.invite(by, player)).await
+    }
+
+    /// An invited `player` joins the party (a waiting party ticket is withdrawn).
+    ///
+    /// # Errors
+    /// [`Error::PartyNotFound`]; [`Error::PartyRule`] if `player` belongs to
+    /// another party or has no invitation; [`Error::PartyFull`].
+    pub async fn accept_invite(&self, party: PartyId, player: PlayerId) -> Result<Party> {
+        if let Some(other) = self.store.party_of(player).await?
+            && other.value.id() != party
+        {
+            return Err(Error::PartyRule {
+                party,
+                reason: format!("player {player} belongs to party {}", other.value.id()),
+            });
+        }
+        let joined = self.change_party(party, |p| p.join(player)).await?;
+        self.withdraw_party_ticket(&joined).await?;
+        Ok(joined)
+    }
+
+    /// `player` turns an invitation down.
+    ///
+    /// # Errors
+    /// [`Error::PartyNotFound`]; [`Error::PartyRule`] without an invitation.
+    pub async fn decline_invite(&self, party: PartyId, player: PlayerId) -> Result<Party> {
+        self.change_party(party, |p| p.decline_invite(player)).await
+    }
+
+    /// `player` leaves. Returns the party, or `None` if it dissolved (its last
+    /// member left). A departing leader hands over to the longest-standing
+    /// member; a waiting party ticket is withdrawn.
+    ///
+    /// # Errors
+    /// [`Error::PartyNotFound`]; [`Error::PartyRule`] for a non-member.
+    pub async fn leave_party(&self, party: PartyId, player: PlayerId) -> Result<Option<Party>> {
+        for _ in 0..RETRIES {
+            let stored = self
+                .store
+                .party(party)
+                .await?
+                .ok_or(Error::PartyNotFound(party))?;
+            let before = stored.value.clone();
+            let mut changed = stored.value;
+            let departure = changed.leave(player)?;
+            let saved = match departure {
+                Departure::Dissolved => self
+                    .store
+                    .delete_party(party, stored.version)
+                    .await
+                    .map(|()| None),
+                Departure::Left { .. } => self
+                    .store
+                    .save_party(&changed, Some(stored.version))
+                    .await
+                    .map(|_| Some(changed)),
+            };
+            match saved {
+                Ok(after) => {
+                    self.withdraw_party_ticket(&before).await?;
+                    return Ok(after);
+                }
+                Err(Error::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(conflict(party))
+    }
+
+    /// The leader `by` removes `player` (a waiting party ticket is withdrawn).
+    ///
+    /// # Errors
+    /// [`Error::PartyNotFound`]; the party's rules ([`Party::kick`]).
+    pub async fn kick(&self, party: PartyId, by: PlayerId, player: PlayerId) -> Result<Party> {
+        let before = self
+            .store
+            .party(party)
+            .await?
+            .ok_or(Error::PartyNotFound(party))?
+            .value;
+        let after = self.change_party(party, |p| p.kick(by, player)).await?;
+        self.withdraw_party_ticket(&before).await?;
+        Ok(after)
+    }
+
+    /// The leader `by` hands leadership to `player`.
+    ///
+    /// # Errors
+    /// [`Error::PartyNotFound`]; the party's rules ([`Party::promote`]).
+    pub async fn promote(&self, party: PartyId, by: PlayerId, player: PlayerId) -> Result<Party> {
+        self.change_party(party, |p| p.promote(by, player)).await
+    }
+
+    /// The party `player` belongs to.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn party_of(&self, player: PlayerId) -> Result<Option<Party>> {
+        Ok(self.store.party_of(player).await?.map(|v| v.value))
+    }
+
+    /// Loads, changes and saves a party, retrying on version conflicts.
+    async fn change_party(
+        &self,
+        party: PartyId,
+        change: impl Fn(&mut Party) -> Result<()>,
+    ) -> Result<Party> {
+        for _ in 0..RETRIES {
+            let stored = self
+                .store
+                .party(party)
+                .await?
+                .ok_or(Error::PartyNotFound(party))?;
+            let mut changed = stored.value;
+            change(&mut changed)?;
+            match self.store.save_party(&changed, Some(stored.version)).await {
+                Ok(_) => return Ok(changed),
+                Err(Error::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(conflict(party))
+    }
+
+    /// Withdraws the party's waiting ticket, if it has one.
+    async fn withdraw_party_ticket(&self, party: &Party) -> Result<()> {
+        for &member in party.members() {
+            if let Some(ticket) = self.store.ticket_of(member).await? {
+                if ticket.party() == Some(party.id()) {
+                    match self.store.cancel(ticket.id(), self.clock.now()).await {
+                        Ok(_) | Err(Error::TicketNotFound(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn conflict(party: PartyId) -> Error {
+    Error::Conflict(format!(
+        "party {party} kept changing under {RETRIES} attempts; try again"
+    ))
+}

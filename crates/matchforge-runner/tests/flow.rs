@@ -1,0 +1,358 @@
+//! The whole matchmaking flow on the in-memory store, on a simulated clock.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use matchforge_core::Error;
+use matchforge_core::event::EventKind;
+use matchforge_core::ids::{PlayerId, QueueName, Role};
+use matchforge_core::lobby::{LobbyPhase, MatchResult};
+use matchforge_core::queue::{MatchFormat, QueueSpec, RoleComposition, Widening};
+use matchforge_core::rating::{Elo, Rating};
+use matchforge_core::ticket::Attributes;
+use matchforge_memory::MemoryStore;
+use matchforge_runner::clock::SimulatedClock;
+use matchforge_runner::ids::SeededIds;
+use matchforge_runner::{Matchmaker, PlayerStatus, QueueSettings, Reported, Runner};
+
+fn start() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 1, 18, 0, 0).unwrap()
+}
+
+struct World {
+    mm: Arc<Matchmaker>,
+    clock: Arc<SimulatedClock>,
+    store: Arc<MemoryStore>,
+}
+
+fn world(queues: Vec<QueueSettings>) -> World {
+    let clock = Arc::new(SimulatedClock::new(start()));
+    let store = Arc::new(MemoryStore::new());
+    let mut builder = Matchmaker::builder(store.clone())
+        .clock(clock.clone())
+        .ids(Arc::new(SeededIds::new(1)));
+    for q in queues {
+        builder = builder.queue(q);
+    }
+    World {
+        mm: Arc::new(builder.build().unwrap()),
+        clock,
+        store,
+    }
+}
+
+fn duel() -> QueueSettings {
+    QueueSettings::new(
+        QueueSpec::new("duel", MatchFormat::one_v_one())
+            .with_rating_window(Widening::fixed(400.0).unwrap())
+            .with_max_wait_secs(120)
+            .build()
+            .unwrap(),
+    )
+    .with_algorithm(Elo::default())
+    .with_ready_check(Duration::from_secs(20))
+    .with_decline_cooldown(Duration::from_secs(60))
+}
+
+fn p(n: u128) -> PlayerId {
+    PlayerId::from_u128(n)
+}
+
+#[tokio::test]
+async fn join_match_accept_dispatch_report_updates_ratings_once() {
+    let w = world(vec![duel()]);
+    let queue = QueueName::new("duel");
+    w.mm.join("duel", p(1), Attributes::new(), &[])
+        .await
+        .unwrap();
+    w.mm.join("duel", p(2), Attributes::new(), &[])
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.mm.status(p(1)).await.unwrap(),
+        PlayerStatus::Queued(_)
+    ));
+
+    let tick = w.mm.tick_queue(&queue).await.unwrap();
+    assert_eq!((tick.waiting, tick.matches, tick.players), (2, 1, 2));
+    let lobby = tick.lobbies[0].clone();
+    assert_eq!(lobby.phase(), LobbyPhase::AwaitingAcceptance);
+    assert!(matches!(
+        w.mm.status(p(2)).await.unwrap(),
+        PlayerStatus::InLobby(_)
+    ));
+    // In a lobby: may not queue elsewhere.
+    assert!(matches!(
+        w.mm.join("duel", p(1), Attributes::new(), &[]).await,
+        Err(Error::InLobby { .. })
+    ));
+
+    w.mm.accept(lobby.id(), p(1)).await.unwrap();
+    let ready = w.mm.accept(lobby.id(), p(2)).await.unwrap();
+    assert_eq!(ready.phase(), LobbyPhase::Ready);
+    w.mm.dispatch(lobby.id(), "eu-1").await.unwrap();
+
+    // Team 0 wins.
+    let winner = lobby.teams()[0][0];
+    let loser = lobby.teams()[1][0];
+    let reported =
+        w.mm.report(lobby.id(), MatchResult::winner(0, 2))
+            .await
+            .unwrap();
+    let Reported::Recorded(record) = &reported else {
+        panic!("first report records: {reported:?}");
+    };
+    assert_eq!(record.server.as_deref(), Some("eu-1"));
+    let ratings = w.mm.ratings(&queue, &[winner, loser]).await.unwrap();
+    assert_eq!((ratings[0].rating(), ratings[1].rating()), (1516.0, 1484.0));
+
+    // Reporting again changes nothing.
+    let again =
+        w.mm.report(lobby.id(), MatchResult::winner(1, 2))
+            .await
+            .unwrap();
+    assert!(matches!(again, Reported::AlreadyRecorded(ref r) if r == record));
+    let ratings = w.mm.ratings(&queue, &[winner, loser]).await.unwrap();
+    assert_eq!((ratings[0].rating(), ratings[1].rating()), (1516.0, 1484.0));
+    let history = {
+        use matchforge_core::ports::MatchHistory;
+        w.store.matches_of(winner, None, None, 100).await.unwrap()
+    };
+    assert_eq!(history, vec![record.clone()]);
+    // Both players are free again.
+    assert_eq!(w.mm.status(winner).await.unwrap(), PlayerStatus::Idle);
+}
+
+#[tokio::test]
+async fn decline_requeues_the_accepter_with_the_original_enqueue_time() {
+    let w = world(vec![duel()]);
+    let queue = QueueName::new("duel");
+    let first =
+        w.mm.join("duel", p(1), Attributes::new(), &[])
+            .await
+            .unwrap();
+    w.clock.advance(Duration::from_secs(5));
+    w.mm.join("duel", p(2), Attributes::new(), &[])
+        .await
+        .unwrap();
+    let lobby = w.mm.tick_queue(&queue).await.unwrap().lobbies.remove(0);
+    w.mm.accept(lobby.id(), p(1)).await.unwrap();
+    let cancelled = w.mm.decline(lobby.id(), p(2)).await.unwrap();
+    assert_eq!(cancelled.phase(), LobbyPhase::Cancelled);
+
+    let PlayerStatus::Queued(back) = w.mm.status(p(1)).await.unwrap() else {
+        panic!("the accepter is back in the queue");
+    };
+    assert_eq!(back.enqueued_at(), first.enqueued_at());
+    assert_eq!(w.mm.status(p(2)).await.unwrap(), PlayerStatus::Idle);
+    // The decliner sits out the cooldown.
+    assert!(matches!(
+        w.mm.join("duel", p(2), Attributes::new(), &[]).await,
+        Err(Error::Cooldown { .. })
+    ));
+    w.clock.advance(Duration::from_secs(61));
+    w.mm.join("duel", p(2), Attributes::new(), &[])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn ready_check_timeout_cancels_and_requeues_accepters() {
+    let w = world(vec![duel()]);
+    let runner = Runner::new(w.mm.clone());
+    w.mm.join("duel", p(1), Attributes::new(), &[])
+        .await
+        .unwrap();
+    w.mm.join("duel", p(2), Attributes::new(), &[])
+        .await
+        .unwrap();
+    let step = runner.step().await.unwrap();
+    let lobby = step.ticks[0].1.lobbies[0].clone();
+    w.mm.accept(lobby.id(), p(1)).await.unwrap();
+    w.clock.advance(Duration::from_secs(21));
+    let step = runner.step().await.unwrap();
+    assert_eq!(step.ready_checks_expired, 1);
+    let after = w.mm.lobby(lobby.id()).await.unwrap().unwrap();
+    assert_eq!(after.phase(), LobbyPhase::Cancelled);
+    assert!(matches!(
+        w.mm.status(p(1)).await.unwrap(),
+        PlayerStatus::Queued(_)
+    ));
+    assert_eq!(w.mm.status(p(2)).await.unwrap(), PlayerStatus::Idle);
+}
+
+#[tokio::test]
+async fn tickets_expire_with_an_event() {
+    let w = world(vec![duel()]);
+    let queue = QueueName::new("duel");
+    let lonely =
+        w.mm.join("duel", p(1), Attributes::new(), &[])
+            .await
+            .unwrap();
+    w.clock.advance(Duration::from_secs(121));
+    let tick = w.mm.tick_queue(&queue).await.unwrap();
+    assert_eq!(tick.expired, 1);
+    assert_eq!(w.mm.status(p(1)).await.unwrap(), PlayerStatus::Idle);
+    let mut events = w.mm.subscribe(None);
+    let mut saw_expiry = false;
+    while let Some((_, event)) = events.try_next().await.unwrap() {
+        if let EventKind::TicketExpired { ticket, .. } = event.kind {
+            assert_eq!(ticket, lonely.id());
+            saw_expiry = true;
+        }
+    }
+    assert!(saw_expiry);
+}
+
+#[tokio::test]
+async fn parties_queue_together_and_land_on_one_team() {
+    let roles = RoleComposition::new([("tank", 1), ("healer", 1), ("dps", 1)]);
+    let trio = QueueSettings::new(
+        QueueSpec::new("trio", MatchFormat::three_v_three())
+            .with_roles(roles)
+            .with_rating_window(Widening::fixed(500.0).unwrap())
+            .build()
+            .unwrap(),
+    )
+    .without_ready_check();
+    let w = world(vec![trio]);
+    let party = w.mm.create_party(p(1)).await.unwrap();
+    w.mm.invite(party.id(), p(1), p(2)).await.unwrap();
+    w.mm.accept_invite(party.id(), p(2)).await.unwrap();
+    // Only the leader may queue the party.
+    assert!(matches!(
+        w.mm.join_party(
+            "trio",
+            party.id(),
+            p(2),
+            Attributes::new(),
+            &BTreeMap::new()
+        )
+        .await,
+        Err(Error::PartyRule { .. })
+    ));
+    let mut roles = BTreeMap::new();
+    roles.insert(p(1), vec![Role::new("tank")]);
+    roles.insert(p(2), vec![Role::new("healer")]);
+    let ticket =
+        w.mm.join_party("trio", party.id(), p(1), Attributes::new(), &roles)
+            .await
+            .unwrap();
+    assert_eq!(ticket.size(), 2);
+    // A member cannot also queue alone.
+    assert!(matches!(
+        w.mm.join("trio", p(2), Attributes::new(), &[]).await,
+        Err(Error::AlreadyQueued { .. })
+    ));
+    for (n, role) in [(3, "dps"), (4, "tank"), (5, "healer"), (6, "dps")] {
+        w.mm.join("trio", p(n), Attributes::new(), &[Role::new(role)])
+            .await
+            .unwrap();
+    }
+    let tick = w.mm.tick_queue(&QueueName::new("trio")).await.unwrap();
+    assert_eq!(tick.matches, 1);
+    let seats = &tick.lobbies[0].proposal().seats;
+    let team_of = |n| seats.iter().find(|s| s.player == p(n)).unwrap().team;
+    assert_eq!(team_of(1), team_of(2), "the party is on one team");
+    assert_eq!(tick.lobbies[0].phase(), LobbyPhase::Ready);
+
+    // Leaving the party withdraws its waiting ticket.
+    let party2 = w.mm.create_party(p(10)).await.unwrap();
+    w.mm.invite(party2.id(), p(10), p(11)).await.unwrap();
+    w.mm.accept_invite(party2.id(), p(11)).await.unwrap();
+    w.mm.join_party(
+        "trio",
+        party2.id(),
+        p(10),
+        Attributes::new(),
+        &BTreeMap::new(),
+    )
+    .await
+    .unwrap();
+    let after = w.mm.leave_party(party2.id(), p(10)).await.unwrap().unwrap();
+    assert_eq!(after.leader(), p(11), "leadership passes on");
+    assert_eq!(w.mm.status(p(11)).await.unwrap(), PlayerStatus::Idle);
+    assert!(
+        w.mm.leave_party(party2.id(), p(11))
+            .await
+            .unwrap()
+            .is_none(),
+        "the party dissolves when empty"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_joins_lose_nobody() {
+    let w = world(vec![duel().without_ready_check()]);
+    let mut tasks = tokio::task::JoinSet::new();
+    for t in 0..16u128 {
+        let mm = w.mm.clone();
+        tasks.spawn(async move {
+            for i in 0..50u128 {
+                mm.join("duel", p(1_000 + t * 100 + i), Attributes::new(), &[])
+                    .await
+                    .unwrap();
+            }
+        });
+    }
+    // Ticks race the joins.
+    let runner = Runner::new(w.mm.clone());
+    let mut matched = HashSet::new();
+    while !tasks.is_empty() {
+        for (_, tick) in runner.step().await.unwrap().ticks {
+            for lobby in tick.lobbies {
+                for player in lobby.players() {
+                    assert!(matched.insert(player), "player {player} matched twice");
+                }
+            }
+        }
+        if let Some(done) = tasks.try_join_next() {
+            done.unwrap();
+        }
+        w.clock.advance(Duration::from_secs(1));
+    }
+    for (_, tick) in runner.step().await.unwrap().ticks {
+        for lobby in tick.lobbies {
+            for player in lobby.players() {
+                assert!(matched.insert(player), "player {player} matched twice");
+            }
+        }
+    }
+    let waiting = {
+        use matchforge_core::ports::TicketStore;
+        w.store.tickets(&QueueName::new("duel")).await.unwrap()
+    };
+    assert_eq!(
+        matched.len() + waiting.len(),
+        800,
+        "every player is matched or waiting"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_changes_nothing() {
+    let w = world(vec![duel()]);
+    assert!(matches!(
+        w.mm.join("nope", p(1), Attributes::new(), &[]).await,
+        Err(Error::QueueNotFound(_))
+    ));
+    // An unknown role for a queue without roles is fine; a bad numeric attribute is not.
+    assert!(matches!(
+        w.mm.join(
+            "duel",
+            p(1),
+            Attributes::new().with_number("level", f64::NAN),
+            &[]
+        )
+        .await,
+        Err(Error::InvalidTicket(_))
+    ));
+    assert_eq!(w.mm.status(p(1)).await.unwrap(), PlayerStatus::Idle);
+    let initial =
+        w.mm.ratings(&QueueName::new("duel"), &[p(1)])
+            .await
+            .unwrap();
+    assert_eq!(initial, vec![Rating::default()]);
+}
