@@ -1,0 +1,90 @@
+//! Opening a store from a URL.
+
+use std::sync::Arc;
+
+use matchforge_core::error::{Error, Result};
+use matchforge_core::ports::DynStore;
+
+/// Opens the store a URL names, as command-line tools and config files do:
+///
+/// | URL | store | `namespace` |
+/// |---|---|---|
+/// | `memory` | a new in-memory store (feature `memory`) | unused |
+/// | `redis://host:port[/db]` | [`RedisStore`](crate::redis::RedisStore) (feature `redis`) | the key namespace (default `matchforge`) |
+/// | `postgres://user@host:port/db` | [`PgStore`](crate::postgres::PgStore), migrated (feature `postgres`) | the schema (default `matchforge`) |
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> matchforge::Result<()> {
+/// let store = matchforge::open_store("memory", None).await?;
+/// assert!(matchforge::open_store("ftp://nowhere", None).await.is_err());
+/// # let _ = store;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidConfig`] for a URL of an unknown kind or of a store whose
+/// feature is off; [`Error::Backend`] if the store cannot be reached.
+pub async fn open_store(url: &str, namespace: Option<&str>) -> Result<Arc<DynStore>> {
+    let namespace = namespace.unwrap_or("matchforge");
+    let scheme = url.split("://").next().unwrap_or_default();
+    match scheme {
+        "memory" => memory(),
+        "redis" | "rediss" => redis(url, namespace).await,
+        "postgres" | "postgresql" => postgres(url, namespace).await,
+        _ => Err(Error::InvalidConfig(format!(
+            "unknown store {url:?}: use memory, redis://... or postgres://..."
+        ))),
+    }
+}
+
+#[cfg(feature = "memory")]
+fn memory() -> Result<Arc<DynStore>> {
+    Ok(Arc::new(matchforge_memory::MemoryStore::new()))
+}
+
+#[cfg(not(feature = "memory"))]
+fn memory() -> Result<Arc<DynStore>> {
+    Err(off("memory"))
+}
+
+#[cfg(feature = "redis")]
+async fn redis(url: &str, namespace: &str) -> Result<Arc<DynStore>> {
+    let store = matchforge_redis::RedisStore::connect(url, namespace)
+        .await
+        .map_err(|e| {
+            Error::backend(
+                "redis",
+                format!("opening {namespace} at the Redis URL given"),
+                e,
+            )
+        })?;
+    Ok(Arc::new(store))
+}
+
+#[cfg(not(feature = "redis"))]
+async fn redis(_: &str, _: &str) -> Result<Arc<DynStore>> {
+    Err(off("redis"))
+}
+
+#[cfg(feature = "postgres")]
+async fn postgres(url: &str, namespace: &str) -> Result<Arc<DynStore>> {
+    let options = matchforge_postgres::PgOptions::new(url).with_schema(namespace);
+    let store = matchforge_postgres::PgStore::connect_with(options)
+        .await
+        .map_err(|e| Error::backend("postgres", format!("opening schema {namespace}"), e))?;
+    Ok(Arc::new(store))
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn postgres(_: &str, _: &str) -> Result<Arc<DynStore>> {
+    Err(off("postgres"))
+}
+
+#[cfg(not(all(feature = "memory", feature = "redis", feature = "postgres")))]
+fn off(feature: &str) -> Error {
+    Error::InvalidConfig(format!(
+        "this build has no {feature} store: enable the `{feature}` feature of matchforge"
+    ))
+}
