@@ -119,6 +119,7 @@ pub(crate) async fn append_events(
     conn: &mut PgConnection,
     events: &[Event],
     notify: Option<&str>,
+    op: &'static str,
 ) -> Result<(), TxError> {
     if events.is_empty() {
         return Ok(());
@@ -141,10 +142,7 @@ pub(crate) async fn append_events(
         Some(channel) => query.bind(channel),
         None => query,
     };
-    query
-        .execute(conn)
-        .await
-        .map_err(tx_error("append events"))?;
+    query.execute(conn).await.map_err(tx_error(op))?;
     Ok(())
 }
 

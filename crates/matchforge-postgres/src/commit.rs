@@ -101,10 +101,6 @@ pub(crate) fn commit_tx<'c>(
                 ))));
                 continue;
             }
-            if let Err(e) = check_storable(lobby) {
-                results.push(Err(e));
-                continue;
-            }
             // A ticket counts as gone unless the very ticket the lobby holds
             // still waits (and no earlier lobby of the batch claimed it).
             let missing: Vec<TicketId> = lobby
@@ -115,6 +111,10 @@ pub(crate) fn commit_tx<'c>(
                 .collect();
             if !missing.is_empty() {
                 results.push(Ok(CommitOutcome::Conflict { missing }));
+                continue;
+            }
+            if let Err(e) = check_storable(lobby) {
+                results.push(Err(e));
                 continue;
             }
             for id in lobby.ticket_ids() {
@@ -129,7 +129,7 @@ pub(crate) fn commit_tx<'c>(
         }
         write(conn, &committed).await?;
         let events: Vec<Event> = committed.iter().flat_map(|l| l.commit_events()).collect();
-        append_events(conn, &events, shared.notify.as_deref()).await?;
+        append_events(conn, &events, shared.notify.as_deref(), "commit").await?;
         Ok(results)
     })
 }

@@ -141,7 +141,7 @@ fn update_tx<'c>(
         let at = lobby.updated_at();
         let mut events = vec![lobby.state_event()];
         events.extend(update.requeue.iter().map(|t| Event::requeued(t, at)));
-        append_events(conn, &events, shared.notify.as_deref()).await?;
+        append_events(conn, &events, shared.notify.as_deref(), "update_lobby").await?;
         Ok(version)
     })
 }

@@ -20,6 +20,26 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// fails with [`matchforge_core::Error::Backend`].
 const MAX_ATTEMPTS: u32 = 16;
 
+/// Creates `schema` if missing and runs the migrations over `pool`.
+async fn migrate_on(pool: &PgPool, schema: &str) -> Result<()> {
+    let create = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+    if let Err(e) = pool.execute(AssertSqlSafe(create)).await {
+        // Two instances creating it at once: the loser sees a duplicate.
+        let duplicate = matches!(&e, sqlx::Error::Database(db)
+            if matches!(db.code().as_deref(), Some("23505" | "42P06")));
+        if !duplicate {
+            return Err(Error::Database {
+                what: "create the schema",
+                source: e,
+            });
+        }
+    }
+    MIGRATOR.run(pool).await.map_err(|source| Error::Migrate {
+        schema: schema.to_owned(),
+        source,
+    })
+}
+
 /// A transaction body: reads, checks, writes, on the connection it is given.
 pub(crate) type TxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, TxError>> + Send + 'a>>;
 
@@ -106,32 +126,18 @@ impl PgStore {
     /// [`Error::Migrate`] or [`Error::Database`].
     pub async fn migrate(&self) -> Result<()> {
         let schema = &self.shared.schema;
-        // A connection of its own, closed afterwards, so a failed migration
-        // cannot leave the migrator's advisory lock on a pooled connection.
-        let mut conn = PgConnection::connect_with(&self.shared.connect)
+        // A pool of one connection of its own, closed afterwards, so a failed
+        // migration cannot leave the migrator's advisory lock on a pooled
+        // connection (and a pool, unlike `&mut PgConnection`, keeps this
+        // future `Send` for any caller).
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(self.shared.connect.clone())
             .await
             .map_err(Error::Connect)?;
-        let create = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
-        if let Err(e) = conn.execute(AssertSqlSafe(create)).await {
-            // Two instances creating it at once: the loser sees a duplicate.
-            let duplicate = matches!(&e, sqlx::Error::Database(db)
-                if matches!(db.code().as_deref(), Some("23505" | "42P06")));
-            if !duplicate {
-                return Err(Error::Database {
-                    what: "create the schema",
-                    source: e,
-                });
-            }
-        }
-        MIGRATOR
-            .run(&mut conn)
-            .await
-            .map_err(|source| Error::Migrate {
-                schema: schema.clone(),
-                source,
-            })?;
-        conn.close().await.ok();
-        Ok(())
+        let result = migrate_on(&pool, schema).await;
+        pool.close().await;
+        result
     }
 
     /// Checks that every embedded migration has run in the store's schema.
@@ -261,5 +267,30 @@ impl Drop for Shared {
                 tracing::warn!(schema = %self.schema, "dropping the ephemeral schema panicked")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spawnable<T: Send + 'static>(_: T) {}
+
+    /// The futures of the set-up can be spawned (their sqlx calls keep them `Send`).
+    #[test]
+    fn setup_futures_are_send() {
+        spawnable(PgStore::connect_with(PgOptions::new(
+            "postgres://localhost/x",
+        )));
+        spawnable(async {
+            let store = PgStore::connect("postgres://localhost/x").await?;
+            store.migrate().await?;
+            store.check_migrated().await?;
+            store
+                .listen()
+                .await
+                .map_err(|e| Error::InvalidOptions(e.to_string()))?;
+            Ok::<_, Error>(())
+        });
     }
 }

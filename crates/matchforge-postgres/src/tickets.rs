@@ -133,7 +133,7 @@ fn enqueue_tx<'c>(
         }
         insert_waiting(conn, &accepted, "enqueue").await?;
         let events: Vec<Event> = accepted.iter().map(|t| Event::queued(t)).collect();
-        append_events(conn, &events, shared.notify.as_deref()).await?;
+        append_events(conn, &events, shared.notify.as_deref(), "enqueue").await?;
         Ok(results)
     })
 }
@@ -161,7 +161,7 @@ fn cancel_tx<'c>(
             .map_err(tx_error("cancel"))?;
         let removed: Ticket = from_json(&body, "ticket")?;
         let event = Event::cancelled(&removed, at);
-        append_events(conn, &[event], shared.notify.as_deref()).await?;
+        append_events(conn, &[event], shared.notify.as_deref(), "cancel").await?;
         Ok(removed)
     })
 }
@@ -206,7 +206,7 @@ fn expire_tx<'c>(
             }
         }
         let events: Vec<Event> = expired.iter().map(|t| Event::expired(t, *at)).collect();
-        append_events(conn, &events, shared.notify.as_deref()).await?;
+        append_events(conn, &events, shared.notify.as_deref(), "expire").await?;
         Ok(expired)
     })
 }

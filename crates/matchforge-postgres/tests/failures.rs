@@ -1,0 +1,318 @@
+//! Failures: a connection killed mid-call, values PostgreSQL cannot hold, a
+//! violated constraint, and the ways opening a store can fail. Each failed
+//! call is a clear error and leaves no trace.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use matchforge_core::Error;
+use matchforge_core::event::Event;
+use matchforge_core::ids::{Ladder, QueueName};
+use matchforge_core::lobby::MatchResult;
+use matchforge_core::party::Party;
+use matchforge_core::ports::{
+    CommitOutcome, EventLog, LobbyStore, LobbyUpdate, MatchHistory, PartyStore, RatingStore,
+    TicketStore,
+};
+use matchforge_postgres::{Error as PgError, PgOptions, PgStore};
+use sqlx::Connection;
+
+use common::fixtures::{Ids, at, duel, rating, record};
+use common::{DropSchema, assert_consistent, raw, unique, with_app_name};
+
+fn backend_message(result: Result<impl std::fmt::Debug, Error>) -> String {
+    match result {
+        Err(Error::Backend {
+            backend: "postgres",
+            message,
+            ..
+        }) => message,
+        other => panic!("expected a postgres Backend error, got {other:?}"),
+    }
+}
+
+/// The store's only connection is killed while its enqueue waits (behind a
+/// lock the test holds) to append its event: the call fails with a Backend
+/// error naming the operation, nothing of it remains, and the next call gets a
+/// new connection and succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_connection_fails_the_call_and_leaves_no_trace() {
+    let Some(url) = common::url() else { return };
+    let app = unique("mf_victim_");
+    let store = Arc::new(
+        PgStore::connect_with(
+            PgOptions::new(with_app_name(&url, &app))
+                .with_ephemeral_schema()
+                .with_max_connections(1),
+        )
+        .await
+        .expect("a store"),
+    );
+    let mut ids = Ids::new(21);
+    let ticket = ids.solo(&QueueName::new("killed"), at(0));
+
+    let mut blocker = raw(&url, store.schema()).await;
+    let mut tx = blocker.begin().await.expect("begin");
+    sqlx::query("SELECT last FROM event_counter FOR UPDATE")
+        .execute(&mut *tx)
+        .await
+        .expect("hold the counter");
+    let call = tokio::spawn({
+        let (store, ticket) = (Arc::clone(&store), ticket.clone());
+        async move { store.enqueue(ticket).await }
+    });
+    let mut admin = raw(&url, store.schema()).await;
+    let mut pid = None;
+    for _ in 0..100 {
+        pid = sqlx::query_scalar::<_, i32>(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+        )
+        .bind(&app)
+        .fetch_optional(&mut admin)
+        .await
+        .expect("pg_stat_activity");
+        if pid.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = pid.expect("the enqueue waits for the counter");
+    sqlx::query("SELECT pg_terminate_backend($1)")
+        .bind(pid)
+        .execute(&mut admin)
+        .await
+        .expect("terminate");
+    let message = backend_message(call.await.expect("join"));
+    assert!(message.contains("enqueue"), "{message}");
+    tx.rollback().await.expect("release the counter");
+
+    assert_eq!(store.ticket(ticket.id()).await.expect("ticket"), None);
+    assert_eq!(
+        store
+            .ticket_of(ticket.players()[0].id)
+            .await
+            .expect("ticket_of"),
+        None
+    );
+    assert_eq!(assert_consistent(&store).await, 0, "no event was appended");
+    store
+        .enqueue(ticket.clone())
+        .await
+        .expect("the next call reconnects");
+    let log = store.events_after(None, 10).await.expect("events");
+    assert_eq!(
+        log.into_iter().map(|(_, e)| e).collect::<Vec<_>>(),
+        vec![Event::queued(&ticket)]
+    );
+}
+
+/// Values PostgreSQL cannot hold (a NUL in a text column, a time before 4713
+/// BC) are refused before anything is written: per ticket in a batch, for the
+/// whole call elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unstorable_values_are_refused_and_change_nothing() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let mut ids = Ids::new(22);
+    let q = QueueName::new("ok");
+    let ancient = Utc.with_ymd_and_hms(-5000, 1, 1, 0, 0, 0).unwrap();
+    let good = [ids.solo(&q, at(0)), ids.solo(&q, at(1))];
+    let nul = ids.solo(&QueueName::new("a\0b"), at(0));
+    let old = ids.solo(&q, ancient);
+    let results = store
+        .enqueue_many(vec![good[0].clone(), nul, old, good[1].clone()])
+        .await
+        .expect("enqueue_many");
+    let refused: Vec<String> = results
+        .iter()
+        .filter_map(|r| match r {
+            Err(Error::InvalidTicket(m)) => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(results[0].is_ok() && results[3].is_ok(), "{results:?}");
+    assert_eq!(refused.len(), 2, "{results:?}");
+    assert!(refused[0].contains("NUL"), "{}", refused[0]);
+    assert!(refused[1].contains("timestamp range"), "{}", refused[1]);
+    assert_eq!(store.tickets(&q).await.expect("tickets"), good.to_vec());
+
+    let ladder = Ladder::new("x\0y");
+    let message = backend_message(
+        store
+            .put_ratings(&ladder, &[(ids.player(), rating(1.0))])
+            .await,
+    );
+    assert!(message.contains("NUL"), "{message}");
+    let party = Party::new(ids.party(), ids.player(), 5, ancient).expect("party");
+    let message = backend_message(store.save_party(&party, None).await);
+    assert!(message.contains("timestamp range"), "{message}");
+    assert_eq!(store.party(party.id()).await.expect("party"), None);
+
+    // A record PostgreSQL cannot hold fails the whole update.
+    let mut lobby = duel(ids.lobby(), &q, &good, at(2));
+    assert_eq!(
+        store.commit(&lobby).await.expect("commit"),
+        CommitOutcome::Committed
+    );
+    lobby.skip_acceptance(at(3)).expect("ready");
+    lobby.dispatch("eu-1", at(3)).expect("dispatch");
+    lobby
+        .complete(MatchResult::winner(0, 2), at(4))
+        .expect("complete");
+    let mut bad = record(&lobby, &Ladder::new("ranked"), at(4));
+    bad.server = Some("eu\0".into());
+    let mut update = LobbyUpdate::new(lobby.clone(), 1);
+    update.record = Some(bad);
+    let message = backend_message(store.update_lobby(update).await);
+    assert!(message.contains("NUL"), "{message}");
+    assert_eq!(
+        store
+            .lobby(lobby.id())
+            .await
+            .expect("lobby")
+            .map(|l| l.version),
+        Some(1),
+        "the lobby is unchanged"
+    );
+    assert_eq!(store.match_record(lobby.id()).await.expect("record"), None);
+
+    // Times PostgreSQL cannot hold are before everything stored.
+    assert!(
+        store
+            .lobbies_due(ancient, 10)
+            .await
+            .expect("lobbies_due")
+            .is_empty()
+    );
+    let events = assert_consistent(&store).await;
+    assert_eq!(events, 2 + 3, "two tickets queued, one lobby committed");
+}
+
+/// A constraint the adapter does not know of (one a DBA might add) fails the
+/// call with a Backend error that names it; the transaction leaves no trace,
+/// and a batch that hits it queues none of its tickets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn constraint_violations_are_clear_errors_and_leave_no_trace() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    sqlx::query("ALTER TABLE tickets ADD CONSTRAINT queue_is_short CHECK (length(queue) <= 8)")
+        .execute(store.pool())
+        .await
+        .expect("add a constraint");
+    let mut ids = Ids::new(23);
+    let (short, long) = (QueueName::new("short"), QueueName::new("much-too-long"));
+    let message = backend_message(store.enqueue(ids.solo(&long, at(0))).await);
+    assert!(
+        message.contains("enqueue")
+            && message.contains("queue_is_short")
+            && message.contains("23514"),
+        "{message}"
+    );
+    let message = backend_message(
+        store
+            .enqueue_many(vec![ids.solo(&short, at(0)), ids.solo(&long, at(1))])
+            .await,
+    );
+    assert!(message.contains("queue_is_short"), "{message}");
+    assert!(store.tickets(&short).await.expect("tickets").is_empty());
+    assert_eq!(assert_consistent(&store).await, 0, "no event was appended");
+    let fine = ids.solo(&short, at(2));
+    store.enqueue(fine.clone()).await.expect("a valid ticket");
+    assert_eq!(store.tickets(&short).await.expect("tickets"), vec![fine]);
+}
+
+/// Recognises the error opening must fail with.
+type Expected = fn(&PgError) -> bool;
+
+/// Opening a store: bad options and unreachable servers are refused with the
+/// crate's errors, which convert into the core's Backend error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_store_fails_clearly() {
+    let Some(url) = common::url() else { return };
+    let table: Vec<(PgOptions, Expected)> = vec![
+        (PgOptions::new(&url).with_schema("Bad-Name"), |e| {
+            matches!(e, PgError::InvalidOptions(_))
+        }),
+        (PgOptions::new(&url).with_max_connections(0), |e| {
+            matches!(e, PgError::InvalidOptions(_))
+        }),
+        (PgOptions::new("not a url"), |e| {
+            matches!(e, PgError::Connect(_))
+        }),
+        (
+            PgOptions::new("postgres://postgres@127.0.0.1:1/test")
+                .with_acquire_timeout(Duration::from_secs(1)),
+            |e| matches!(e, PgError::Connect(_)),
+        ),
+    ];
+    for (options, expected) in table {
+        let shown = format!("{options:?}");
+        match PgStore::connect_with(options).await {
+            Err(e) if expected(&e) => {
+                let core: Error = e.into();
+                assert!(matches!(
+                    core,
+                    Error::Backend {
+                        backend: "postgres",
+                        ..
+                    }
+                ));
+            }
+            other => panic!("{shown}: {other:?}"),
+        }
+    }
+}
+
+/// Without migrations on connect, an unmigrated schema is refused with
+/// `NotMigrated`; `migrate` fixes it; several instances migrating one new
+/// schema at once all succeed, and the migrations run once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_run_once_and_are_checked() {
+    let Some(url) = common::url() else { return };
+    let schema = unique("mf_migrate_");
+    let _cleanup = DropSchema {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let options = || {
+        PgOptions::new(&url)
+            .with_schema(&schema)
+            .with_max_connections(1)
+    };
+    match PgStore::connect_with(options().with_migrations(false)).await {
+        Err(PgError::NotMigrated { schema: s, .. }) => assert_eq!(s, schema),
+        other => panic!("an unmigrated schema: {other:?}"),
+    }
+    let opened = futures_join(4, || PgStore::connect_with(options())).await;
+    for store in &opened {
+        store.as_ref().expect("concurrent migrations");
+    }
+    let store = PgStore::connect_with(options().with_migrations(false))
+        .await
+        .expect("a migrated schema");
+    store.migrate().await.expect("migrating again is a no-op");
+    let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+        .fetch_one(store.pool())
+        .await
+        .expect("the migrations table");
+    assert_eq!(runs, PgStore::migrator().iter().count() as i64);
+}
+
+/// Runs `n` futures from `make` at once.
+async fn futures_join<F, T>(n: usize, make: impl Fn() -> F) -> Vec<T>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let handles: Vec<_> = (0..n).map(|_| tokio::spawn(make())).collect();
+    let mut out = Vec::with_capacity(n);
+    for h in handles {
+        out.push(h.await.expect("join"));
+    }
+    out
+}
