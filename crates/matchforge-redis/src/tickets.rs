@@ -9,7 +9,7 @@ use matchforge_core::lobby::Lobby;
 use matchforge_core::ports::{CommitOutcome, TicketStore};
 use matchforge_core::ticket::Ticket;
 use matchforge_core::{Error, Result};
-use redis::cmd;
+use redis::{Value, cmd};
 
 use crate::RedisStore;
 use crate::codec::{
@@ -67,11 +67,13 @@ impl TicketStore for RedisStore {
         }
         rows.into_iter()
             .map(|r| {
+                if let Value::BulkString(ok) = &r
+                    && ok == b"ok"
+                {
+                    return Ok(Ok(()));
+                }
                 let r = row(r, "enqueue reply")?;
-                Ok(match r.first().map(String::as_str) {
-                    Some("ok") => Ok(()),
-                    _ => Err(refusal(&r, Subject::default(), "enqueue reply")?),
-                })
+                Ok(Err(refusal(&r, Subject::default(), "enqueue reply")?))
             })
             .collect()
     }
@@ -156,7 +158,12 @@ impl TicketStore for RedisStore {
         rows.into_iter()
             .zip(lobbies)
             .map(|(r, lobby)| {
-                let r = row(r, "commit reply")?;
+                let r = match r {
+                    Value::BulkString(status) => {
+                        vec![String::from_utf8_lossy(&status).into_owned()]
+                    }
+                    other => row(other, "commit reply")?,
+                };
                 Ok(match r.first().map(String::as_str) {
                     Some("committed") => Ok(CommitOutcome::Committed),
                     Some("missing") => Ok(CommitOutcome::Conflict {

@@ -12,33 +12,23 @@
 -- does not match).
 -- Replay: a lobby already stored with exactly this value counts as
 -- committed (the attempt whose reply was lost committed it).
+-- Success is the string 'committed', an existing lobby the string 'exists';
+-- missing tickets are a row {'missing', ids...}. The loop reads the arguments
+-- in place: no table per lobby.
 local n = tonumber(ARGV[4])
-local lobbies, lobby_ids, ticket_ids = {}, {}, {}
+local at, lobby_ids, ticket_ids = {}, {}, {}
 local pos = 5
-local offset = 1
 for k = 1, n do
-  local l = {
-    id = ARGV[pos], value = ARGV[pos + 1], unfinished = ARGV[pos + 2] == '1',
-    deadline_score = ARGV[pos + 3], deadline_member = ARGV[pos + 4],
-    tickets = {},
-  }
+  at[k] = pos
+  lobby_ids[k] = ARGV[pos]
   pos = pos + 5
   local nt = tonumber(ARGV[pos])
   pos = pos + 1
-  for i = 1, nt do
-    local np = tonumber(ARGV[pos + 2])
-    local t = {id = ARGV[pos], queue = ARGV[pos + 1], players = {}}
-    for j = 1, np do t.players[j] = ARGV[pos + 2 + j] end
-    pos = pos + 3 + np
-    l.tickets[i] = t
-    ticket_ids[#ticket_ids + 1] = t.id
+  for _ = 1, nt do
+    ticket_ids[#ticket_ids + 1] = ARGV[pos]
+    pos = pos + 3 + tonumber(ARGV[pos + 2])
   end
-  l.elen, l.ecount = tonumber(ARGV[pos]), tonumber(ARGV[pos + 1])
   pos = pos + 2
-  l.estart = offset
-  offset = offset + l.elen + 1
-  lobbies[k] = l
-  lobby_ids[k] = l.id
 end
 
 -- Everything the checks read, in two calls.
@@ -51,56 +41,74 @@ local gone_tickets, gone_players, lobby_rows, seat_rows, deadline_rows = {}, {},
 local queue_gone = {}
 local results = {}
 
-for k, l in ipairs(lobbies) do
-  if created[l.id] then
-    results[k] = {'exists'}
-  elseif stored_lobbies[l.id] then
-    if REPLAY and stored_lobbies[l.id] == l.value then
-      results[k] = {'committed'}
+-- ARGV layout of a lobby at p: id, value, unfinished, deadline score,
+-- deadline member, ticket count, tickets (id, queue, player count, players),
+-- event length, event count.
+local offset = 1
+for k = 1, n do
+  local p = at[k]
+  local id, value = ARGV[p], ARGV[p + 1]
+  local nt = tonumber(ARGV[p + 5])
+  local first = p + 6
+  local q = first
+  for _ = 1, nt do q = q + 3 + tonumber(ARGV[q + 2]) end
+  local elen, ecount = tonumber(ARGV[q]), tonumber(ARGV[q + 1])
+  if created[id] then
+    results[k] = 'exists'
+  elseif stored_lobbies[id] then
+    if REPLAY and stored_lobbies[id] == value then
+      results[k] = 'committed'
     else
-      results[k] = {'exists'}
+      results[k] = 'exists'
     end
   else
-    local missing = {}
-    for _, t in ipairs(l.tickets) do
-      local stored = waiting[t.id]
-      if claimed[t.id] or not stored or not string.find(l.value, stored, 1, true) then
-        missing[#missing + 1] = t.id
+    local missing = nil
+    q = first
+    for _ = 1, nt do
+      local tid = ARGV[q]
+      local stored = waiting[tid]
+      if claimed[tid] or not stored or not string.find(value, stored, 1, true) then
+        missing = missing or {'missing'}
+        missing[#missing + 1] = tid
       end
+      q = q + 3 + tonumber(ARGV[q + 2])
     end
-    if #missing > 0 then
-      results[k] = {'missing', unpack(missing)}
+    if missing then
+      results[k] = missing
     else
-      results[k] = {'committed'}
-      created[l.id] = true
-      for _, t in ipairs(l.tickets) do
-        claimed[t.id] = true
-        gone_tickets[#gone_tickets + 1] = t.id
-        local rows = queue_gone[t.queue]
+      results[k] = 'committed'
+      created[id] = true
+      local unfinished = ARGV[p + 2] == '1'
+      q = first
+      for _ = 1, nt do
+        local tid, queue, np = ARGV[q], ARGV[q + 1], tonumber(ARGV[q + 2])
+        claimed[tid] = true
+        gone_tickets[#gone_tickets + 1] = tid
+        local rows = queue_gone[queue]
         if not rows then
           rows = {}
-          queue_gone[t.queue] = rows
+          queue_gone[queue] = rows
         end
-        rows[#rows + 1] = t.id
-        for _, p in ipairs(t.players) do
-          gone_players[#gone_players + 1] = p
-          if l.unfinished then
-            seat_rows[#seat_rows + 1] = p
-            seat_rows[#seat_rows + 1] = l.id
+        rows[#rows + 1] = tid
+        for i = q + 3, q + 2 + np do
+          gone_players[#gone_players + 1] = ARGV[i]
+          if unfinished then
+            seat_rows[#seat_rows + 1] = ARGV[i]
+            seat_rows[#seat_rows + 1] = id
           end
         end
+        q = q + 3 + np
       end
-      lobby_rows[#lobby_rows + 1] = l.id
-      lobby_rows[#lobby_rows + 1] = l.value
-      if l.unfinished then
-        if l.deadline_score ~= '' then
-          deadline_rows[#deadline_rows + 1] = l.deadline_score
-          deadline_rows[#deadline_rows + 1] = l.deadline_member
-        end
+      lobby_rows[#lobby_rows + 1] = id
+      lobby_rows[#lobby_rows + 1] = value
+      if unfinished and ARGV[p + 3] ~= '' then
+        deadline_rows[#deadline_rows + 1] = ARGV[p + 3]
+        deadline_rows[#deadline_rows + 1] = ARGV[p + 4]
       end
-      emit_range(l.estart, l.elen, l.ecount)
+      emit_range(offset, elen, ecount)
     end
   end
+  offset = offset + elen + 1
 end
 
 bulk('HDEL', P .. 'tickets', gone_tickets)

@@ -4,26 +4,17 @@
 -- blob of events (see the prelude).
 -- Replay: a ticket already waiting with exactly this JSON counts as queued
 -- (the attempt whose reply was lost queued it).
+-- Success is the string 'ok'; a refusal is a row (see refusal.rs). The loop
+-- reads the arguments in place: no table per ticket.
 local n = tonumber(ARGV[4])
-local items, ids, players = {}, {}, {}
+local at, ids, players = {}, {}, {}
 local pos = 5
-local offset = 1
 for k = 1, n do
+  at[k] = pos
+  ids[k] = ARGV[pos]
   local np = tonumber(ARGV[pos + 7])
-  local t = {
-    id = ARGV[pos], json = ARGV[pos + 1], queue = ARGV[pos + 2], score = ARGV[pos + 3],
-    secs = tonumber(ARGV[pos + 4]), nanos = tonumber(ARGV[pos + 5]), elen = tonumber(ARGV[pos + 6]),
-    players = {},
-  }
-  for i = 1, np do
-    t.players[i] = ARGV[pos + 7 + i]
-    players[#players + 1] = t.players[i]
-  end
+  for i = 1, np do players[#players + 1] = ARGV[pos + 7 + i] end
   pos = pos + 8 + np
-  t.estart = offset
-  offset = offset + t.elen + 1
-  items[k] = t
-  ids[k] = t.id
 end
 
 -- Everything the checks read, in four calls.
@@ -42,52 +33,63 @@ local function queue_of_ticket(id)
   return queue_of(redis.call('HGET', P .. 'tickets', id))
 end
 
-local function check(t)
-  if stored[t.id] or new_queue[t.id] then
-    if REPLAY and stored[t.id] == t.json then return nil, true end
-    return {'already_queued', t.players[1], t.id, queue_of_ticket(t.id)}
+-- ARGV layout of a ticket at p: id, json, queue, score, secs, nanos, event
+-- length, player count, players.
+local function check(p)
+  local id, np = ARGV[p], tonumber(ARGV[p + 7])
+  if stored[id] or new_queue[id] then
+    if REPLAY and stored[id] == ARGV[p + 1] then return nil, true end
+    return {'already_queued', ARGV[p + 8], id, queue_of_ticket(id)}
   end
-  for _, p in ipairs(t.players) do
-    local h = new_held[p] or held[p]
-    if h then return {'already_queued', p, h, queue_of_ticket(h)} end
+  for i = p + 8, p + 7 + np do
+    local h = new_held[ARGV[i]] or held[ARGV[i]]
+    if h then return {'already_queued', ARGV[i], h, queue_of_ticket(h)} end
   end
-  for _, p in ipairs(t.players) do
-    if lobby_of[p] then return {'in_lobby', p, lobby_of[p]} end
+  for i = p + 8, p + 7 + np do
+    if lobby_of[ARGV[i]] then return {'in_lobby', ARGV[i], lobby_of[ARGV[i]]} end
   end
-  for _, p in ipairs(t.players) do
-    if cooldown[p] then
-      local s, ns = split_time(cooldown[p])
-      if later(s, ns, t.secs, t.nanos) then return {'cooldown', p, cooldown[p]} end
+  for i = p + 8, p + 7 + np do
+    local until_ = cooldown[ARGV[i]]
+    if until_ then
+      local s, ns = split_time(until_)
+      if later(s, ns, tonumber(ARGV[p + 4]), tonumber(ARGV[p + 5])) then
+        return {'cooldown', ARGV[i], until_}
+      end
     end
   end
   return nil, false
 end
 
-for k, t in ipairs(items) do
-  local refused, replayed = check(t)
+local offset = 1
+for k = 1, n do
+  local p = at[k]
+  local elen = tonumber(ARGV[p + 6])
+  local refused, replayed = check(p)
   if refused then
     results[k] = refused
-  elseif replayed then
-    results[k] = {'ok'}
   else
-    results[k] = {'ok'}
-    new_queue[t.id] = t.queue
-    ticket_rows[#ticket_rows + 1] = t.id
-    ticket_rows[#ticket_rows + 1] = t.json
-    local rows = queue_rows[t.queue]
-    if not rows then
-      rows = {}
-      queue_rows[t.queue] = rows
+    results[k] = 'ok'
+    if not replayed then
+      local id, queue = ARGV[p], ARGV[p + 2]
+      new_queue[id] = queue
+      ticket_rows[#ticket_rows + 1] = id
+      ticket_rows[#ticket_rows + 1] = ARGV[p + 1]
+      local rows = queue_rows[queue]
+      if not rows then
+        rows = {}
+        queue_rows[queue] = rows
+      end
+      rows[#rows + 1] = ARGV[p + 3]
+      rows[#rows + 1] = id
+      for i = p + 8, p + 7 + tonumber(ARGV[p + 7]) do
+        new_held[ARGV[i]] = id
+        player_rows[#player_rows + 1] = ARGV[i]
+        player_rows[#player_rows + 1] = id
+      end
+      emit_range(offset, elen, 1)
     end
-    rows[#rows + 1] = t.score
-    rows[#rows + 1] = t.id
-    for _, p in ipairs(t.players) do
-      new_held[p] = t.id
-      player_rows[#player_rows + 1] = p
-      player_rows[#player_rows + 1] = t.id
-    end
-    emit_range(t.estart, t.elen, 1)
   end
+  offset = offset + elen + 1
 end
 
 bulk('HSET', P .. 'tickets', ticket_rows)
