@@ -34,7 +34,7 @@ pub const MAX_SCHEMA_LEN: usize = 48;
 /// // Schema names are plain lower-case identifiers.
 /// assert!(PgOptions::new("postgres://localhost/db").with_schema("Bad-Name").validate().is_err());
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct PgOptions {
     url: String,
@@ -175,6 +175,42 @@ impl PgOptions {
     }
 }
 
+impl std::fmt::Debug for PgOptions {
+    /// Shows the URL without its password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgOptions")
+            .field("url", &redacted(&self.url))
+            .field("schema", &self.schema)
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("migrate", &self.migrate)
+            .field("notify", &self.notify)
+            .field("ephemeral", &self.ephemeral)
+            .finish()
+    }
+}
+
+/// `url` with the password of its user info, if any, replaced by `***`.
+pub(crate) fn redacted(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_owned(),
+    }
+}
+
 /// Checks that `schema` is a plain identifier, safe to splice into SQL.
 pub(crate) fn check_schema(schema: &str) -> Result<()> {
     let mut chars = schema.chars();
@@ -237,6 +273,24 @@ mod tests {
         assert_ne!(a.schema(), b.schema());
         assert!(a.validate().is_ok() && a.is_ephemeral());
         assert!(a.schema().starts_with("mf_tmp_"));
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let table = [
+            (
+                "postgres://u:secret@h:5432/db",
+                "postgres://u:***@h:5432/db",
+            ),
+            ("postgres://u@h/db", "postgres://u@h/db"),
+            ("postgres://h/db?user=u", "postgres://h/db?user=u"),
+            ("not a url", "not a url"),
+        ];
+        for (url, shown) in table {
+            assert_eq!(redacted(url), shown);
+        }
+        let debug = format!("{:?}", PgOptions::new("postgres://u:secret@h/db"));
+        assert!(!debug.contains("secret"), "{debug}");
     }
 
     #[test]

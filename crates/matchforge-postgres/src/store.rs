@@ -53,7 +53,6 @@ pub struct PgStore {
 }
 
 /// What the clones of a store share.
-#[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) pool: PgPool,
     pub(crate) connect: PgConnectOptions,
@@ -62,6 +61,18 @@ pub(crate) struct Shared {
     pub(crate) notify: Option<String>,
     pub(crate) channel: String,
     ephemeral: bool,
+}
+
+impl std::fmt::Debug for Shared {
+    /// Leaves the connect options (and their password) out.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("schema", &self.schema)
+            .field("pool", &self.pool)
+            .field("notify", &self.notify)
+            .field("ephemeral", &self.ephemeral)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PgStore {

@@ -34,6 +34,9 @@ impl TicketStore for PgStore {
     /// concurrent writer takes a player or id in between, the insert violates
     /// a key, and the transaction runs again from the read.
     async fn enqueue_many(&self, tickets: Vec<Ticket>) -> Result<Vec<Result<()>>> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
         self.transaction("enqueue", &tickets, enqueue_tx).await
     }
 
@@ -89,10 +92,17 @@ impl TicketStore for PgStore {
             .unwrap_or_else(|| Err(corrupt("commit_many returned no outcome")))
     }
 
-    /// See [`crate::commit`]'s design notes: one transaction that locks the
-    /// batch's tickets in id order, decides lobby by lobby, and writes the
-    /// committed ones with one statement.
+    /// One transaction, whatever the number of lobbies: it locks the batch's
+    /// waiting tickets in id order (`SELECT … ORDER BY id FOR UPDATE`, so a
+    /// ticket another committer holds makes it wait, and is gone if that one
+    /// commits), decides lobby by lobby as sequential commits would, and
+    /// writes the committed lobbies with one statement and their events with
+    /// another. Every claimed ticket stays locked until the commit, so no
+    /// other transaction can claim it too.
     async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
+        if lobbies.is_empty() {
+            return Ok(Vec::new());
+        }
         self.transaction("commit", lobbies, crate::commit::commit_tx)
             .await
     }
