@@ -186,7 +186,7 @@ fn is_connection_failure(error: &RedisError) -> bool {
 
 fn failure(what: &'static str, error: RedisError, attempts: u32, retry: Retry) -> Error {
     let message = if !is_connection_failure(&error) {
-        format!("{what} failed; nothing was changed")
+        format!("redis refused {what}")
     } else if retry == Retry::Never {
         format!(
             "{what}: the connection failed and the outcome is unknown: the call took full \

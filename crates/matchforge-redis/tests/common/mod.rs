@@ -40,6 +40,20 @@ pub(crate) fn redis_url() -> Option<String> {
     }
 }
 
+/// A store on a fresh namespace of the Redis Cluster node at
+/// `MATCHFORGE_REDIS_CLUSTER_URL`, or `None` (after saying so) when unset.
+pub(crate) async fn cluster_store() -> Option<RedisStore> {
+    let Ok(url) = std::env::var("MATCHFORGE_REDIS_CLUSTER_URL") else {
+        eprintln!("skipped: MATCHFORGE_REDIS_CLUSTER_URL is not set");
+        return None;
+    };
+    Some(
+        RedisStore::connect(&url, &fresh_namespace())
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}")),
+    )
+}
+
 /// A namespace no other test (in this process or another) uses.
 pub(crate) fn fresh_namespace() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
