@@ -303,6 +303,38 @@ async fn migrations_run_once_and_are_checked() {
     assert_eq!(runs, PgStore::migrator().iter().count() as i64);
 }
 
+/// The documented way to migrate separately: create the schema, run the
+/// embedded migrations (as sqlx-cli would) over a URL whose `options` set the
+/// `search_path`, then open the store without migrating.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_run_separately_through_the_url() {
+    let Some(url) = common::url() else { return };
+    let schema = unique("mf_separate_");
+    let _cleanup = DropSchema {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let mut admin = raw(&url, "public").await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut admin)
+        .await
+        .expect("create the schema");
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let migrating = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+    let pool = sqlx::PgPool::connect(&migrating).await.expect("connect");
+    PgStore::migrator().run(&pool).await.expect("migrate");
+    pool.close().await;
+    let store = PgStore::connect_with(
+        PgOptions::new(&url)
+            .with_schema(&schema)
+            .with_max_connections(1)
+            .with_migrations(false),
+    )
+    .await
+    .expect("a schema migrated separately");
+    assert_eq!(assert_consistent(&store).await, 0);
+}
+
 /// Runs `n` futures from `make` at once.
 async fn futures_join<F, T>(n: usize, make: impl Fn() -> F) -> Vec<T>
 where
