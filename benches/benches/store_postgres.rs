@@ -44,8 +44,8 @@ fn tickets(queue: &QueueName) -> Vec<Ticket> {
     (0..TICKETS)
         .map(|i| {
             let n = i as u128 + 1;
-            let rating = Rating::new(1000.0 + (i * 617 % 1000) as f64, 80.0, 0.06)
-                .expect("a valid rating");
+            let rating =
+                Rating::new(1000.0 + (i * 617 % 1000) as f64, 80.0, 0.06).expect("a valid rating");
             Ticket::builder(
                 TicketId::from_u128(n),
                 queue.clone(),
