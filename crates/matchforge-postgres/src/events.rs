@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use matchforge_core::Result;
 use matchforge_core::event::{Event, EventCursor};
 use matchforge_core::ports::EventLog;
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 
 use crate::codec::from_json;
 use crate::error::backend;
@@ -57,12 +57,16 @@ impl PgStore {
     }
 
     /// A listener on [`event_channel`](Self::event_channel), on a connection
-    /// of its own.
+    /// of its own (not one of the store's pool, which it would hold for as
+    /// long as it lives).
     ///
     /// # Errors
     /// [`Backend`](matchforge_core::Error::Backend) if it cannot connect or listen.
     pub async fn listen(&self) -> Result<EventListener> {
-        let mut listener = PgListener::connect_with(self.pool())
+        let own = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy_with(self.shared.connect.clone());
+        let mut listener = PgListener::connect_with(&own)
             .await
             .map_err(|e| backend("listen", e))?;
         listener
