@@ -160,8 +160,9 @@ impl Matcher {
         now: DateTime<Utc>,
         max_matches: usize,
     ) -> MatchOutcome {
-        let mut prep = Prepared::new(&self.config, tickets, now);
+        let prep = Prepared::new(&self.config, tickets, now);
         let mut searcher = Searcher::new(&prep);
+        searcher.resolve_all(&prep);
         let mut matched = vec![false; prep.entries.len()];
         let mut proposals = Vec::new();
         let mut best_chosen = Vec::new();
@@ -249,40 +250,57 @@ impl Matcher {
         let format = self.config.format();
         let teams = format.teams();
         let composition = self.config.spec().roles.as_ref();
-        let ticket = |g: usize| &prep.tickets[prep.entries[chosen[g] as usize].ticket as usize];
         let mut seats = Vec::with_capacity(format.players() as usize);
         ratings.clear();
+        // One pass over the match's tickets; a solo ticket's seat comes from
+        // the copy made in the sequential pass, only parties are looked up.
+        let mut first_player = 0usize;
+        for (g, &e) in chosen.iter().enumerate() {
+            let team = solution.team_of[g];
+            let entry = prep.entries[e as usize];
+            let seating = entry.seating;
+            if entry.size == 1 && composition.is_none() {
+                seats.push(Seat {
+                    player: seating.player,
+                    ticket: seating.ticket,
+                    team,
+                    role: None,
+                });
+                ratings.push(seating.rating.with_rating(entry.rating));
+                first_player += 1;
+                continue;
+            }
+            let t = ticket_of(prep, e);
+            for (k, player) in t.players().iter().enumerate() {
+                let role = composition.and_then(|c| match solution.roles.get(first_player + k) {
+                    Some(RoleChoice::Role(i)) => c.slots.get(*i as usize).map(|s| s.role.clone()),
+                    _ => player.roles.first().cloned(),
+                });
+                seats.push(Seat {
+                    player: player.id,
+                    ticket: seating.ticket,
+                    team,
+                    role,
+                });
+                ratings.push(player.rating.with_rating(entry.rating));
+            }
+            first_player += t.size();
+        }
+        // Seats by team (stable: a party's players stay together).
+        if seats.windows(2).any(|w| w[0].team > w[1].team) {
+            let mut order: Vec<usize> = (0..seats.len()).collect();
+            order.sort_by_key(|&i| seats[i].team);
+            seats = order.iter().map(|&i| seats[i].clone()).collect();
+            *ratings = order.iter().map(|&i| ratings[i]).collect();
+        }
         let mut team_ends = [0usize; 2];
         let mut ends = Vec::new();
         for team in 0..teams as u16 {
-            let mut first_player = 0usize;
-            for g in 0..chosen.len() {
-                let t = ticket(g);
-                if solution.team_of[g] == team {
-                    let party_rating = t.rating().rating();
-                    for (k, player) in t.players().iter().enumerate() {
-                        let role =
-                            composition.and_then(|c| match solution.roles.get(first_player + k) {
-                                Some(RoleChoice::Role(i)) => {
-                                    c.slots.get(*i as usize).map(|s| s.role.clone())
-                                }
-                                _ => player.roles.first().cloned(),
-                            });
-                        seats.push(Seat {
-                            player: player.id,
-                            ticket: t.id(),
-                            team,
-                            role,
-                        });
-                        ratings.push(player.rating.with_rating(party_rating));
-                    }
-                }
-                first_player += t.size();
-            }
+            let end = seats.partition_point(|s| s.team <= team);
             if teams == 2 {
-                team_ends[team as usize] = ratings.len();
+                team_ends[team as usize] = end;
             } else {
-                ends.push(ratings.len());
+                ends.push(end);
             }
         }
         let win_probability = if teams == 2 {
@@ -309,7 +327,7 @@ impl Matcher {
             .unwrap_or_default();
         MatchProposal {
             seats,
-            region: self.region_for(chosen.iter().map(|&e| ticket_of(prep, e)), prep.now),
+            region: self.region_for(prep, chosen),
             quality: MatchQuality {
                 rating_spread: spread,
                 team_imbalance: solution.imbalance,
@@ -322,30 +340,29 @@ impl Matcher {
 
     /// The region of a match: the shared region, or the common acceptable
     /// region with the lowest worst latency (ties by name).
-    fn region_for<'t>(
-        &self,
-        tickets: impl Iterator<Item = &'t Ticket> + Clone,
-        now: DateTime<Utc>,
-    ) -> Option<Region> {
+    fn region_for(&self, prep: &Prepared<'_>, chosen: &[u32]) -> Option<Region> {
         match &self.config.spec().region {
             None => None,
-            Some(RegionRule::Same) => tickets.clone().next()?.attributes().region.clone(),
-            Some(RegionRule::BestCommon { max_latency_ms }) => {
-                let first = tickets.clone().next()?;
+            Some(RegionRule::Same) => ticket_of(prep, *chosen.first()?)
+                .attributes()
+                .region
+                .clone(),
+            Some(RegionRule::BestCommon { .. }) => {
+                let (first, _) = prep.latencies_of(*chosen.first()? as usize);
                 first
-                    .attributes()
-                    .latencies
-                    .keys()
-                    .filter_map(|region| {
+                    .iter()
+                    .filter_map(|&(region, _)| {
                         let mut worst = 0u32;
-                        for t in tickets.clone() {
-                            let ms = *t.attributes().latencies.get(region)?;
-                            if f64::from(ms) > max_latency_ms.at(t.wait(now)) {
+                        for &e in chosen {
+                            let (latencies, limit) = prep.latencies_of(e as usize);
+                            let &(_, ms) = latencies.iter().find(|(r, _)| *r == region)?;
+                            if f64::from(ms) > limit {
                                 return None;
                             }
                             worst = worst.max(ms);
                         }
-                        Some((worst, region))
+                        let name = &prep.regions[region as usize];
+                        Some((worst, name))
                     })
                     .min()
                     .map(|(_, region)| region.clone())

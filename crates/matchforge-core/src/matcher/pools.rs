@@ -2,6 +2,7 @@
 //! equality-like rules (region, equal strings, intersecting sets), so the
 //! search inside a pool only has to look at ratings and numeric rules.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use super::tree::ReachTree;
@@ -10,31 +11,120 @@ use super::tree::ReachTree;
 /// wildcard pool of that rule, where it meets other relaxed tickets.
 pub(crate) const WILDCARD: u32 = u32::MAX;
 
-/// One pool: its tickets in rating order and the reach trees over them.
+/// One pool: its tickets in rating order, the reach tree over them, and
+/// links that skip matched tickets.
+///
+/// A matched ticket is only marked dead ([`kill`](Pool::kill)): the nearest
+/// live neighbours are found through the skip links (path-halving, so near
+/// O(1) amortised), and the reach tree is cleared lazily, only for dead leaves
+/// a query actually runs into. In a dense queue most searches end at the
+/// nearest live neighbour and never touch the tree.
 #[derive(Debug)]
 pub(crate) struct Pool {
     /// Entry indices, by rating (ties: older first).
     pub(crate) members: Vec<u32>,
     /// Their ratings, in the same order.
     pub(crate) ratings: Vec<f64>,
-    /// Reaches of the members' windows (cleared when matched).
-    pub(crate) reach: ReachTree,
+    /// Reaches of the members' windows.
+    reach: ReachTree,
+    live: Vec<Cell<bool>>,
+    /// For a dead position, a position further right with no live one in
+    /// between (`len` past the end).
+    right: Vec<Cell<u32>>,
+    /// For a dead position, a position further left with no live one in
+    /// between (`u32::MAX` past the start).
+    left: Vec<Cell<u32>>,
 }
+
+const NONE: u32 = u32::MAX;
 
 impl Pool {
     /// Builds a pool from `(rating, window, entry)` triples already sorted by
     /// rating then entry.
     pub(crate) fn new(sorted: &[(f64, f64, u32)]) -> Self {
+        let n = sorted.len() as u32;
         Self {
             members: sorted.iter().map(|m| m.2).collect(),
             ratings: sorted.iter().map(|m| m.0).collect(),
             reach: ReachTree::new(sorted.iter().map(|m| (m.0, m.1))),
+            live: (0..n).map(|_| Cell::new(true)).collect(),
+            right: (0..n).map(|i| Cell::new(i + 1)).collect(),
+            left: (0..n)
+                .map(|i| Cell::new(i.checked_sub(1).unwrap_or(NONE)))
+                .collect(),
         }
     }
 
     /// Removes the ticket at `pos` from future searches.
-    pub(crate) fn clear(&mut self, pos: usize) {
-        self.reach.clear(pos);
+    pub(crate) fn kill(&self, pos: usize) {
+        self.live[pos].set(false);
+    }
+
+    fn is_live(&self, pos: usize) -> bool {
+        self.live[pos].get()
+    }
+
+    /// The first live position `>= from`.
+    fn live_from(&self, from: usize) -> Option<usize> {
+        let n = self.live.len();
+        let mut i = from;
+        while i < n && !self.is_live(i) {
+            let next = self.right[i].get() as usize;
+            if next < n && !self.is_live(next) {
+                // Path halving: point past the next dead position too.
+                self.right[i].set(self.right[next].get());
+            }
+            i = next;
+        }
+        (i < n).then_some(i)
+    }
+
+    /// The last live position `<= from`.
+    fn live_until(&self, from: usize) -> Option<usize> {
+        let mut i = from as u32;
+        while i != NONE && !self.is_live(i as usize) {
+            let next = self.left[i as usize].get();
+            if next != NONE && !self.is_live(next as usize) {
+                self.left[i as usize].set(self.left[next as usize].get());
+            }
+            i = next;
+        }
+        (i != NONE).then_some(i as usize)
+    }
+
+    /// The first live position `>= from` whose window reaches down to `x`.
+    pub(crate) fn reaching_right(&self, from: usize, x: f64) -> Option<usize> {
+        // The nearest live ticket usually reaches: no tree needed.
+        let p = self.live_from(from)?;
+        if self.reach.low(p) <= x {
+            return Some(p);
+        }
+        let mut from = p + 1;
+        loop {
+            let q = self.reach.first_from(from, x)?;
+            if self.is_live(q) {
+                return Some(q);
+            }
+            self.reach.clear(q);
+            from = q;
+        }
+    }
+
+    /// The last live position `<= from` whose window reaches up to `x`.
+    pub(crate) fn reaching_left(&self, from: usize, x: f64) -> Option<usize> {
+        let p = self.live_until(from)?;
+        if self.reach.high(p) >= x {
+            return Some(p);
+        }
+        let mut until = p.checked_sub(1)?;
+        loop {
+            let q = self.reach.last_until(until, x)?;
+            if self.is_live(q) {
+                return Some(q);
+            }
+            self.reach.clear(q);
+            until = q;
+        }
     }
 }
 

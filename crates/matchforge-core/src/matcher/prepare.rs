@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::pools::{Interner, Pool, WILDCARD, for_each_combination};
-use crate::ids::TicketId;
+use crate::ids::{PlayerId, Region, TicketId};
 use crate::queue::{CustomRuleKind, QueueConfig, RegionRule};
+use crate::rating::Rating;
 use crate::ticket::Ticket;
 
 /// A ticket that takes part in the tick.
@@ -25,6 +26,20 @@ pub(crate) struct Entry {
     pub(crate) premade: u32,
     /// How long it has waited.
     pub(crate) wait: std::time::Duration,
+    /// What a proposal needs of the ticket (next to the rest: a matched
+    /// entry's cache lines are already loaded by the search).
+    pub(crate) seating: Seating,
+}
+
+/// What a proposal needs of a ticket, copied in the sequential pass over the
+/// tickets so that building proposals does not chase each matched ticket's
+/// player list through memory: its id, and its first player's id and rating
+/// (all of it, for a solo ticket).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Seating {
+    pub(crate) ticket: TicketId,
+    pub(crate) player: PlayerId,
+    pub(crate) rating: Rating,
 }
 
 /// A numeric attribute and the difference its ticket accepts at `now`.
@@ -46,7 +61,6 @@ pub(crate) enum Dim {
 pub(crate) struct Prepared<'a> {
     pub(crate) config: &'a QueueConfig,
     pub(crate) tickets: &'a [Ticket],
-    pub(crate) now: DateTime<Utc>,
     /// Tickets taking part, oldest first.
     pub(crate) entries: Vec<Entry>,
     /// `entries.len() × numeric_rules` reaches, entry-major.
@@ -61,6 +75,14 @@ pub(crate) struct Prepared<'a> {
     pub(crate) interners: Vec<Interner<'a>>,
     pub(crate) expired: Vec<TicketId>,
     pub(crate) rejected: Vec<(TicketId, String)>,
+    /// The regions seen, by their id in the region dimension's interner.
+    pub(crate) regions: Vec<Region>,
+    /// Best-common-region rule: every entry's `(region id, latency)` pairs,
+    /// flat (entry `e`'s are `latency_start[e]..latency_start[e + 1]`), and its
+    /// latency limit at `now`.
+    pub(crate) latencies: Vec<(u32, u32)>,
+    pub(crate) latency_start: Vec<u32>,
+    pub(crate) latency_limit: Vec<f64>,
 }
 
 impl<'a> Prepared<'a> {
@@ -82,7 +104,6 @@ impl<'a> Prepared<'a> {
         let mut prep = Prepared {
             config,
             tickets,
-            now,
             entries: Vec::with_capacity(tickets.len()),
             numeric: Vec::new(),
             numeric_rules,
@@ -93,6 +114,10 @@ impl<'a> Prepared<'a> {
             dims,
             expired: Vec::new(),
             rejected: Vec::new(),
+            regions: Vec::new(),
+            latencies: Vec::new(),
+            latency_start: vec![0],
+            latency_limit: Vec::new(),
         };
         let order = age_order(tickets);
         let now_us = now.timestamp_micros();
@@ -113,6 +138,7 @@ impl<'a> Prepared<'a> {
                 .premade_size_difference
                 .as_ref()
                 .map_or(u32::MAX, |w| w.at(wait).floor() as u32);
+            let first = &ticket.players()[0];
             prep.entries.push(Entry {
                 ticket: t,
                 rating: ticket.rating().rating(),
@@ -120,6 +146,11 @@ impl<'a> Prepared<'a> {
                 size: ticket.size() as u32,
                 premade,
                 wait,
+                seating: Seating {
+                    ticket: ticket.id(),
+                    player: first.id,
+                    rating: first.rating,
+                },
             });
             for &r in &prep.numeric_rules {
                 let rule = &spec.custom[r];
@@ -189,22 +220,36 @@ impl<'a> Prepared<'a> {
         for (d, dim) in self.dims.iter().enumerate() {
             let interner = &mut self.interners[d];
             match *dim {
-                Dim::Region => match &spec.region {
-                    Some(RegionRule::Same) => {
-                        if let Some(region) = &attrs.region {
-                            out.values.push(interner.id(region.as_str()));
+                Dim::Region => {
+                    let regions = &mut self.regions;
+                    let mut id_of = |region: &'a Region| {
+                        let id = interner.id(region.as_str());
+                        if id as usize == regions.len() {
+                            regions.push(region.clone());
                         }
-                    }
-                    Some(RegionRule::BestCommon { max_latency_ms }) => {
-                        let limit = max_latency_ms.at(wait);
-                        for (region, &ms) in &attrs.latencies {
-                            if f64::from(ms) <= limit {
-                                out.values.push(interner.id(region.as_str()));
+                        id
+                    };
+                    match &spec.region {
+                        Some(RegionRule::Same) => {
+                            if let Some(region) = &attrs.region {
+                                out.values.push(id_of(region));
                             }
                         }
+                        Some(RegionRule::BestCommon { max_latency_ms }) => {
+                            let limit = max_latency_ms.at(wait);
+                            for (region, &ms) in &attrs.latencies {
+                                let id = id_of(region);
+                                self.latencies.push((id, ms));
+                                if f64::from(ms) <= limit {
+                                    out.values.push(id);
+                                }
+                            }
+                            self.latency_limit.push(limit);
+                            self.latency_start.push(self.latencies.len() as u32);
+                        }
+                        None => {}
                     }
-                    None => {}
-                },
+                }
                 Dim::Custom(r) => {
                     let rule = &spec.custom[r];
                     let relaxed = match rule.kind {
@@ -323,11 +368,21 @@ impl<'a> Prepared<'a> {
     }
 
     /// Removes entry `e` from every pool's future searches.
-    pub(crate) fn clear_entry(&mut self, e: usize) {
+    pub(crate) fn clear_entry(&self, e: usize) {
         let (a, b) = (self.membership_start[e], self.membership_start[e + 1]);
         for &(pool, pos) in &self.memberships[a as usize..b as usize] {
-            self.pools[pool as usize].clear(pos as usize);
+            self.pools[pool as usize].kill(pos as usize);
         }
+    }
+
+    /// Entry `e`'s `(region id, latency)` pairs and its latency limit (under
+    /// the best-common-region rule).
+    pub(crate) fn latencies_of(&self, e: usize) -> (&[(u32, u32)], f64) {
+        let (a, b) = (self.latency_start[e], self.latency_start[e + 1]);
+        (
+            &self.latencies[a as usize..b as usize],
+            self.latency_limit[e],
+        )
     }
 
     /// The numeric reaches of entry `e`.

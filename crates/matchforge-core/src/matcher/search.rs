@@ -88,7 +88,7 @@ impl Stream {
     fn next(&mut self, prep: &Prepared<'_>) -> Option<u32> {
         let pool = &prep.pools[self.pool];
         if self.right.is_none() && !self.right_done {
-            match pool.reach.first_from(self.right_from, self.rating) {
+            match pool.reaching_right(self.right_from, self.rating) {
                 Some(p) if pool.ratings[p] <= self.rating + self.window => self.right = Some(p),
                 _ => self.right_done = true,
             }
@@ -96,7 +96,7 @@ impl Stream {
         if self.left.is_none() && !self.left_done {
             let found = self
                 .left_until
-                .and_then(|until| pool.reach.last_until(until, self.rating));
+                .and_then(|until| pool.reaching_left(until, self.rating));
             match found {
                 Some(p) if pool.ratings[p] >= self.rating - self.window => self.left = Some(p),
                 _ => self.left_done = true,
@@ -179,10 +179,13 @@ pub(crate) struct Searcher {
     suffix_able: Vec<RoleCounts>,
     numeric_stack: Vec<Envelope>,
     able_stack: Vec<RoleCounts>,
-    /// Room left per team, `teams` entries per level.
-    room_stack: Vec<u32>,
-    /// Hall state per team, `teams` entries per level (when it applies).
-    hall_stack: Vec<TeamHall>,
+    /// Room left per team.
+    room: Vec<u32>,
+    /// Hall state per team (when it applies).
+    halls: Vec<TeamHall>,
+    /// What each placement changed, to undo it: the team and its Hall state
+    /// before.
+    undo: Vec<(u16, TeamHall)>,
     /// The team each chosen ticket was placed on (a valid split, handed to
     /// the balancer as its first incumbent).
     placed: Vec<u16>,
@@ -264,14 +267,27 @@ impl Searcher {
             suffix_able: Vec::new(),
             numeric_stack: Vec::new(),
             able_stack: Vec::new(),
-            room_stack: Vec::new(),
-            hall_stack: Vec::new(),
+            room: Vec::new(),
+            halls: Vec::new(),
+            undo: Vec::new(),
             placed: Vec::new(),
             groups: Vec::new(),
             problem_prefs: Vec::new(),
             chosen: Vec::new(),
             solution: Solution::default(),
             balanced: false,
+        }
+    }
+
+    /// Resolves every entry's role preferences up front, in entry order: the
+    /// entries follow the tickets, so this walks the tickets' player lists
+    /// roughly in memory order, where resolving them on first use during the
+    /// search would jump around.
+    pub(crate) fn resolve_all(&mut self, prep: &Prepared<'_>) {
+        if self.has_roles() {
+            for e in 0..prep.entries.len() as u32 {
+                self.resolve(prep, e);
+            }
         }
     }
 
@@ -403,12 +419,13 @@ impl Searcher {
         }
         let envelope = Envelope::of(anchor.rating, anchor.window);
         let teams = self.team_sizes.len();
-        self.room_stack.clear();
-        self.room_stack.extend_from_slice(&self.team_sizes);
-        self.hall_stack.clear();
+        self.room.clear();
+        self.room.extend_from_slice(&self.team_sizes);
+        self.undo.clear();
+        self.halls.clear();
         self.placed.clear();
         if !self.team_slots.is_empty() {
-            self.hall_stack.resize(teams, TeamHall::EMPTY);
+            self.halls.resize(teams, TeamHall::EMPTY);
         }
         let found = if self.solo_teams && !self.has_roles() {
             self.dfs(prep, &mut stream, &mut budget, 0, need, envelope, k)
@@ -419,7 +436,7 @@ impl Searcher {
                 }
                 let found = self.dfs(prep, &mut stream, &mut budget, 0, need, envelope, k);
                 if !found {
-                    self.unplace();
+                    self.unplace(prep, e);
                 }
                 found
             })
@@ -515,10 +532,9 @@ impl Searcher {
         // Every team with room left must be fillable exactly by some of the
         // remaining candidates (necessary, not sufficient: teams may compete
         // for the same tickets).
-        let teams = self.team_sizes.len();
-        let top = self.room_stack.len() - teams;
         let sums = self.suffix_sums[i];
-        if self.room_stack[top..]
+        if self
+            .room
             .iter()
             .any(|&room| room > 0 && room < 64 && sums & (1u64 << room) == 0)
         {
@@ -602,7 +618,7 @@ impl Searcher {
                     // Keep the placement: it is the found match's split.
                     return true;
                 }
-                self.unplace();
+                self.unplace(prep, c);
                 budget.nodes += 1;
                 if budget.nodes > NODE_BUDGET {
                     return false;
@@ -621,51 +637,46 @@ impl Searcher {
     /// and the team's role places can still all be filled. Pushes the new team
     /// state and returns true, or changes nothing and returns false.
     fn place(&mut self, prep: &Prepared<'_>, c: u32, team: usize) -> bool {
-        let teams = self.team_sizes.len();
         let size = prep.entries[c as usize].size;
-        let top = self.room_stack.len() - teams;
-        let room = self.room_stack[top + team];
+        let room = self.room[team];
         if room < size {
             return false;
         }
         if room == self.team_sizes[team]
             && (0..team).any(|t| {
-                self.team_sizes[t] == self.team_sizes[team]
-                    && self.room_stack[top + t] == self.team_sizes[t]
+                self.team_sizes[t] == self.team_sizes[team] && self.room[t] == self.team_sizes[t]
             })
         {
             return false;
         }
-        let hall = if self.team_slots.is_empty() {
-            None
+        let before = if self.team_slots.is_empty() {
+            TeamHall::EMPTY
         } else {
             let at = self.resolve(prep, c);
             let roles = self.role_counts.len();
-            let mut hall = self.hall_stack[top + team];
+            let before = self.halls[team];
+            let mut hall = before;
             for p in at..at + size as usize {
                 if !hall.add(usize::from(self.masks[p]), roles, &self.team_slots[team]) {
                     return false;
                 }
             }
-            Some(hall)
+            self.halls[team] = hall;
+            before
         };
-        self.room_stack.extend_from_within(top..top + teams);
-        let new_top = self.room_stack.len() - teams;
-        self.room_stack[new_top + team] -= size;
-        if let Some(hall) = hall {
-            self.hall_stack.extend_from_within(top..top + teams);
-            self.hall_stack[new_top + team] = hall;
-        }
+        self.room[team] -= size;
+        self.undo.push((team as u16, before));
         self.placed.push(team as u16);
         true
     }
 
-    /// Undoes the last [`place`](Self::place).
-    fn unplace(&mut self) {
-        let teams = self.team_sizes.len();
-        self.room_stack.truncate(self.room_stack.len() - teams);
-        if !self.team_slots.is_empty() {
-            self.hall_stack.truncate(self.hall_stack.len() - teams);
+    /// Undoes the last [`place`](Self::place) of entry `c`.
+    fn unplace(&mut self, prep: &Prepared<'_>, c: u32) {
+        if let Some((team, before)) = self.undo.pop() {
+            self.room[team as usize] += prep.entries[c as usize].size;
+            if !self.team_slots.is_empty() {
+                self.halls[team as usize] = before;
+            }
         }
         self.placed.pop();
     }

@@ -1,11 +1,18 @@
 //! A segment tree over a pool's tickets in rating order.
 //!
 //! Each leaf holds a ticket's lower reach (`rating - window`) and upper reach
-//! (`rating + window`); a matched ticket's leaf is cleared. Inner nodes keep the
-//! minimum lower reach and the maximum upper reach below them, so finding the
-//! nearest ticket on either side whose window reaches a given rating is
-//! O(log n). Both reaches share one node array: one walk clears a leaf, and a
-//! query touches half the cache lines two separate trees would.
+//! (`rating + window`). Inner nodes keep the minimum lower reach and the
+//! maximum upper reach below them, so finding the nearest ticket on either
+//! side whose window reaches a given rating is O(log n). Both reaches share
+//! one node array: one walk clears a leaf, and a query touches half the cache
+//! lines two separate trees would.
+//!
+//! Matched tickets are cleared lazily (see [`Pool`](super::pools::Pool)): a
+//! query may return a leaf whose ticket is gone, which the caller then clears
+//! and asks again. The nodes are `Cell`s so that can happen during a search
+//! that only holds a shared reference.
+
+use std::cell::Cell;
 
 /// Lower and upper reach of a node.
 #[derive(Debug, Clone, Copy)]
@@ -34,7 +41,7 @@ impl Node {
 #[derive(Debug, Clone)]
 pub(crate) struct ReachTree {
     size: usize,
-    nodes: Vec<Node>,
+    nodes: Vec<Cell<Node>>,
 }
 
 impl ReachTree {
@@ -51,34 +58,51 @@ impl ReachTree {
         for i in (1..size).rev() {
             nodes[i] = Node::combine(nodes[2 * i], nodes[2 * i + 1]);
         }
-        Self { size, nodes }
+        Self {
+            size,
+            nodes: nodes.into_iter().map(Cell::new).collect(),
+        }
+    }
+
+    fn node(&self, i: usize) -> Node {
+        self.nodes[i].get()
+    }
+
+    /// The lower reach of leaf `pos`.
+    pub(crate) fn low(&self, pos: usize) -> f64 {
+        self.node(self.size + pos).low
+    }
+
+    /// The upper reach of leaf `pos`.
+    pub(crate) fn high(&self, pos: usize) -> f64 {
+        self.node(self.size + pos).high
     }
 
     /// Clears leaf `pos` (its ticket was matched).
-    pub(crate) fn clear(&mut self, pos: usize) {
+    pub(crate) fn clear(&self, pos: usize) {
         let mut i = self.size + pos;
-        self.nodes[i] = EMPTY;
+        self.nodes[i].set(EMPTY);
         i /= 2;
         while i >= 1 {
-            let v = Node::combine(self.nodes[2 * i], self.nodes[2 * i + 1]);
-            let old = self.nodes[i];
+            let v = Node::combine(self.node(2 * i), self.node(2 * i + 1));
+            let old = self.node(i);
             if old.low == v.low && old.high == v.high {
                 break;
             }
-            self.nodes[i] = v;
+            self.nodes[i].set(v);
             i /= 2;
         }
     }
 
-    /// The first position `>= from` whose lower reach is `<= x` (an unmatched
-    /// ticket to the right whose window reaches down to `x`).
+    /// The first position `>= from` whose lower reach is `<= x` (a ticket to
+    /// the right whose window reaches down to `x`).
     pub(crate) fn first_from(&self, from: usize, x: f64) -> Option<usize> {
         if from >= self.size {
             return None;
         }
-        let hits = |n: &Node| n.low <= x;
+        let hits = |n: Node| n.low <= x;
         let mut i = self.size + from;
-        if hits(&self.nodes[i]) {
+        if hits(self.node(i)) {
             return Some(from);
         }
         loop {
@@ -89,12 +113,12 @@ impl ReachTree {
                 }
             }
             i += 1;
-            if hits(&self.nodes[i]) {
+            if hits(self.node(i)) {
                 break;
             }
         }
         while i < self.size {
-            i = if hits(&self.nodes[2 * i]) {
+            i = if hits(self.node(2 * i)) {
                 2 * i
             } else {
                 2 * i + 1
@@ -103,12 +127,12 @@ impl ReachTree {
         Some(i - self.size)
     }
 
-    /// The last position `<= from` whose upper reach is `>= x` (an unmatched
-    /// ticket to the left whose window reaches up to `x`).
+    /// The last position `<= from` whose upper reach is `>= x` (a ticket to
+    /// the left whose window reaches up to `x`).
     pub(crate) fn last_until(&self, from: usize, x: f64) -> Option<usize> {
-        let hits = |n: &Node| n.high >= x;
+        let hits = |n: Node| n.high >= x;
         let mut i = self.size + from.min(self.size - 1);
-        if hits(&self.nodes[i]) {
+        if hits(self.node(i)) {
             return Some(i - self.size);
         }
         loop {
@@ -122,12 +146,12 @@ impl ReachTree {
                 return None;
             }
             i -= 1;
-            if hits(&self.nodes[i]) {
+            if hits(self.node(i)) {
                 break;
             }
         }
         while i < self.size {
-            i = if hits(&self.nodes[2 * i + 1]) {
+            i = if hits(self.node(2 * i + 1)) {
                 2 * i + 1
             } else {
                 2 * i
@@ -151,7 +175,7 @@ mod tests {
             from in 0usize..80,
             x in -60.0f64..60.0,
         ) {
-            let mut tree = ReachTree::new(items.iter().copied());
+            let tree = ReachTree::new(items.iter().copied());
             let mut live = vec![true; items.len()];
             for c in cleared {
                 if c < items.len() {

@@ -208,6 +208,8 @@ pub(crate) struct RoleSolver {
     digits: Vec<u8>,
     /// The counts and open places `digits` was decoded for.
     digits_shape: Vec<u32>,
+    /// States grouped by the number of places they have left.
+    by_remaining: Vec<Vec<u32>>,
 }
 
 const UNREACHABLE: u32 = u32::MAX;
@@ -325,6 +327,17 @@ impl RoleSolver {
                         .push(((state / self.radix[t]) % (cap as usize + 1)) as u8);
                 }
             }
+            // After k players exactly `places - k` places remain: group the
+            // states by how many remain, so each step visits only reachable ones.
+            self.by_remaining.clear();
+            self.by_remaining.resize(places as usize + 1, Vec::new());
+            for state in 0..states {
+                let left: usize = self.digits[state * types..(state + 1) * types]
+                    .iter()
+                    .map(|&d| usize::from(d))
+                    .sum();
+                self.by_remaining[left].push(state as u32);
+            }
         }
         self.dp.clear();
         self.dp.resize(states, UNREACHABLE);
@@ -341,7 +354,9 @@ impl RoleSolver {
             }
             self.next.clear();
             self.next.resize(states, UNREACHABLE);
-            for state in 0..states {
+            let remaining = places as usize - i;
+            for k in 0..self.by_remaining[remaining].len() {
+                let state = self.by_remaining[remaining][k] as usize;
                 let cost = self.dp[state];
                 if cost == UNREACHABLE {
                     continue;

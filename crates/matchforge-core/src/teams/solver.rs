@@ -62,6 +62,10 @@ pub(crate) struct Balancer {
     /// ratings sorted ascending (`players + 1` entries per depth, flattened).
     suffix_prefix: Vec<f64>,
     suffix_start: Vec<usize>,
+    depth_of: Vec<usize>,
+    sorted_players: Vec<(f64, usize)>,
+    /// The (role counts, team sizes) `hall_slots` was computed for.
+    hall_shape: (Vec<u32>, Vec<u32>),
     assign: Vec<u16>,
     best: Vec<u16>,
     team_prefs: Vec<RolePrefs>,
@@ -225,22 +229,34 @@ impl Balancer {
             self.suffix_max[i] = self.suffix_max[i + 1].max(r);
         }
         if p.team_sizes.len() == 2 {
+            // Players sorted by rating once, each tagged with its group's depth
+            // in the search order; depth d's remaining players are those tagged
+            // >= d, already in order.
+            self.depth_of.clear();
+            self.depth_of.resize(n, 0);
+            for (depth, &g) in self.order.iter().enumerate() {
+                self.depth_of[g] = depth;
+            }
+            self.sorted_players.clear();
+            for (g, group) in p.groups.iter().enumerate() {
+                let depth = self.depth_of[g];
+                self.sorted_players.extend(std::iter::repeat_n(
+                    (group.rating, depth),
+                    group.size as usize,
+                ));
+            }
+            self.sorted_players.sort_by(|a, b| a.0.total_cmp(&b.0));
             self.suffix_prefix.clear();
             self.suffix_start.clear();
-            let mut ratings: Vec<f64> = Vec::new();
             for d in 0..=n {
-                ratings.clear();
-                for &g in &self.order[d..] {
-                    let group = p.groups[g];
-                    ratings.extend(std::iter::repeat_n(group.rating, group.size as usize));
-                }
-                ratings.sort_by(f64::total_cmp);
                 self.suffix_start.push(self.suffix_prefix.len());
                 let mut sum = 0.0;
                 self.suffix_prefix.push(0.0);
-                for r in &ratings {
-                    sum += r;
-                    self.suffix_prefix.push(sum);
+                for &(rating, depth) in &self.sorted_players {
+                    if depth >= d {
+                        sum += rating;
+                        self.suffix_prefix.push(sum);
+                    }
                 }
             }
         }
@@ -257,12 +273,18 @@ impl Balancer {
             let fixed: u32 = counts.iter().sum();
             self.halls.clear();
             self.halls.resize(p.team_sizes.len(), TeamHall::EMPTY);
-            self.hall_slots.clear();
-            self.hall_slots.extend(
-                p.team_sizes
-                    .iter()
-                    .map(|&size| TeamHall::slots(counts, size - fixed)),
-            );
+            // The places per team depend only on the composition and the team
+            // sizes, which a tick shares across all its matches.
+            let shape_changed = self.hall_shape.0 != counts || self.hall_shape.1 != p.team_sizes;
+            if shape_changed {
+                self.hall_shape = (counts.to_vec(), p.team_sizes.to_vec());
+                self.hall_slots.clear();
+                self.hall_slots.extend(
+                    p.team_sizes
+                        .iter()
+                        .map(|&size| TeamHall::slots(counts, size - fixed)),
+                );
+            }
             self.masks.clear();
             self.masks
                 .extend(p.prefs.iter().map(|prefs| prefs.mask(counts.len()) as u8));
