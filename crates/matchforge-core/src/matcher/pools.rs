@@ -183,3 +183,46 @@ pub(crate) fn for_each_combination(options: &[Vec<u32>], f: &mut impl FnMut(&[u3
     let mut key = Vec::with_capacity(options.len());
     go(options, 0, &mut key, f);
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Killing tickets in any order, the pool's answers match a scan of
+        /// the live tickets.
+        #[test]
+        fn reaching_matches_a_scan_of_live_tickets(
+            windows in proptest::collection::vec(0.0f64..30.0, 1..60),
+            kills in proptest::collection::vec(0usize..60, 0..60),
+            queries in proptest::collection::vec((0usize..70, -10.0f64..130.0), 1..20),
+        ) {
+            // Ratings 0, 2, 4, ... in order; windows vary.
+            let sorted: Vec<(f64, f64, u32)> = windows
+                .iter()
+                .enumerate()
+                .map(|(i, &w)| (2.0 * i as f64, w, i as u32))
+                .collect();
+            let pool = Pool::new(&sorted);
+            let mut live = vec![true; sorted.len()];
+            for (step, &k) in kills.iter().enumerate() {
+                if k < sorted.len() {
+                    pool.kill(k);
+                    live[k] = false;
+                }
+                // Query between kills too, so lazy clearing and path halving
+                // interleave with more kills.
+                let (from, x) = queries[step % queries.len()];
+                let low = |i: usize| sorted[i].0 - sorted[i].1;
+                let high = |i: usize| sorted[i].0 + sorted[i].1;
+                let want_right = (from..sorted.len()).find(|&i| live[i] && low(i) <= x);
+                prop_assert_eq!(pool.reaching_right(from, x), want_right);
+                let until = from.min(sorted.len() - 1);
+                let want_left = (0..=until).rev().find(|&i| live[i] && high(i) >= x);
+                prop_assert_eq!(pool.reaching_left(until, x), want_left);
+            }
+        }
+    }
+}
