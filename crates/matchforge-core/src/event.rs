@@ -148,8 +148,10 @@ impl Event {
 /// A position in the event log. Cursors of one store are totally ordered; a
 /// reader passes the last cursor it processed to get what came after.
 ///
-/// Adapters map their native positions onto the pair: a sequence number is
-/// `(0, seq)`; a Redis stream id `ms-seq` is `(ms, seq)`.
+/// Adapters map their native positions onto the pair, in whatever way keeps
+/// them ordered: a sequence number as `(0, seq)`, a Redis stream id `ms-seq`
+/// as `(ms, …)` with the sequence (and, if several events share an entry,
+/// their index) in the minor part.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]

@@ -166,6 +166,59 @@ impl LobbyState {
     }
 }
 
+/// The serialised form of a [`Lobby`].
+#[derive(Serialize, Deserialize)]
+struct LobbyRepr {
+    id: LobbyId,
+    queue: QueueName,
+    proposal: MatchProposal,
+    tickets: Vec<Ticket>,
+    state: LobbyState,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<LobbyRepr> for Lobby {
+    type Error = Error;
+
+    fn try_from(r: LobbyRepr) -> Result<Self> {
+        Lobby::check(r.id, &r.queue, &r.proposal, &r.tickets)?;
+        if let LobbyState::Completed { result } = &r.state
+            && result.ranks.len() != r.proposal.team_count()
+        {
+            return Err(Error::InvalidResult(format!(
+                "lobby {}: {} ranks for {} teams",
+                r.id,
+                result.ranks.len(),
+                r.proposal.team_count()
+            )));
+        }
+        Ok(Lobby {
+            id: r.id,
+            queue: r.queue,
+            proposal: r.proposal,
+            tickets: r.tickets,
+            state: r.state,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+impl From<Lobby> for LobbyRepr {
+    fn from(l: Lobby) -> Self {
+        LobbyRepr {
+            id: l.id,
+            queue: l.queue,
+            proposal: l.proposal,
+            tickets: l.tickets,
+            state: l.state,
+            created_at: l.created_at,
+            updated_at: l.updated_at,
+        }
+    }
+}
+
 /// What a cancellation does to the lobby's tickets.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cancellation {
@@ -176,7 +229,10 @@ pub struct Cancellation {
 }
 
 /// A match that was claimed from the queue.
+///
+/// Deserialising validates the lobby again, as [`Lobby::new`] does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "LobbyRepr", into = "LobbyRepr")]
 pub struct Lobby {
     id: LobbyId,
     queue: QueueName,
@@ -201,27 +257,7 @@ impl Lobby {
         tickets: Vec<Ticket>,
         now: DateTime<Utc>,
     ) -> Result<Self> {
-        let given: BTreeSet<TicketId> = tickets.iter().map(Ticket::id).collect();
-        let proposed: BTreeSet<TicketId> = proposal.tickets().collect();
-        if given != proposed || given.len() != tickets.len() {
-            return Err(Error::InvalidTicket(format!(
-                "lobby {id}: the tickets given are not the proposal's"
-            )));
-        }
-        if let Some(t) = tickets.iter().find(|t| t.queue() != &queue) {
-            return Err(Error::InvalidTicket(format!(
-                "lobby {id}: ticket {} is for queue {}, not {queue}",
-                t.id(),
-                t.queue()
-            )));
-        }
-        let seated: BTreeSet<PlayerId> = proposal.players().collect();
-        let holders: BTreeSet<PlayerId> = tickets.iter().flat_map(Ticket::player_ids).collect();
-        if seated != holders {
-            return Err(Error::InvalidTicket(format!(
-                "lobby {id}: the seats do not match the tickets' players"
-            )));
-        }
+        Self::check(id, &queue, &proposal, &tickets)?;
         Ok(Self {
             id,
             queue,
@@ -231,6 +267,38 @@ impl Lobby {
             created_at: now,
             updated_at: now,
         })
+    }
+
+    /// The tickets are exactly the proposal's, of this queue, and the seats
+    /// are exactly their players.
+    fn check(
+        id: LobbyId,
+        queue: &QueueName,
+        proposal: &MatchProposal,
+        tickets: &[Ticket],
+    ) -> Result<()> {
+        let given: BTreeSet<TicketId> = tickets.iter().map(Ticket::id).collect();
+        let proposed: BTreeSet<TicketId> = proposal.tickets().collect();
+        if given != proposed || given.len() != tickets.len() {
+            return Err(Error::InvalidTicket(format!(
+                "lobby {id}: the tickets given are not the proposal's"
+            )));
+        }
+        if let Some(t) = tickets.iter().find(|t| t.queue() != queue) {
+            return Err(Error::InvalidTicket(format!(
+                "lobby {id}: ticket {} is for queue {}, not {queue}",
+                t.id(),
+                t.queue()
+            )));
+        }
+        let seated: BTreeSet<PlayerId> = proposal.players().collect();
+        let holders: BTreeSet<PlayerId> = tickets.iter().flat_map(Ticket::player_ids).collect();
+        if seated != holders || seated.len() != proposal.seats.len() {
+            return Err(Error::InvalidTicket(format!(
+                "lobby {id}: the seats do not match the tickets' players"
+            )));
+        }
+        Ok(())
     }
 
     /// The lobby's id.

@@ -1,0 +1,243 @@
+//! The lobby and party state machines: every legal move, every illegal one
+//! refused without changing anything.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use matchforge_core::Error;
+use matchforge_core::ids::{LobbyId, PartyId, PlayerId, QueueName, TicketId};
+use matchforge_core::lobby::{CancelReason, Lobby, LobbyPhase, LobbyState, MatchResult};
+use matchforge_core::matcher::{MatchProposal, MatchQuality, Seat};
+use matchforge_core::party::{Departure, Party};
+use matchforge_core::rating::{PartyRating, Rating};
+use matchforge_core::ticket::{Ticket, TicketPlayer};
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 2, 1, 12, 0, 0).unwrap() + Duration::seconds(secs)
+}
+
+fn p(n: u128) -> PlayerId {
+    PlayerId::from_u128(n)
+}
+
+/// A 2v2 lobby: a party of players 1 and 2 against solos 3 and 4.
+fn lobby() -> Lobby {
+    let q = QueueName::new("duo");
+    let rating = Rating::new(1500.0, 80.0, 0.06).unwrap();
+    let party = Ticket::builder(TicketId::from_u128(1), q.clone(), t(0))
+        .party(PartyId::from_u128(1))
+        .players([
+            TicketPlayer::new(p(1), rating),
+            TicketPlayer::new(p(2), rating),
+        ])
+        .build(&PartyRating::Average)
+        .unwrap();
+    let solo = |n: u128| {
+        Ticket::builder(TicketId::from_u128(n), q.clone(), t(0))
+            .player(TicketPlayer::new(p(n), rating))
+            .build(&PartyRating::Average)
+            .unwrap()
+    };
+    let tickets = vec![party, solo(3), solo(4)];
+    let seat = |player: u128, ticket: u128, team: u16| Seat {
+        player: p(player),
+        ticket: TicketId::from_u128(ticket),
+        team,
+        role: None,
+    };
+    let proposal = MatchProposal {
+        seats: vec![seat(1, 1, 0), seat(2, 1, 0), seat(3, 3, 1), seat(4, 4, 1)],
+        region: None,
+        quality: MatchQuality {
+            rating_spread: 0.0,
+            team_imbalance: 0.0,
+            imbalance_lower_bound: 0.0,
+            win_probability: 0.5,
+            longest_wait: std::time::Duration::ZERO,
+        },
+    };
+    Lobby::new(LobbyId::from_u128(9), q, proposal, tickets, t(10)).unwrap()
+}
+
+/// Every action on a lobby in every phase: allowed or refused, and a refusal
+/// leaves the lobby as it was.
+#[test]
+fn transition_table() {
+    type Action = fn(&mut Lobby) -> Result<(), Error>;
+    let actions: [(&str, Action); 7] = [
+        ("open", |l| l.open_acceptance(t(40), t(11))),
+        ("skip", |l| l.skip_acceptance(t(11))),
+        ("accept", |l| l.accept(p(1), t(12)).map(|_| ())),
+        ("decline", |l| l.decline(p(1), t(12)).map(|_| ())),
+        ("dispatch", |l| l.dispatch("s1", t(13))),
+        ("complete", |l| l.complete(MatchResult::winner(0, 2), t(14))),
+        ("cancel", |l| l.cancel("ops", t(15)).map(|_| ())),
+    ];
+    // The lobby in each phase, reached through legal moves.
+    let forming = lobby();
+    let mut awaiting = lobby();
+    awaiting.open_acceptance(t(40), t(11)).unwrap();
+    let mut ready = lobby();
+    ready.skip_acceptance(t(11)).unwrap();
+    let mut dispatched = ready.clone();
+    dispatched.dispatch("s1", t(12)).unwrap();
+    let mut completed = dispatched.clone();
+    completed
+        .complete(MatchResult::winner(1, 2), t(13))
+        .unwrap();
+    let mut cancelled = lobby();
+    cancelled.cancel("ops", t(11)).unwrap();
+    let table: [(&Lobby, [bool; 7]); 6] = [
+        //                 open   skip   accept decline dispatch complete cancel
+        (&forming, [true, true, false, false, false, false, true]),
+        (&awaiting, [false, false, true, true, false, false, true]),
+        (&ready, [false, false, false, false, true, false, true]),
+        (&dispatched, [false, false, false, false, false, true, true]),
+        (
+            &completed,
+            [false, false, false, false, false, false, false],
+        ),
+        (
+            &cancelled,
+            [false, false, false, false, false, false, false],
+        ),
+    ];
+    for (start, allowed) in table {
+        for ((name, action), allowed) in actions.iter().zip(allowed) {
+            let mut l = start.clone();
+            let result = action(&mut l);
+            assert_eq!(
+                result.is_ok(),
+                allowed,
+                "{name} in {:?}: {result:?}",
+                start.phase()
+            );
+            if !allowed {
+                assert_eq!(&l, start, "a refused {name} changed the lobby");
+            }
+        }
+    }
+}
+
+#[test]
+fn everyone_accepting_makes_it_ready() {
+    let mut l = lobby();
+    l.open_acceptance(t(40), t(11)).unwrap();
+    for (n, last) in [(1, false), (2, false), (3, false), (1, false), (4, true)] {
+        assert_eq!(l.accept(p(n), t(12)).unwrap(), last);
+    }
+    assert_eq!(l.phase(), LobbyPhase::Ready);
+    assert!(matches!(
+        l.accept(p(99), t(12)),
+        Err(Error::NotInLobby { .. })
+    ));
+}
+
+#[test]
+fn accepting_after_the_deadline_is_refused() {
+    let mut l = lobby();
+    l.open_acceptance(t(40), t(11)).unwrap();
+    assert!(matches!(
+        l.accept(p(1), t(41)),
+        Err(Error::IllegalTransition { .. })
+    ));
+    // ... and timing out before it is refused too.
+    assert!(l.expire_acceptance(t(39)).is_err());
+    assert_eq!(l.phase(), LobbyPhase::AwaitingAcceptance);
+}
+
+#[test]
+fn a_decline_requeues_whole_tickets_whose_players_all_accepted() {
+    let mut l = lobby();
+    l.open_acceptance(t(40), t(11)).unwrap();
+    l.accept(p(1), t(12)).unwrap();
+    l.accept(p(3), t(12)).unwrap();
+    // Player 2 declines: the party ticket (1+2) is out, although 1 accepted.
+    let out = l.decline(p(2), t(13)).unwrap();
+    let requeued: Vec<TicketId> = out.requeue.iter().map(Ticket::id).collect();
+    assert_eq!(requeued, vec![TicketId::from_u128(3)]);
+    assert_eq!(out.removed, vec![p(2), p(4)]);
+    assert!(matches!(
+        l.state(),
+        LobbyState::Cancelled { reason: CancelReason::Declined { player } } if *player == p(2)
+    ));
+    // Requeued tickets keep their original enqueue time.
+    assert_eq!(out.requeue[0].enqueued_at(), t(0));
+}
+
+#[test]
+fn a_timeout_names_who_never_answered() {
+    let mut l = lobby();
+    l.open_acceptance(t(40), t(11)).unwrap();
+    for n in [1, 2, 3] {
+        l.accept(p(n), t(12)).unwrap();
+    }
+    let out = l.expire_acceptance(t(40)).unwrap();
+    assert_eq!(out.removed, vec![p(4)]);
+    assert_eq!(out.requeue.len(), 2);
+    assert!(matches!(
+        l.state(),
+        LobbyState::Cancelled { reason: CancelReason::AcceptanceTimeout { missing } } if missing == &vec![p(4)]
+    ));
+}
+
+#[test]
+fn results_must_match_the_teams() {
+    let mut l = lobby();
+    l.skip_acceptance(t(11)).unwrap();
+    l.dispatch("s1", t(12)).unwrap();
+    assert!(matches!(
+        l.complete(MatchResult::ranks([1, 2, 3]), t(13)),
+        Err(Error::InvalidResult(_))
+    ));
+    assert!(l.dispatch("", t(12)).is_err());
+    l.complete(MatchResult::draw(2), t(13)).unwrap();
+    assert_eq!(l.phase(), LobbyPhase::Completed);
+}
+
+#[test]
+fn a_lobby_that_does_not_match_its_tickets_is_refused_even_from_storage() {
+    let l = lobby();
+    let mut json: serde_json::Value = serde_json::to_value(&l).unwrap();
+    assert_eq!(serde_json::from_value::<Lobby>(json.clone()).unwrap(), l);
+    // Drop a ticket: its players still sit in the proposal.
+    json["tickets"].as_array_mut().unwrap().pop();
+    assert!(serde_json::from_value::<Lobby>(json).is_err());
+}
+
+#[test]
+fn parties_hand_over_leadership_and_dissolve_when_empty() {
+    let mut party = Party::new(PartyId::from_u128(1), p(1), 3, t(0)).unwrap();
+    // Only the leader invites; only the invited join; a full party refuses.
+    assert!(matches!(
+        party.invite(p(2), p(3)),
+        Err(Error::PartyRule { .. })
+    ));
+    assert!(matches!(party.join(p(2)), Err(Error::PartyRule { .. })));
+    party.invite(p(1), p(2)).unwrap();
+    party.invite(p(1), p(3)).unwrap();
+    party.join(p(2)).unwrap();
+    party.join(p(3)).unwrap();
+    assert!(matches!(
+        party.invite(p(1), p(4)),
+        Err(Error::PartyFull { .. })
+    ));
+    // Kick and promote are the leader's.
+    assert!(matches!(
+        party.kick(p(2), p(3)),
+        Err(Error::PartyRule { .. })
+    ));
+    assert!(party.kick(p(1), p(1)).is_err());
+    party.promote(p(1), p(3)).unwrap();
+    assert_eq!(party.leader(), p(3));
+    party.kick(p(3), p(2)).unwrap();
+    assert_eq!(party.members(), &[p(1), p(3)]);
+    // The leader leaves: the longest-standing member leads.
+    assert_eq!(
+        party.leave(p(3)).unwrap(),
+        Departure::Left {
+            new_leader: Some(p(1))
+        }
+    );
+    assert!(matches!(party.leave(p(3)), Err(Error::PartyRule { .. })));
+    assert_eq!(party.leave(p(1)).unwrap(), Departure::Dissolved);
+    assert!(Party::new(PartyId::from_u128(2), p(1), 0, t(0)).is_err());
+}
