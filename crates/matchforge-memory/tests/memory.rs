@@ -327,11 +327,12 @@ async fn every_check_passes_on_one_shared_store() {
     checks.spawn(c::events_follow_operations_in_order(s()));
     checks.spawn(c::events_after_resumes_at_cursor(s()));
     checks.spawn(c::concurrent_writers_lose_no_events(s()));
+    checks.spawn(c::readers_following_writers_miss_nothing(s()));
     checks.spawn(c::failed_operations_change_nothing(s()));
     let mut passed = 0;
     while let Some(result) = checks.join_next().await {
         result.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         passed += 1;
     }
-    assert_eq!(passed, 28);
+    assert_eq!(passed, 29);
 }

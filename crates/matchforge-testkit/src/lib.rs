@@ -86,6 +86,7 @@ macro_rules! conformance_tests {
             events_follow_operations_in_order,
             events_after_resumes_at_cursor,
             concurrent_writers_lose_no_events,
+            readers_following_writers_miss_nothing,
             failed_operations_change_nothing,
         );
     };

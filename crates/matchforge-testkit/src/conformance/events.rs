@@ -204,3 +204,87 @@ pub async fn concurrent_writers_lose_no_events<S: Store + ?Sized + 'static>(stor
         );
     }
 }
+
+/// A reader that follows its cursor while writers run sees every event: an
+/// event never becomes visible behind a cursor a reader has already passed
+/// (the classic outbox pitfall, where ids are handed out in one order and
+/// transactions commit in another). Six writers enqueue and cancel while a
+/// reader polls `events_after` from its last cursor; at the end the reader has
+/// exactly the events of the full log, in the same order.
+pub async fn readers_following_writers_miss_nothing<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    const WRITERS: usize = 6;
+    const ROUNDS: usize = 30;
+    let what = "readers_following_writers_miss_nothing";
+    let mut fresh = Fresh::new();
+    let q = fresh.queue();
+    let since = tail(&*store).await;
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut writers = Vec::new();
+    for _ in 0..WRITERS {
+        let (store, q, done) = (Arc::clone(&store), q.clone(), Arc::clone(&done));
+        writers.push(tokio::spawn(async move {
+            let mut fresh = Fresh::new();
+            for i in 0..ROUNDS {
+                let ticket = fresh.solo(&q, at(i as i64));
+                store
+                    .enqueue(ticket.clone())
+                    .await
+                    .expect("enqueue failed during the race");
+                tokio::task::yield_now().await;
+                store
+                    .cancel(ticket.id(), at(i as i64 + 1))
+                    .await
+                    .expect("cancel failed during the race");
+            }
+            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }));
+    }
+    // The reader: poll from the last cursor seen until every writer is done,
+    // then once more to drain.
+    let mut seen: Vec<(matchforge_core::event::EventCursor, Event)> = Vec::new();
+    let mut cursor = since;
+    loop {
+        let finished = done.load(std::sync::atomic::Ordering::SeqCst) == WRITERS;
+        let page = store
+            .events_after(cursor, 64)
+            .await
+            .expect("events_after failed");
+        if let Some((last, _)) = page.last() {
+            cursor = Some(*last);
+        }
+        let empty = page.is_empty();
+        seen.extend(page);
+        if finished && empty {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    for w in writers {
+        w.await
+            .unwrap_or_else(|e| panic!("{what}: a writer panicked: {e}"));
+    }
+    let own = |events: Vec<(matchforge_core::event::EventCursor, Event)>| -> Vec<(matchforge_core::event::EventCursor, Event)> {
+        events
+            .into_iter()
+            .filter(|(_, e)| super::fixtures::event_queue(&e.kind) == Some(&q))
+            .collect()
+    };
+    let followed = own(seen);
+    let full = own_events(&*store, since, std::slice::from_ref(&q)).await;
+    assert_eq!(
+        full.len(),
+        WRITERS * ROUNDS * 2,
+        "{what}: every write logged"
+    );
+    assert_increasing(followed.iter().map(|(c, _)| *c), what);
+    assert_eq!(
+        followed.len(),
+        full.len(),
+        "{what}: the following reader missed {} events that appeared behind its cursor",
+        full.len().saturating_sub(followed.len())
+    );
+    assert_eq!(
+        followed, full,
+        "{what}: the following reader saw the log as it is"
+    );
+}

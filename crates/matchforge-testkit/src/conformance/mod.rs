@@ -19,7 +19,7 @@
 //! | batches | [`enqueue_many_is_per_ticket`], [`commit_many_is_per_lobby`] |
 //! | lobbies | [`requeue_keeps_enqueue_time`], [`update_lobby_checks_version`], [`update_lobby_rejects_foreign_tickets`], [`update_lobby_compares_ratings`], [`update_lobby_records_match_once`], [`lobbies_due_by_deadline`] |
 //! | ratings, parties, history | [`ratings_per_ladder`], [`parties_are_versioned`], [`party_membership_is_unique`], [`history_by_player_and_time`] |
-//! | events | [`events_follow_operations_in_order`], [`events_after_resumes_at_cursor`], [`concurrent_writers_lose_no_events`] |
+//! | events | [`events_follow_operations_in_order`], [`events_after_resumes_at_cursor`], [`concurrent_writers_lose_no_events`], [`readers_following_writers_miss_nothing`] |
 //! | all | [`failed_operations_change_nothing`] |
 //!
 //! Running one check by hand:
@@ -55,7 +55,7 @@ pub use commit::{
 };
 pub use events::{
     concurrent_writers_lose_no_events, events_after_resumes_at_cursor,
-    events_follow_operations_in_order,
+    events_follow_operations_in_order, readers_following_writers_miss_nothing,
 };
 pub use failures::failed_operations_change_nothing;
 pub use lobbies::{
