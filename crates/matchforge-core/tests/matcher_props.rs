@@ -516,6 +516,10 @@ proptest! {
     fn deterministic_and_order_independent(s in setup(24), seed in any::<u64>()) {
         let a = run(&s);
         prop_assert_eq!(&a, &run(&s));
+        // A matcher reuses its memory from tick to tick: same answers again.
+        let matcher = Matcher::new(s.config.clone());
+        prop_assert_eq!(&a, &matcher.find_matches(&s.tickets, now()));
+        prop_assert_eq!(&a, &matcher.find_matches(&s.tickets, now()));
         let mut shuffled = s.tickets.clone();
         // A deterministic shuffle from the seed.
         let mut x = seed | 1;
@@ -523,7 +527,7 @@ proptest! {
             x ^= x << 13; x ^= x >> 7; x ^= x << 17;
             shuffled.swap(i, (x % (i as u64 + 1)) as usize);
         }
-        let b = Matcher::new(s.config.clone()).find_matches(&shuffled, now());
+        let b = matcher.find_matches(&shuffled, now());
         prop_assert_eq!(a, b);
     }
 

@@ -48,7 +48,7 @@ mod proposal;
 mod search;
 mod tree;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -63,7 +63,7 @@ use crate::rating::{Elo, Rating, RatingAlgorithm};
 use crate::teams::roles::RoleChoice;
 use crate::teams::solver::Solution;
 use crate::ticket::Ticket;
-use prepare::Prepared;
+use prepare::{Buffers, Prepared};
 use search::Searcher;
 
 fn ticket_of<'a>(prep: &Prepared<'a>, e: u32) -> &'a Ticket {
@@ -118,6 +118,9 @@ pub struct MatchOutcome {
 pub struct Matcher {
     config: QueueConfig,
     predictor: Arc<dyn RatingAlgorithm>,
+    /// Memory kept between ticks (shared by clones; a tick that finds it in
+    /// use works without it).
+    buffers: Arc<Mutex<Buffers>>,
 }
 
 impl Matcher {
@@ -128,6 +131,7 @@ impl Matcher {
         Self {
             config,
             predictor: Arc::new(Elo::default()),
+            buffers: Arc::default(),
         }
     }
 
@@ -160,10 +164,19 @@ impl Matcher {
         now: DateTime<Utc>,
         max_matches: usize,
     ) -> MatchOutcome {
-        let prep = Prepared::new(&self.config, tickets, now);
+        // Reuse the last tick's arrays when no other tick holds them.
+        let mut shared = self.buffers.try_lock().ok();
+        let mut own = Buffers::default();
+        let buffers: &mut Buffers = match shared.as_deref_mut() {
+            Some(b) => b,
+            None => &mut own,
+        };
+        let prep = Prepared::new(&self.config, tickets, now, buffers);
         let mut searcher = Searcher::new(&prep);
         searcher.resolve_all(&prep);
-        let mut matched = vec![false; prep.entries.len()];
+        let mut matched = std::mem::take(&mut buffers.matched);
+        matched.clear();
+        matched.resize(prep.entries.len(), false);
         let mut proposals = Vec::new();
         let mut best_chosen = Vec::new();
         let mut best_placed = Vec::new();
@@ -216,10 +229,12 @@ impl Matcher {
             }
             proposals.push(self.proposal(&prep, chosen, solution, spread, &mut ratings));
         }
+        let (expired, rejected) = prep.recycle(buffers);
+        buffers.matched = matched;
         MatchOutcome {
             proposals,
-            expired: prep.expired,
-            rejected: prep.rejected,
+            expired,
+            rejected,
         }
     }
 

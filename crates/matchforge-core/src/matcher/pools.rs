@@ -19,7 +19,7 @@ pub(crate) const WILDCARD: u32 = u32::MAX;
 /// O(1) amortised), and the reach tree is cleared lazily, only for dead leaves
 /// a query actually runs into. In a dense queue most searches end at the
 /// nearest live neighbour and never touch the tree.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Pool {
     /// Entry indices, by rating (ties: older first).
     pub(crate) members: Vec<u32>,
@@ -41,18 +41,29 @@ const NONE: u32 = u32::MAX;
 impl Pool {
     /// Builds a pool from `(rating, window, entry)` triples already sorted by
     /// rating then entry.
+    #[cfg(test)]
     pub(crate) fn new(sorted: &[(f64, f64, u32)]) -> Self {
+        let mut pool = Self::default();
+        pool.rebuild(sorted);
+        pool
+    }
+
+    /// Rebuilds the pool over `sorted` (as for [`new`](Self::new)), reusing its
+    /// memory.
+    pub(crate) fn rebuild(&mut self, sorted: &[(f64, f64, u32)]) {
         let n = sorted.len() as u32;
-        Self {
-            members: sorted.iter().map(|m| m.2).collect(),
-            ratings: sorted.iter().map(|m| m.0).collect(),
-            reach: ReachTree::new(sorted.iter().map(|m| (m.0, m.1))),
-            live: (0..n).map(|_| Cell::new(true)).collect(),
-            right: (0..n).map(|i| Cell::new(i + 1)).collect(),
-            left: (0..n)
-                .map(|i| Cell::new(i.checked_sub(1).unwrap_or(NONE)))
-                .collect(),
-        }
+        self.members.clear();
+        self.members.extend(sorted.iter().map(|m| m.2));
+        self.ratings.clear();
+        self.ratings.extend(sorted.iter().map(|m| m.0));
+        self.reach.rebuild(sorted.iter().map(|m| (m.0, m.1)));
+        self.live.clear();
+        self.live.extend((0..n).map(|_| Cell::new(true)));
+        self.right.clear();
+        self.right.extend((0..n).map(|i| Cell::new(i + 1)));
+        self.left.clear();
+        self.left
+            .extend((0..n).map(|i| Cell::new(i.checked_sub(1).unwrap_or(NONE))));
     }
 
     /// Removes the ticket at `pos` from future searches.

@@ -85,8 +85,26 @@ pub(crate) struct Prepared<'a> {
     pub(crate) latency_limit: Vec<f64>,
 }
 
+/// The big arrays of a tick, kept by the matcher between ticks so the next tick
+/// reuses their memory instead of faulting in fresh pages (a tick over 100,000
+/// tickets fills tens of megabytes).
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    entries: Vec<Entry>,
+    lists: Vec<Vec<(f64, f64, u32)>>,
+    pools: Vec<Pool>,
+    memberships: Vec<(u32, u32)>,
+    membership_start: Vec<u32>,
+    pub(crate) matched: Vec<bool>,
+}
+
 impl<'a> Prepared<'a> {
-    pub(crate) fn new(config: &'a QueueConfig, tickets: &'a [Ticket], now: DateTime<Utc>) -> Self {
+    pub(crate) fn new(
+        config: &'a QueueConfig,
+        tickets: &'a [Ticket],
+        now: DateTime<Utc>,
+        buffers: &mut Buffers,
+    ) -> Self {
         let spec = config.spec();
         let mut dims = Vec::new();
         if spec.region.is_some() {
@@ -101,15 +119,22 @@ impl<'a> Prepared<'a> {
                 }
             }
         }
+        let mut entries = std::mem::take(&mut buffers.entries);
+        entries.clear();
+        entries.reserve(tickets.len());
+        let mut memberships = std::mem::take(&mut buffers.memberships);
+        memberships.clear();
+        let mut membership_start = std::mem::take(&mut buffers.membership_start);
+        membership_start.clear();
         let mut prep = Prepared {
             config,
             tickets,
-            entries: Vec::with_capacity(tickets.len()),
+            entries,
             numeric: Vec::new(),
             numeric_rules,
             pools: Vec::new(),
-            memberships: Vec::new(),
-            membership_start: Vec::new(),
+            memberships,
+            membership_start,
             interners: dims.iter().map(|_| Interner::default()).collect(),
             dims,
             expired: Vec::new(),
@@ -166,8 +191,18 @@ impl<'a> Prepared<'a> {
                 prep.partition_options(ticket, wait, &mut options);
             }
         }
-        prep.build_pools(&options);
+        prep.build_pools(&options, buffers);
         prep
+    }
+
+    /// Hands the big arrays back for the next tick; returns the expired and
+    /// rejected tickets.
+    pub(crate) fn recycle(self, buffers: &mut Buffers) -> (Vec<TicketId>, Vec<(TicketId, String)>) {
+        buffers.entries = self.entries;
+        buffers.pools = self.pools;
+        buffers.memberships = self.memberships;
+        buffers.membership_start = self.membership_start;
+        (self.expired, self.rejected)
     }
 
     /// Cheap checks that every rule can read what it needs from the ticket (the
@@ -280,18 +315,25 @@ impl<'a> Prepared<'a> {
         }
     }
 
-    fn build_pools(&mut self, options: &Options) {
+    fn build_pools(&mut self, options: &Options, buffers: &mut Buffers) {
         let n = self.entries.len();
         let dims = self.dims.len();
+        // Reuse the last tick's lists (cleared) before allocating new ones.
+        let mut spare = std::mem::take(&mut buffers.lists);
         let mut lists: Vec<Vec<(f64, f64, u32)>> = Vec::new();
-        if dims == 0 {
-            let list = self
-                .entries
-                .iter()
-                .enumerate()
-                .map(|(e, entry)| (entry.rating, entry.window, e as u32))
-                .collect();
+        let mut new_list = |lists: &mut Vec<Vec<(f64, f64, u32)>>| {
+            let mut list = spare.pop().unwrap_or_default();
+            list.clear();
             lists.push(list);
+        };
+        if dims == 0 {
+            new_list(&mut lists);
+            lists[0].extend(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(e, entry)| (entry.rating, entry.window, e as u32)),
+            );
         } else if dims == 1 {
             // One dimension (typically the region): values index the pools.
             let slots = self.interners[0].len() + 1;
@@ -302,7 +344,7 @@ impl<'a> Prepared<'a> {
                     let i = if v == WILDCARD { slots - 1 } else { v as usize };
                     if slot_of[i] == u32::MAX {
                         slot_of[i] = lists.len() as u32;
-                        lists.push(Vec::new());
+                        new_list(&mut lists);
                     }
                     lists[slot_of[i] as usize].push((entry.rating, entry.window, e as u32));
                 }
@@ -321,7 +363,7 @@ impl<'a> Prepared<'a> {
                         Some(&slot) => slot,
                         None => {
                             index.insert(key.into(), lists.len());
-                            lists.push(Vec::new());
+                            new_list(&mut lists);
                             lists.len() - 1
                         }
                     };
@@ -336,6 +378,7 @@ impl<'a> Prepared<'a> {
             vec![Vec::new(); n]
         };
         let mut single = vec![0u32; if dims == 0 { n } else { 0 }];
+        let mut spare_pools = std::mem::take(&mut buffers.pools);
         for (p, mut list) in lists.into_iter().enumerate() {
             // Stable radix sort by rating: equal ratings keep entry (age) order.
             radsort::sort_by_key(&mut list, |m| m.0);
@@ -346,12 +389,16 @@ impl<'a> Prepared<'a> {
                     per_entry[m.2 as usize].push((p as u32, pos as u32));
                 }
             }
-            self.pools.push(Pool::new(&list));
+            let mut pool = spare_pools.pop().unwrap_or_default();
+            pool.rebuild(&list);
+            self.pools.push(pool);
+            buffers.lists.push(list);
         }
         self.membership_start.reserve(n + 1);
         self.membership_start.push(0);
         if dims == 0 {
-            self.memberships = single.into_iter().map(|pos| (0, pos)).collect();
+            self.memberships
+                .extend(single.into_iter().map(|pos| (0, pos)));
             self.membership_start.extend(1..=n as u32);
         } else {
             for list in per_entry {

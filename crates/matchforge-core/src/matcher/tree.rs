@@ -38,7 +38,7 @@ impl Node {
 }
 
 /// See the [module documentation](self).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct ReachTree {
     size: usize,
     nodes: Vec<Cell<Node>>,
@@ -46,21 +46,30 @@ pub(crate) struct ReachTree {
 
 impl ReachTree {
     /// A tree over `(rating, window)` pairs in rating order.
+    #[cfg(test)]
     pub(crate) fn new(items: impl ExactSizeIterator<Item = (f64, f64)>) -> Self {
+        let mut tree = Self {
+            size: 0,
+            nodes: Vec::new(),
+        };
+        tree.rebuild(items);
+        tree
+    }
+
+    /// Rebuilds the tree over `(rating, window)` pairs, reusing its memory.
+    pub(crate) fn rebuild(&mut self, items: impl ExactSizeIterator<Item = (f64, f64)>) {
         let size = items.len().max(1).next_power_of_two();
-        let mut nodes = vec![EMPTY; 2 * size];
+        self.size = size;
+        self.nodes.clear();
+        self.nodes.resize(2 * size, Cell::new(EMPTY));
         for (i, (rating, window)) in items.enumerate() {
-            nodes[size + i] = Node {
+            self.nodes[size + i].set(Node {
                 low: rating - window,
                 high: rating + window,
-            };
+            });
         }
         for i in (1..size).rev() {
-            nodes[i] = Node::combine(nodes[2 * i], nodes[2 * i + 1]);
-        }
-        Self {
-            size,
-            nodes: nodes.into_iter().map(Cell::new).collect(),
+            self.nodes[i].set(Node::combine(self.node(2 * i), self.node(2 * i + 1)));
         }
     }
 
