@@ -37,4 +37,31 @@ pub(crate) enum Error {
     /// An invalid parameter or rating, reported by the core.
     #[error(transparent)]
     Core(#[from] matchforge_core::Error),
+
+    /// `simulate`: the store could not be opened, reached or cleaned up.
+    #[error("cannot use the store {store}: {reason}")]
+    Store { store: String, reason: String },
+
+    /// `simulate`: a matchmaking call failed.
+    #[error("the simulation failed at {at_secs:.3} simulated s, {action}: {source}")]
+    Simulation {
+        at_secs: f64,
+        action: String,
+        #[source]
+        source: matchforge_core::Error,
+    },
+
+    /// `simulate`: the audit found problems (the report says which).
+    #[error(
+        "the audit failed: {rule_violations} rule violations, {double_assigned} double assignments, {lost_players} lost players"
+    )]
+    AuditFailed {
+        rule_violations: u64,
+        double_assigned: u64,
+        lost_players: u64,
+    },
+
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
 }

@@ -1,0 +1,165 @@
+//! The store a simulation runs on: a fresh one every run, removed afterwards.
+//!
+//! * `memory`: a new in-memory store.
+//! * `redis://...`: the namespace `sim:<seed>:<random>`, purged at the end.
+//! * `postgres://...`: an ephemeral schema (`mf_tmp_...`), dropped when the
+//!   store is (a killed process leaves it behind).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use matchforge::id_gen::{IdGenerator, RandomIds};
+use matchforge::ports::DynStore;
+use matchforge::postgres::{PgOptions, PgStore};
+use matchforge::redis::RedisStore;
+
+use crate::error::Error;
+
+/// A store opened for one run.
+pub(super) struct RunStore {
+    /// The store.
+    pub(super) store: Arc<DynStore>,
+    /// Its kind, for the report: `memory`, `redis` or `postgres`.
+    pub(super) kind: &'static str,
+    redis: Option<RedisStore>,
+}
+
+/// The kind of store `url` names, or a usage error.
+pub(super) fn kind(url: &str) -> Result<&'static str, Error> {
+    match url.split("://").next().unwrap_or_default() {
+        "memory" if url == "memory" => Ok("memory"),
+        "redis" | "rediss" if url.contains("://") => Ok("redis"),
+        "postgres" | "postgresql" if url.contains("://") => Ok("postgres"),
+        _ => Err(Error::Usage(format!(
+            "--store {url:?}: use memory, redis://host:port or postgres://user@host:port/db"
+        ))),
+    }
+}
+
+/// `error` and its sources, joined with `: `.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let next = e.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = e.source();
+    }
+    text
+}
+
+/// The URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    let (Some(scheme), Some(at)) = (url.find("://"), url.rfind('@')) else {
+        return url.to_owned();
+    };
+    let user_info = &url[scheme + 3..at];
+    match user_info.split_once(':') {
+        Some((user, _)) if at > scheme => {
+            format!("{}://{user}:…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Opens a fresh store at `url` for a run with `seed`.
+///
+/// # Errors
+/// [`Error::Usage`] for an unknown kind of URL; [`Error::Store`] if the store
+/// cannot be reached.
+pub(super) async fn open(url: &str, seed: u64) -> Result<RunStore, Error> {
+    let unreachable = |e: &dyn std::error::Error| Error::Store {
+        store: redacted(url),
+        reason: chain(e),
+    };
+    match kind(url)? {
+        "redis" => {
+            let namespace = format!("sim:{seed}:{}", RandomIds.next_uuid().simple());
+            let store = RedisStore::connect(url, &namespace)
+                .await
+                .map_err(|e| unreachable(&e))?;
+            // A first command, so an unreachable server is reported now.
+            store.client_id().await.map_err(|e| unreachable(&e))?;
+            Ok(RunStore {
+                store: Arc::new(store.clone()),
+                kind: "redis",
+                redis: Some(store),
+            })
+        }
+        "postgres" => {
+            let options = PgOptions::new(url)
+                .with_ephemeral_schema()
+                .with_acquire_timeout(Duration::from_secs(5));
+            let store = PgStore::connect_with(options)
+                .await
+                .map_err(|e| unreachable(&e))?;
+            Ok(RunStore {
+                store: Arc::new(store),
+                kind: "postgres",
+                redis: None,
+            })
+        }
+        _ => Ok(RunStore {
+            store: matchforge::open_store("memory", None).await?,
+            kind: "memory",
+            redis: None,
+        }),
+    }
+}
+
+impl RunStore {
+    /// Removes what the run left: purges a Redis namespace; a Postgres schema
+    /// goes when the last handle is dropped, which this does.
+    ///
+    /// # Errors
+    /// [`Error::Store`] if the purge fails.
+    pub(super) async fn close(self) -> Result<(), Error> {
+        drop(self.store);
+        if let Some(redis) = self.redis {
+            redis.purge().await.map_err(|e| Error::Store {
+                store: redacted(redis.config().url()),
+                reason: format!(
+                    "purging namespace {}: {}",
+                    redis.config().namespace(),
+                    chain(&e)
+                ),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_urls_are_recognised() {
+        for (url, expected) in [
+            ("memory", Some("memory")),
+            ("redis://127.0.0.1:6379", Some("redis")),
+            ("rediss://cache:6380/2", Some("redis")),
+            ("postgres://postgres@127.0.0.1:5432/test", Some("postgres")),
+            ("postgresql://db/test", Some("postgres")),
+            ("memory://", None),
+            ("redis", None),
+            ("ftp://nowhere", None),
+            ("", None),
+        ] {
+            assert_eq!(kind(url).ok(), expected, "{url}");
+        }
+        assert_eq!(
+            redacted("postgres://me:secret@db:5432/x"),
+            "postgres://me:…@db:5432/x"
+        );
+        assert_eq!(
+            redacted("redis://:secret@cache:6379"),
+            "redis://:…@cache:6379"
+        );
+        assert_eq!(redacted("postgres://me@db/x"), "postgres://me@db/x");
+        assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
+}
