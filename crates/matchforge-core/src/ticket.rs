@@ -144,8 +144,8 @@ impl Attributes {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "TicketRepr", into = "TicketRepr")]
 // `repr(C)` keeps the fields in this order: what the matcher reads of every
-// ticket on every tick (id, enqueue time, rating, players) shares the first
-// two cache lines; the rest follows.
+// ticket on every tick (id, enqueue time, rating, first player, player count)
+// shares the first two cache lines; the rest follows.
 #[repr(C)]
 pub struct Ticket {
     id: TicketId,
@@ -153,6 +153,11 @@ pub struct Ticket {
     /// waits with one subtraction.
     enqueued_us: i64,
     rating: Rating,
+    /// The first player's id and rating, copied out of `players`: a solo
+    /// ticket is then matched without following the pointer to its player
+    /// list, which on a large queue is a cache miss per ticket.
+    lead_id: PlayerId,
+    lead_rating: Rating,
     players: Vec<TicketPlayer>,
     queue: QueueName,
     party: Option<PartyId>,
@@ -222,6 +227,11 @@ impl Ticket {
     }
 
     /// The enqueue time in microseconds since the epoch.
+    /// The first player's id and rating (see the `lead_id` field).
+    pub(crate) fn lead(&self) -> (PlayerId, Rating) {
+        (self.lead_id, self.lead_rating)
+    }
+
     pub(crate) fn enqueued_micros(&self) -> i64 {
         self.enqueued_us
     }
@@ -348,8 +358,11 @@ impl Ticket {
             }
         }
         r.attributes.validate()?;
+        let lead = &r.players[0];
         Ok(Ticket {
             id: r.id,
+            lead_id: lead.id,
+            lead_rating: lead.rating,
             queue: r.queue,
             party: r.party,
             players: r.players,

@@ -41,6 +41,7 @@
 //! the search breadth, a ticket is left waiting only if no valid match exists
 //! for it among the tickets still unmatched.
 
+mod build;
 mod explain;
 mod pools;
 mod prepare;
@@ -57,17 +58,35 @@ pub use explain::Blocker;
 pub use proposal::{MatchProposal, MatchQuality, Seat};
 
 use crate::error::Result;
-use crate::ids::{Region, TicketId};
-use crate::queue::{QueueConfig, RegionRule};
-use crate::rating::{Elo, Rating, RatingAlgorithm};
-use crate::teams::roles::RoleChoice;
-use crate::teams::solver::Solution;
+use crate::ids::TicketId;
+use crate::queue::QueueConfig;
+use crate::rating::{Elo, RatingAlgorithm};
 use crate::ticket::Ticket;
+use build::{BATCH, Builder};
 use prepare::{Buffers, Prepared};
-use search::Searcher;
+use search::{Kept, Searcher};
 
-fn ticket_of<'a>(prep: &Prepared<'a>, e: u32) -> &'a Ticket {
-    &prep.tickets[prep.entries[e as usize].ticket as usize]
+/// How many anchors ahead the matcher loads the pool slots around them.
+const TOUCH_AHEAD: usize = 16;
+
+/// Loads the pool slots next to each unmatched anchor in `anchors`. The
+/// anchors sit at random places in rating order, so each search would start
+/// with a cache miss; these loads do not depend on each other, so the
+/// processor overlaps their misses, and the searches then find the slots in
+/// cache.
+fn touch_anchors(prep: &Prepared<'_>, matched: &[bool], anchors: std::ops::Range<usize>) {
+    let mut acc = 0u32;
+    for e in anchors {
+        if matched[e] {
+            continue;
+        }
+        if let Some(&(pool, pos)) = prep.memberships_of(e).first() {
+            let pool = &prep.pools[pool as usize];
+            let pos = pos as usize;
+            acc ^= pool.touch(pos.wrapping_sub(1)) ^ pool.touch(pos + 1);
+        }
+    }
+    std::hint::black_box(acc);
 }
 
 /// What one tick of the matcher decided.
@@ -172,20 +191,25 @@ impl Matcher {
             None => &mut own,
         };
         let prep = Prepared::new(&self.config, tickets, now, buffers);
-        let mut searcher = Searcher::new(&prep);
+        let mut searcher = Searcher::new(&prep, &mut buffers.search);
         searcher.resolve_all(&prep);
         let mut matched = std::mem::take(&mut buffers.matched);
         matched.clear();
         matched.resize(prep.entries.len(), false);
-        let mut proposals = Vec::new();
-        let mut best_chosen = Vec::new();
-        let mut best_placed = Vec::new();
-        let mut best_solution = Solution::default();
-        let mut best_balanced = false;
-        let mut ratings = Vec::new();
-        for e in 0..prep.entries.len() {
-            if proposals.len() >= max_matches {
+        // At most one match per `players` players.
+        let total_players: usize = prep.entries.iter().map(|e| e.size as usize).sum();
+        let most =
+            (total_players / self.config.format().players().max(1) as usize).min(max_matches);
+        let mut proposals = Vec::with_capacity(most);
+        let mut builder = Builder::new(&self.config, self.predictor.as_ref());
+        let mut kept = Kept::default();
+        let n = prep.entries.len();
+        for e in 0..n {
+            if proposals.len() + builder.pending() >= max_matches {
                 break;
+            }
+            if e % TOUCH_AHEAD == 0 {
+                touch_anchors(&prep, &matched, e..(e + TOUCH_AHEAD).min(n));
             }
             if matched[e] {
                 continue;
@@ -201,13 +225,7 @@ impl Matcher {
                 if best.is_none_or(|b| spread < b) {
                     best = Some(spread);
                     if pools > 1 {
-                        let (chosen, placed, solution, balanced) = searcher.result();
-                        best_chosen.clear();
-                        best_chosen.extend_from_slice(chosen);
-                        best_placed.clear();
-                        best_placed.extend_from_slice(placed);
-                        best_solution.clone_from(solution);
-                        best_balanced = balanced;
+                        searcher.save(&mut kept);
                     }
                 }
             }
@@ -215,20 +233,34 @@ impl Matcher {
                 continue;
             };
             if pools > 1 {
-                searcher.restore(&best_chosen, &best_placed, &best_solution, best_balanced);
+                searcher.restore(&kept);
             }
             if !searcher.balance(&prep) {
                 // Cannot happen: the search only keeps sets it proved splittable.
                 debug_assert!(false, "a kept match has no valid split");
                 continue;
             }
-            let (chosen, _, solution, _) = searcher.result();
-            for &m in chosen {
-                matched[m as usize] = true;
-                prep.clear_entry(m as usize);
+            let chosen = searcher.chosen();
+            if prep.single_pool {
+                // Every entry is in this pool only, where the search found it.
+                let (pool, positions) = searcher.positions();
+                for (&m, &pos) in chosen.iter().zip(positions) {
+                    matched[m as usize] = true;
+                    prep.pools[pool].kill(pos as usize);
+                }
+            } else {
+                for &m in chosen {
+                    matched[m as usize] = true;
+                    prep.clear_entry(m as usize);
+                }
             }
-            proposals.push(self.proposal(&prep, chosen, solution, spread, &mut ratings));
+            builder.push(chosen, searcher.solution(), spread);
+            if builder.pending() == BATCH {
+                builder.flush(&prep, &searcher, &mut proposals);
+            }
         }
+        builder.flush(&prep, &searcher, &mut proposals);
+        searcher.recycle(&mut buffers.search);
         let (expired, rejected) = prep.recycle(buffers);
         buffers.matched = matched;
         MatchOutcome {
@@ -252,136 +284,5 @@ impl Matcher {
         now: DateTime<Utc>,
     ) -> Result<Vec<Blocker>> {
         explain::explain(&self.config, ticket, tickets, now)
-    }
-
-    fn proposal(
-        &self,
-        prep: &Prepared<'_>,
-        chosen: &[u32],
-        solution: &Solution,
-        spread: f64,
-        ratings: &mut Vec<Rating>,
-    ) -> MatchProposal {
-        let format = self.config.format();
-        let teams = format.teams();
-        let composition = self.config.spec().roles.as_ref();
-        let mut seats = Vec::with_capacity(format.players() as usize);
-        ratings.clear();
-        // One pass over the match's tickets; a solo ticket's seat comes from
-        // the copy made in the sequential pass, only parties are looked up.
-        let mut first_player = 0usize;
-        for (g, &e) in chosen.iter().enumerate() {
-            let team = solution.team_of[g];
-            let entry = prep.entries[e as usize];
-            let seating = entry.seating;
-            if entry.size == 1 && composition.is_none() {
-                seats.push(Seat {
-                    player: seating.player,
-                    ticket: seating.ticket,
-                    team,
-                    role: None,
-                });
-                ratings.push(seating.rating.with_rating(entry.rating));
-                first_player += 1;
-                continue;
-            }
-            let t = ticket_of(prep, e);
-            for (k, player) in t.players().iter().enumerate() {
-                let role = composition.and_then(|c| match solution.roles.get(first_player + k) {
-                    Some(RoleChoice::Role(i)) => c.slots.get(*i as usize).map(|s| s.role.clone()),
-                    _ => player.roles.first().cloned(),
-                });
-                seats.push(Seat {
-                    player: player.id,
-                    ticket: seating.ticket,
-                    team,
-                    role,
-                });
-                ratings.push(player.rating.with_rating(entry.rating));
-            }
-            first_player += t.size();
-        }
-        // Seats by team (stable: a party's players stay together).
-        if seats.windows(2).any(|w| w[0].team > w[1].team) {
-            let mut order: Vec<usize> = (0..seats.len()).collect();
-            order.sort_by_key(|&i| seats[i].team);
-            seats = order.iter().map(|&i| seats[i].clone()).collect();
-            *ratings = order.iter().map(|&i| ratings[i]).collect();
-        }
-        let mut team_ends = [0usize; 2];
-        let mut ends = Vec::new();
-        for team in 0..teams as u16 {
-            let end = seats.partition_point(|s| s.team <= team);
-            if teams == 2 {
-                team_ends[team as usize] = end;
-            } else {
-                ends.push(end);
-            }
-        }
-        let win_probability = if teams == 2 {
-            let (a, b) = ratings.split_at(team_ends[0]);
-            self.predictor.win_probability(a, b).ok()
-        } else {
-            let mut slices: Vec<&[Rating]> = Vec::with_capacity(teams);
-            let mut start = 0;
-            for &end in &ends {
-                slices.push(&ratings[start..end]);
-                start = end;
-            }
-            self.predictor
-                .win_probabilities(&slices)
-                .ok()
-                .and_then(|p| p.first().copied())
-        }
-        .filter(|p| p.is_finite())
-        .unwrap_or(0.5);
-        let longest_wait = chosen
-            .iter()
-            .map(|&e| prep.entries[e as usize].wait)
-            .max()
-            .unwrap_or_default();
-        MatchProposal {
-            seats,
-            region: self.region_for(prep, chosen),
-            quality: MatchQuality {
-                rating_spread: spread,
-                team_imbalance: solution.imbalance,
-                imbalance_lower_bound: solution.lower_bound,
-                win_probability,
-                longest_wait,
-            },
-        }
-    }
-
-    /// The region of a match: the shared region, or the common acceptable
-    /// region with the lowest worst latency (ties by name).
-    fn region_for(&self, prep: &Prepared<'_>, chosen: &[u32]) -> Option<Region> {
-        match &self.config.spec().region {
-            None => None,
-            Some(RegionRule::Same) => ticket_of(prep, *chosen.first()?)
-                .attributes()
-                .region
-                .clone(),
-            Some(RegionRule::BestCommon { .. }) => {
-                let (first, _) = prep.latencies_of(*chosen.first()? as usize);
-                first
-                    .iter()
-                    .filter_map(|&(region, _)| {
-                        let mut worst = 0u32;
-                        for &e in chosen {
-                            let (latencies, limit) = prep.latencies_of(e as usize);
-                            let &(_, ms) = latencies.iter().find(|(r, _)| *r == region)?;
-                            if f64::from(ms) > limit {
-                                return None;
-                            }
-                            worst = worst.max(ms);
-                        }
-                        let name = &prep.regions[region as usize];
-                        Some((worst, name))
-                    })
-                    .min()
-                    .map(|(_, region)| region.clone())
-            }
-        }
     }
 }

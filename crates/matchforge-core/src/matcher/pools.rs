@@ -11,32 +11,79 @@ use super::tree::ReachTree;
 /// wildcard pool of that rule, where it meets other relaxed tickets.
 pub(crate) const WILDCARD: u32 = u32::MAX;
 
-/// One pool: its tickets in rating order, the reach tree over them, and
-/// links that skip matched tickets.
-///
-/// A matched ticket is only marked dead ([`kill`](Pool::kill)): the nearest
-/// live neighbours are found through the skip links (path-halving, so near
-/// O(1) amortised), and the reach tree is cleared lazily, only for dead leaves
-/// a query actually runs into. In a dense queue most searches end at the
-/// nearest live neighbour and never touch the tree.
-#[derive(Debug, Default)]
-pub(crate) struct Pool {
-    /// Entry indices, by rating (ties: older first).
-    pub(crate) members: Vec<u32>,
-    /// Their ratings, in the same order.
-    pub(crate) ratings: Vec<f64>,
-    /// Reaches of the members' windows.
-    reach: ReachTree,
-    live: Vec<Cell<bool>>,
-    /// For a dead position, a position further right with no live one in
-    /// between (`len` past the end).
-    right: Vec<Cell<u32>>,
-    /// For a dead position, a position further left with no live one in
-    /// between (`u32::MAX` past the start).
-    left: Vec<Cell<u32>>,
+/// A ticket's place in a pool: everything the search reads about it there,
+/// including the links past matched neighbours, in one 32-byte record, so
+/// looking around a position costs one cache line.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    /// The ticket's rating.
+    pub(crate) rating: f64,
+    /// Its rating window; `-inf` once the reach tree has cleared it (its
+    /// reaches are then `+inf` and `-inf`: it reaches nothing).
+    window: Cell<f64>,
+    /// The entry (index into the tick's entries), with [`DEAD`] set once the
+    /// ticket is matched.
+    entry: Cell<u32>,
+    /// For a dead slot, a position further right with no live one in between
+    /// (the pool's length past the end).
+    right: Cell<u32>,
+    /// For a dead slot, a position further left with no live one in between
+    /// ([`NONE`] past the start).
+    left: Cell<u32>,
 }
 
+/// Marks a matched ticket's slot.
+const DEAD: u32 = 1 << 31;
 const NONE: u32 = u32::MAX;
+
+impl Slot {
+    /// The slot at `pos` of a ticket of `rating` and `window`.
+    pub(crate) fn new(rating: f64, window: f64, entry: u32, pos: u32) -> Self {
+        debug_assert!(entry < DEAD, "a tick holds fewer than 2^31 tickets");
+        Self {
+            rating,
+            window: Cell::new(window),
+            entry: Cell::new(entry),
+            right: Cell::new(pos + 1),
+            left: Cell::new(pos.checked_sub(1).unwrap_or(NONE)),
+        }
+    }
+
+    /// `rating - window`: the lowest rating its window covers (computed as
+    /// every rule check computes it, so they agree to the last bit).
+    pub(crate) fn low(&self) -> f64 {
+        self.rating - self.window.get()
+    }
+
+    /// `rating + window`.
+    pub(crate) fn high(&self) -> f64 {
+        self.rating + self.window.get()
+    }
+
+    /// Makes the slot reach nothing (for the reach tree).
+    pub(crate) fn clear(&self) {
+        self.window.set(f64::NEG_INFINITY);
+    }
+
+    fn is_live(&self) -> bool {
+        self.entry.get() & DEAD == 0
+    }
+}
+
+/// One pool: its tickets in rating order and the reach tree over them.
+///
+/// A matched ticket is only marked dead ([`kill`](Pool::kill)): the nearest
+/// live neighbours are found through the slots' skip links (path-halving, so
+/// near O(1) amortised), and the reach tree is cleared lazily, only for dead
+/// leaves a query actually runs into. In a dense queue most searches end at
+/// the nearest live neighbour and never touch the tree.
+#[derive(Debug, Default)]
+pub(crate) struct Pool {
+    /// The members by rating (ties: older first).
+    slots: Vec<Slot>,
+    /// Reaches of the members' windows.
+    reach: ReachTree,
+}
 
 impl Pool {
     /// Builds a pool from `(rating, window, entry)` triples already sorted by
@@ -51,39 +98,52 @@ impl Pool {
     /// Rebuilds the pool over `sorted` (as for [`new`](Self::new)), reusing its
     /// memory.
     pub(crate) fn rebuild(&mut self, sorted: &[(f64, f64, u32)]) {
-        let n = sorted.len() as u32;
-        self.members.clear();
-        self.members.extend(sorted.iter().map(|m| m.2));
-        self.ratings.clear();
-        self.ratings.extend(sorted.iter().map(|m| m.0));
-        self.reach.rebuild(sorted.iter().map(|m| (m.0, m.1)));
-        self.live.clear();
-        self.live.extend((0..n).map(|_| Cell::new(true)));
-        self.right.clear();
-        self.right.extend((0..n).map(|i| Cell::new(i + 1)));
-        self.left.clear();
-        self.left
-            .extend((0..n).map(|i| Cell::new(i.checked_sub(1).unwrap_or(NONE))));
+        self.slots.clear();
+        self.slots.extend(
+            sorted
+                .iter()
+                .zip(0..)
+                .map(|(&(rating, window, entry), pos)| Slot::new(rating, window, entry, pos)),
+        );
+        self.reach.rebuild(&self.slots);
+    }
+
+    /// The rating at `pos`.
+    pub(crate) fn rating(&self, pos: usize) -> f64 {
+        self.slots[pos].rating
+    }
+
+    /// The entry at `pos`.
+    pub(crate) fn entry(&self, pos: usize) -> u32 {
+        self.slots[pos].entry.get() & !DEAD
     }
 
     /// Removes the ticket at `pos` from future searches.
     pub(crate) fn kill(&self, pos: usize) {
-        self.live[pos].set(false);
+        let slot = &self.slots[pos];
+        slot.entry.set(slot.entry.get() | DEAD);
+    }
+
+    /// Touches the slot at `pos`, so that a batch of these loads overlaps its
+    /// cache misses (see the matcher's anchor loop); returns a value to
+    /// combine so the load is not optimised away.
+    pub(crate) fn touch(&self, pos: usize) -> u32 {
+        self.slots.get(pos).map_or(0, |s| s.entry.get())
     }
 
     fn is_live(&self, pos: usize) -> bool {
-        self.live[pos].get()
+        self.slots[pos].is_live()
     }
 
     /// The first live position `>= from`.
     fn live_from(&self, from: usize) -> Option<usize> {
-        let n = self.live.len();
+        let n = self.slots.len();
         let mut i = from;
         while i < n && !self.is_live(i) {
-            let next = self.right[i].get() as usize;
+            let next = self.slots[i].right.get() as usize;
             if next < n && !self.is_live(next) {
                 // Path halving: point past the next dead position too.
-                self.right[i].set(self.right[next].get());
+                self.slots[i].right.set(self.slots[next].right.get());
             }
             i = next;
         }
@@ -94,46 +154,60 @@ impl Pool {
     fn live_until(&self, from: usize) -> Option<usize> {
         let mut i = from as u32;
         while i != NONE && !self.is_live(i as usize) {
-            let next = self.left[i as usize].get();
+            let next = self.slots[i as usize].left.get();
             if next != NONE && !self.is_live(next as usize) {
-                self.left[i as usize].set(self.left[next as usize].get());
+                self.slots[i as usize]
+                    .left
+                    .set(self.slots[next as usize].left.get());
             }
             i = next;
         }
         (i != NONE).then_some(i as usize)
     }
 
-    /// The first live position `>= from` whose window reaches down to `x`.
-    pub(crate) fn reaching_right(&self, from: usize, x: f64) -> Option<usize> {
+    /// The first live position `>= from` whose window reaches down to `x`,
+    /// if its rating is at most `max`.
+    pub(crate) fn reaching_right(&self, from: usize, x: f64, max: f64) -> Option<usize> {
         // The nearest live ticket usually reaches: no tree needed.
         let p = self.live_from(from)?;
-        if self.reach.low(p) <= x {
-            return Some(p);
+        let slot = &self.slots[p];
+        if slot.low() <= x {
+            return (slot.rating <= max).then_some(p);
         }
         let mut from = p + 1;
         loop {
-            let q = self.reach.first_from(from, x)?;
+            let q = self.reach.first_from(&self.slots, from, x)?;
+            // Past `max` nothing qualifies; the dead leaves there stay for a
+            // search that needs them cleared.
+            if self.slots[q].rating > max {
+                return None;
+            }
             if self.is_live(q) {
                 return Some(q);
             }
-            self.reach.clear(q);
+            self.reach.clear(&self.slots, q);
             from = q;
         }
     }
 
-    /// The last live position `<= from` whose window reaches up to `x`.
-    pub(crate) fn reaching_left(&self, from: usize, x: f64) -> Option<usize> {
+    /// The last live position `<= from` whose window reaches up to `x`, if
+    /// its rating is at least `min`.
+    pub(crate) fn reaching_left(&self, from: usize, x: f64, min: f64) -> Option<usize> {
         let p = self.live_until(from)?;
-        if self.reach.high(p) >= x {
-            return Some(p);
+        let slot = &self.slots[p];
+        if slot.high() >= x {
+            return (slot.rating >= min).then_some(p);
         }
         let mut until = p.checked_sub(1)?;
         loop {
-            let q = self.reach.last_until(until, x)?;
+            let q = self.reach.last_until(&self.slots, until, x)?;
+            if self.slots[q].rating < min {
+                return None;
+            }
             if self.is_live(q) {
                 return Some(q);
             }
-            self.reach.clear(q);
+            self.reach.clear(&self.slots, q);
             until = q;
         }
     }
@@ -208,7 +282,7 @@ mod tests {
         fn reaching_matches_a_scan_of_live_tickets(
             windows in proptest::collection::vec(0.0f64..30.0, 1..60),
             kills in proptest::collection::vec(0usize..60, 0..60),
-            queries in proptest::collection::vec((0usize..70, -10.0f64..130.0), 1..20),
+            queries in proptest::collection::vec((0usize..70, -10.0f64..130.0, 0.0f64..140.0), 1..20),
         ) {
             // Ratings 0, 2, 4, ... in order; windows vary.
             let sorted: Vec<(f64, f64, u32)> = windows
@@ -225,14 +299,19 @@ mod tests {
                 }
                 // Query between kills too, so lazy clearing and path halving
                 // interleave with more kills.
-                let (from, x) = queries[step % queries.len()];
+                let (from, x, bound) = queries[step % queries.len()];
                 let low = |i: usize| sorted[i].0 - sorted[i].1;
                 let high = |i: usize| sorted[i].0 + sorted[i].1;
-                let want_right = (from..sorted.len()).find(|&i| live[i] && low(i) <= x);
-                prop_assert_eq!(pool.reaching_right(from, x), want_right);
+                let want_right = (from..sorted.len())
+                    .find(|&i| live[i] && low(i) <= x)
+                    .filter(|&i| sorted[i].0 <= bound);
+                prop_assert_eq!(pool.reaching_right(from, x, bound), want_right);
                 let until = from.min(sorted.len() - 1);
-                let want_left = (0..=until).rev().find(|&i| live[i] && high(i) >= x);
-                prop_assert_eq!(pool.reaching_left(until, x), want_left);
+                let want_left = (0..=until)
+                    .rev()
+                    .find(|&i| live[i] && high(i) >= x)
+                    .filter(|&i| sorted[i].0 >= bound);
+                prop_assert_eq!(pool.reaching_left(until, x, bound), want_left);
             }
         }
     }

@@ -11,11 +11,9 @@ use crate::queue::{CustomRuleKind, QueueConfig, RegionRule};
 use crate::rating::Rating;
 use crate::ticket::Ticket;
 
-/// A ticket that takes part in the tick.
+/// A ticket that takes part in the tick: what the search reads of it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
-    /// Index into the tick's ticket slice.
-    pub(crate) ticket: u32,
     /// The ticket's (party) rating.
     pub(crate) rating: f64,
     /// Its rating window at `now`.
@@ -24,21 +22,28 @@ pub(crate) struct Entry {
     pub(crate) size: u32,
     /// Largest premade-size difference it accepts (`u32::MAX`: no rule).
     pub(crate) premade: u32,
-    /// How long it has waited.
-    pub(crate) wait: std::time::Duration,
-    /// What a proposal needs of the ticket (next to the rest: a matched
-    /// entry's cache lines are already loaded by the search).
-    pub(crate) seating: Seating,
+    /// Index into the tick's ticket slice.
+    pub(crate) ticket: u32,
 }
 
-/// What a proposal needs of a ticket, copied in the sequential pass over the
-/// tickets so that building proposals does not chase each matched ticket's
-/// player list through memory: its id, and its first player's id and rating
-/// (all of it, for a solo ticket).
+/// What a proposal needs of a solo ticket (and the id of any), copied in the
+/// sequential pass over the tickets and kept apart from [`Entry`] so the
+/// search's array stays small. One cache line each.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Seating {
-    pub(crate) ticket: TicketId,
-    pub(crate) player: PlayerId,
+#[repr(align(64))]
+pub(crate) struct EntryInfo {
+    /// The ticket's id.
+    pub(crate) id: TicketId,
+    /// Its first player, with the ticket's rating as the seat reports it (all
+    /// a solo ticket's proposal needs: it never follows the pointer to the
+    /// ticket's player list).
+    pub(crate) lead: PlayerSeat,
+}
+
+/// A player as a proposal needs them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PlayerSeat {
+    pub(crate) id: PlayerId,
     pub(crate) rating: Rating,
 }
 
@@ -63,6 +68,10 @@ pub(crate) struct Prepared<'a> {
     pub(crate) tickets: &'a [Ticket],
     /// Tickets taking part, oldest first.
     pub(crate) entries: Vec<Entry>,
+    /// The same tickets' ids and first players.
+    pub(crate) infos: Vec<EntryInfo>,
+    /// And how long they have waited (longest first).
+    pub(crate) waits: Vec<std::time::Duration>,
     /// `entries.len() × numeric_rules` reaches, entry-major.
     pub(crate) numeric: Vec<Reach>,
     /// Indices (into the queue's custom rules) of the numeric rules.
@@ -71,6 +80,10 @@ pub(crate) struct Prepared<'a> {
     /// `(pool, position)` of every entry, entry-major; see `membership_start`.
     pub(crate) memberships: Vec<(u32, u32)>,
     pub(crate) membership_start: Vec<u32>,
+    /// Every entry sits in exactly one pool (no partition, or one value per
+    /// entry): a matched entry is then removed at the position the search
+    /// found it, without looking up its memberships.
+    pub(crate) single_pool: bool,
     pub(crate) dims: Vec<Dim>,
     pub(crate) interners: Vec<Interner<'a>>,
     pub(crate) expired: Vec<TicketId>,
@@ -91,11 +104,14 @@ pub(crate) struct Prepared<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Buffers {
     entries: Vec<Entry>,
+    infos: Vec<EntryInfo>,
+    waits: Vec<std::time::Duration>,
     lists: Vec<Vec<(f64, f64, u32)>>,
     pools: Vec<Pool>,
     memberships: Vec<(u32, u32)>,
     membership_start: Vec<u32>,
     pub(crate) matched: Vec<bool>,
+    pub(crate) search: super::search::Arrays,
 }
 
 impl<'a> Prepared<'a> {
@@ -122,6 +138,12 @@ impl<'a> Prepared<'a> {
         let mut entries = std::mem::take(&mut buffers.entries);
         entries.clear();
         entries.reserve(tickets.len());
+        let mut infos = std::mem::take(&mut buffers.infos);
+        infos.clear();
+        infos.reserve(tickets.len());
+        let mut waits = std::mem::take(&mut buffers.waits);
+        waits.clear();
+        waits.reserve(tickets.len());
         let mut memberships = std::mem::take(&mut buffers.memberships);
         memberships.clear();
         let mut membership_start = std::mem::take(&mut buffers.membership_start);
@@ -130,11 +152,14 @@ impl<'a> Prepared<'a> {
             config,
             tickets,
             entries,
+            infos,
+            waits,
             numeric: Vec::new(),
             numeric_rules,
             pools: Vec::new(),
             memberships,
             membership_start,
+            single_pool: true,
             interners: dims.iter().map(|_| Interner::default()).collect(),
             dims,
             expired: Vec::new(),
@@ -144,61 +169,108 @@ impl<'a> Prepared<'a> {
             latency_start: vec![0],
             latency_limit: Vec::new(),
         };
-        let order = age_order(tickets);
         let now_us = now.timestamp_micros();
         let mut options = Options::default();
-        for t in order {
-            let ticket = &tickets[t as usize];
-            let wait = ticket.wait_from_micros(now_us);
-            if config.max_wait().is_some_and(|max| wait > max) {
-                prep.expired.push(ticket.id());
-                continue;
+        // Stores hand tickets over oldest first: take them in that order,
+        // checking as we go, and sort only if one turns out of order (then
+        // start over, so the result does not depend on the order given).
+        let key = |t: &Ticket| (t.enqueued_micros(), t.id());
+        let mut sorted = true;
+        for (t, ticket) in tickets.iter().enumerate() {
+            if t > 0 && key(&tickets[t - 1]) > key(ticket) {
+                sorted = false;
+                break;
             }
-            if let Err(reason) = prep.usable(ticket) {
-                prep.rejected.push((ticket.id(), reason));
-                continue;
-            }
-            let premade = spec
-                .party
-                .premade_size_difference
-                .as_ref()
-                .map_or(u32::MAX, |w| w.at(wait).floor() as u32);
-            let first = &ticket.players()[0];
-            prep.entries.push(Entry {
-                ticket: t,
-                rating: ticket.rating().rating(),
-                window: spec.rating_window.at(wait),
-                size: ticket.size() as u32,
-                premade,
-                wait,
-                seating: Seating {
-                    ticket: ticket.id(),
-                    player: first.id,
-                    rating: first.rating,
-                },
-            });
-            for &r in &prep.numeric_rules {
-                let rule = &spec.custom[r];
-                let CustomRuleKind::NumericDifference { max } = &rule.kind else {
-                    continue;
-                };
-                prep.numeric.push(Reach {
-                    value: ticket.attributes().numbers[&rule.attribute],
-                    window: max.at(wait),
-                });
-            }
-            if !prep.dims.is_empty() {
-                prep.partition_options(ticket, wait, &mut options);
+            prep.add(t as u32, now_us, &mut options);
+        }
+        if !sorted {
+            prep.reset(&mut options);
+            for t in age_order(tickets) {
+                prep.add(t, now_us, &mut options);
             }
         }
         prep.build_pools(&options, buffers);
         prep
     }
 
+    /// Takes ticket `t` into the tick: expired, rejected, or an entry with its
+    /// limits at `now_us` and its partition values in `options`.
+    fn add(&mut self, t: u32, now_us: i64, options: &mut Options) {
+        let config = self.config;
+        let spec = config.spec();
+        let ticket = &self.tickets[t as usize];
+        let wait = ticket.wait_from_micros(now_us);
+        if config.max_wait().is_some_and(|max| wait > max) {
+            self.expired.push(ticket.id());
+            return;
+        }
+        if let Err(reason) = self.usable(ticket) {
+            self.rejected.push((ticket.id(), reason));
+            return;
+        }
+        let premade = spec
+            .party
+            .premade_size_difference
+            .as_ref()
+            .map_or(u32::MAX, |w| w.at(wait).floor() as u32);
+        let rating = ticket.rating().rating();
+        self.entries.push(Entry {
+            rating,
+            window: spec.rating_window.at(wait),
+            size: ticket.size() as u32,
+            premade,
+            ticket: t,
+        });
+        let (lead, lead_rating) = ticket.lead();
+        self.infos.push(EntryInfo {
+            id: ticket.id(),
+            lead: PlayerSeat {
+                id: lead,
+                rating: lead_rating.with_rating(rating),
+            },
+        });
+        self.waits.push(wait);
+        for &r in &self.numeric_rules {
+            let rule = &spec.custom[r];
+            let CustomRuleKind::NumericDifference { max } = &rule.kind else {
+                continue;
+            };
+            self.numeric.push(Reach {
+                value: ticket.attributes().numbers[&rule.attribute],
+                window: max.at(wait),
+            });
+        }
+        if !self.dims.is_empty() {
+            self.partition_options(ticket, wait, options);
+        }
+    }
+
+    /// Forgets every ticket taken so far.
+    fn reset(&mut self, options: &mut Options) {
+        self.entries.clear();
+        self.infos.clear();
+        self.waits.clear();
+        self.numeric.clear();
+        self.expired.clear();
+        self.rejected.clear();
+        self.regions.clear();
+        self.latencies.clear();
+        self.latency_start.clear();
+        self.latency_start.push(0);
+        self.latency_limit.clear();
+        for interner in &mut self.interners {
+            *interner = Interner::default();
+        }
+        options.values.clear();
+        options.ends.clear();
+    }
+
     /// Hands the big arrays back for the next tick; returns the expired and
     /// rejected tickets.
     pub(crate) fn recycle(self, buffers: &mut Buffers) -> (Vec<TicketId>, Vec<(TicketId, String)>) {
         buffers.entries = self.entries;
+        buffers.infos = self.infos;
+        buffers.waits = self.waits;
         buffers.pools = self.pools;
         buffers.memberships = self.memberships;
         buffers.membership_start = self.membership_start;
@@ -371,41 +443,43 @@ impl<'a> Prepared<'a> {
                 });
             }
         }
-        // Positions per entry, gathered pool by pool then regrouped per entry.
-        let mut per_entry: Vec<Vec<(u32, u32)>> = if dims == 0 {
-            Vec::new()
-        } else {
-            vec![Vec::new(); n]
-        };
-        let mut single = vec![0u32; if dims == 0 { n } else { 0 }];
+        // Memberships per entry, entry-major: count them, then place each
+        // pool's positions at its members' cursors (pools in order, so an
+        // entry's memberships come by pool).
+        let mut cursor = std::mem::take(&mut self.membership_start);
+        cursor.clear();
+        cursor.resize(n + 1, 0);
+        for list in &lists {
+            for m in list {
+                cursor[m.2 as usize + 1] += 1;
+            }
+        }
+        for e in 0..n {
+            cursor[e + 1] += cursor[e];
+        }
+        let total = cursor[n] as usize;
+        self.single_pool = total == n && (0..n).all(|e| cursor[e] == e as u32);
+        self.memberships.clear();
+        self.memberships.resize(total, (0, 0));
         let mut spare_pools = std::mem::take(&mut buffers.pools);
         for (p, mut list) in lists.into_iter().enumerate() {
             // Stable radix sort by rating: equal ratings keep entry (age) order.
             radsort::sort_by_key(&mut list, |m| m.0);
             for (pos, m) in list.iter().enumerate() {
-                if dims == 0 {
-                    single[m.2 as usize] = pos as u32;
-                } else {
-                    per_entry[m.2 as usize].push((p as u32, pos as u32));
-                }
+                let at = &mut cursor[m.2 as usize];
+                self.memberships[*at as usize] = (p as u32, pos as u32);
+                *at += 1;
             }
             let mut pool = spare_pools.pop().unwrap_or_default();
             pool.rebuild(&list);
             self.pools.push(pool);
             buffers.lists.push(list);
         }
-        self.membership_start.reserve(n + 1);
-        self.membership_start.push(0);
-        if dims == 0 {
-            self.memberships
-                .extend(single.into_iter().map(|pos| (0, pos)));
-            self.membership_start.extend(1..=n as u32);
-        } else {
-            for list in per_entry {
-                self.memberships.extend(list);
-                self.membership_start.push(self.memberships.len() as u32);
-            }
-        }
+        // Each cursor now sits at the end of its entry's run, where the next
+        // entry's starts: shift them right by one for the starts.
+        cursor.rotate_right(1);
+        cursor[0] = 0;
+        self.membership_start = cursor;
     }
 
     /// The `(pool, position)` memberships of entry `e`.
@@ -455,14 +529,12 @@ impl Options {
     }
 }
 
-/// Ticket indices ordered by enqueue time, then id. Stores hand tickets over
-/// oldest first, so the common case is a check, not a sort.
+/// Ticket indices ordered by enqueue time, then id.
 fn age_order(tickets: &[Ticket]) -> Vec<u32> {
-    let key = |t: &Ticket| (t.enqueued_micros(), t.id());
-    let sorted = tickets.windows(2).all(|w| key(&w[0]) <= key(&w[1]));
     let mut order: Vec<u32> = (0..tickets.len() as u32).collect();
-    if !sorted {
-        order.sort_unstable_by(|&a, &b| key(&tickets[a as usize]).cmp(&key(&tickets[b as usize])));
-    }
+    order.sort_by_key(|&t| {
+        let ticket = &tickets[t as usize];
+        (ticket.enqueued_micros(), ticket.id())
+    });
     order
 }

@@ -16,6 +16,9 @@ use crate::teams::solver::{Balancer, Group, Problem, Solution};
 /// Search nodes one anchor may spend in one pool before giving up for this tick.
 const NODE_BUDGET: u32 = 512;
 
+/// Candidates pulled from the stream at a time.
+const PULL_AHEAD: usize = 8;
+
 /// The value envelope of a set of tickets: all values lie in `[min, max]`, and
 /// every member's window covers only values in `[lo, hi]`.
 #[derive(Debug, Clone, Copy)]
@@ -85,21 +88,23 @@ impl Stream {
         }
     }
 
-    fn next(&mut self, prep: &Prepared<'_>) -> Option<u32> {
+    /// The next candidate: its entry and its position in the pool.
+    fn next(&mut self, prep: &Prepared<'_>) -> Option<(u32, u32)> {
         let pool = &prep.pools[self.pool];
         if self.right.is_none() && !self.right_done {
-            match pool.reaching_right(self.right_from, self.rating) {
-                Some(p) if pool.ratings[p] <= self.rating + self.window => self.right = Some(p),
-                _ => self.right_done = true,
+            match pool.reaching_right(self.right_from, self.rating, self.rating + self.window) {
+                Some(p) => self.right = Some(p),
+                None => self.right_done = true,
             }
         }
         if self.left.is_none() && !self.left_done {
+            let min = self.rating - self.window;
             let found = self
                 .left_until
-                .and_then(|until| pool.reaching_left(until, self.rating));
+                .and_then(|until| pool.reaching_left(until, self.rating, min));
             match found {
-                Some(p) if pool.ratings[p] >= self.rating - self.window => self.left = Some(p),
-                _ => self.left_done = true,
+                Some(p) => self.left = Some(p),
+                None => self.left_done = true,
             }
         }
         let take_right = match (self.left, self.right) {
@@ -107,10 +112,10 @@ impl Stream {
             (None, Some(_)) => true,
             (Some(_), None) => false,
             (Some(l), Some(r)) => {
-                let dl = self.rating - pool.ratings[l];
-                let dr = pool.ratings[r] - self.rating;
+                let dl = self.rating - pool.rating(l);
+                let dr = pool.rating(r) - self.rating;
                 // Closer first; on a tie, the older ticket (lower entry index).
-                dr < dl || (dr == dl && pool.members[r] < pool.members[l])
+                dr < dl || (dr == dl && pool.entry(r) < pool.entry(l))
             }
         };
         let p = if take_right {
@@ -125,7 +130,7 @@ impl Stream {
             }
             p
         };
-        Some(pool.members[p])
+        Some((pool.entry(p), p as u32))
     }
 }
 
@@ -156,6 +161,9 @@ pub(crate) struct Searcher {
     prefs_at: Vec<u32>,
     /// Per entry: how many of its players can take each role.
     able: Vec<[u8; MAX_ROLES]>,
+    /// Per player (parallel to `prefs`): their first choice's index in the
+    /// composition, [`NO_ROLE`] or [`UNKNOWN_ROLE`].
+    first_role: Vec<u8>,
     role_counts: Vec<u32>,
     role_demand: RoleCounts,
     /// How many entries of a [`RoleCounts`] are in use.
@@ -172,6 +180,8 @@ pub(crate) struct Searcher {
     masks: Vec<u8>,
     // Scratch for one anchor.
     candidates: Vec<u32>,
+    /// Their positions in the pool searched.
+    candidate_pos: Vec<u32>,
     suffix_players: Vec<u32>,
     /// Per suffix of the candidates: which ticket-size sums a subset of them can
     /// reach (bit `n` = `n` players), for teams of at most 63 players.
@@ -193,6 +203,10 @@ pub(crate) struct Searcher {
     problem_prefs: Vec<RolePrefs>,
     /// The set being built, anchor first; holds the result after a success.
     pub(crate) chosen: Vec<u32>,
+    /// Their positions in `pool`.
+    chosen_pos: Vec<u32>,
+    /// The pool `chosen` comes from.
+    pool: u32,
     /// The team split of `chosen`, when `balanced`.
     pub(crate) solution: Solution,
     /// Whether `solution` is the best split of `chosen`.
@@ -201,8 +215,26 @@ pub(crate) struct Searcher {
 
 const UNRESOLVED: u32 = u32::MAX;
 
+/// The search's per-entry and per-player arrays, kept between ticks (see
+/// [`Buffers`](super::prepare::Buffers)).
+#[derive(Debug, Default)]
+pub(crate) struct Arrays {
+    prefs: Vec<RolePrefs>,
+    prefs_at: Vec<u32>,
+    able: Vec<[u8; MAX_ROLES]>,
+    first_role: Vec<u8>,
+    masks: Vec<u8>,
+}
+
+/// A player who named no role.
+pub(crate) const NO_ROLE: u8 = u8::MAX;
+/// A player whose first choice is a role the queue does not know.
+pub(crate) const UNKNOWN_ROLE: u8 = u8::MAX - 1;
+
 impl Searcher {
-    pub(crate) fn new(prep: &Prepared<'_>) -> Self {
+    /// The search state for `prep`'s tick, reusing the per-entry arrays of an
+    /// earlier tick from `spare`.
+    pub(crate) fn new(prep: &Prepared<'_>, spare: &mut Arrays) -> Self {
         let format = prep.config.format();
         let mut role_counts = Vec::new();
         if let Some(roles) = &prep.config.spec().roles {
@@ -239,19 +271,28 @@ impl Searcher {
         } else {
             Vec::new()
         };
+        let Arrays {
+            mut prefs,
+            mut prefs_at,
+            mut able,
+            mut first_role,
+            mut masks,
+        } = std::mem::take(spare);
+        prefs.clear();
+        prefs_at.clear();
+        able.clear();
+        first_role.clear();
+        masks.clear();
+        if has_roles {
+            prefs_at.resize(prep.entries.len(), UNRESOLVED);
+            able.resize(prep.entries.len(), [0; MAX_ROLES]);
+        }
         Self {
             balancer: Balancer::default(),
-            prefs: Vec::new(),
-            prefs_at: if has_roles {
-                vec![UNRESOLVED; prep.entries.len()]
-            } else {
-                Vec::new()
-            },
-            able: if has_roles {
-                vec![[0; MAX_ROLES]; prep.entries.len()]
-            } else {
-                Vec::new()
-            },
+            prefs,
+            prefs_at,
+            able,
+            first_role,
             role_counts,
             role_demand,
             demand_len,
@@ -260,8 +301,9 @@ impl Searcher {
             duel: format.team_sizes() == [1, 1] && !has_roles,
             team_sizes: format.team_sizes().to_vec(),
             team_slots,
-            masks: Vec::new(),
+            masks,
             candidates: Vec::new(),
+            candidate_pos: Vec::new(),
             suffix_players: Vec::new(),
             suffix_sums: Vec::new(),
             suffix_able: Vec::new(),
@@ -274,9 +316,22 @@ impl Searcher {
             groups: Vec::new(),
             problem_prefs: Vec::new(),
             chosen: Vec::new(),
+            chosen_pos: Vec::new(),
+            pool: 0,
             solution: Solution::default(),
             balanced: false,
         }
+    }
+
+    /// Hands the per-entry arrays back for the next tick.
+    pub(crate) fn recycle(self, spare: &mut Arrays) {
+        *spare = Arrays {
+            prefs: self.prefs,
+            prefs_at: self.prefs_at,
+            able: self.able,
+            first_role: self.first_role,
+            masks: self.masks,
+        };
     }
 
     /// Resolves every entry's role preferences up front, in entry order: the
@@ -341,10 +396,27 @@ impl Searcher {
                 } else {
                     0
                 });
+            self.first_role.push(match prefs.listed().first() {
+                None => NO_ROLE,
+                Some(&r) if usize::from(r) < roles => r,
+                Some(_) => UNKNOWN_ROLE,
+            });
             self.prefs.push(prefs);
         }
         self.able[e as usize] = able;
         start
+    }
+
+    /// The first choices (composition indices, [`NO_ROLE`] or
+    /// [`UNKNOWN_ROLE`]) of entry `e`'s players; empty without roles.
+    pub(crate) fn first_roles(&self, prep: &Prepared<'_>, e: u32) -> &[u8] {
+        match self.prefs_at.get(e as usize) {
+            Some(&at) if at != UNRESOLVED => {
+                let at = at as usize;
+                &self.first_role[at..at + prep.entries[e as usize].size as usize]
+            }
+            _ => &[],
+        }
     }
 
     fn able_of(&mut self, prep: &Prepared<'_>, e: u32) -> RoleCounts {
@@ -374,8 +446,12 @@ impl Searcher {
         let anchor = prep.entries[e as usize];
         let need = self.players.checked_sub(anchor.size).filter(|&n| n > 0)?;
         self.candidates.clear();
+        self.candidate_pos.clear();
         self.chosen.clear();
         self.chosen.push(e);
+        self.chosen_pos.clear();
+        self.chosen_pos.push(pos);
+        self.pool = pool;
         let k = prep.numeric_rules.len();
         self.numeric_stack.clear();
         self.numeric_stack.extend(
@@ -404,9 +480,11 @@ impl Searcher {
             // 1v1 with only the rating rule: the stream already yields the
             // closest ticket whose window and the anchor's cover each other,
             // and every ticket is a single player. That is the match.
-            let c = stream.next(prep)?;
+            let (c, at) = stream.next(prep)?;
             self.chosen.push(c);
-            let (a, b) = (anchor.rating, prep.entries[c as usize].rating);
+            self.chosen_pos.push(at);
+            // The rating from the slot the stream just read, not the entry.
+            let (a, b) = (anchor.rating, prep.pools[pool as usize].rating(at as usize));
             let solution = &mut self.solution;
             solution.team_of.clear();
             solution.team_of.extend([0, 1]);
@@ -463,11 +541,15 @@ impl Searcher {
         budget: &mut Budget,
         i: usize,
     ) -> bool {
+        if self.candidates.len() > i {
+            return true;
+        }
+        // Pull a few ahead, then load what the search reads of them together:
+        // they sit at random places in memory, and independent loads overlap
+        // their cache misses.
         let anchor = self.chosen[0] as usize;
-        while self.candidates.len() <= i {
-            if budget.exhausted {
-                return false;
-            }
+        let first_new = self.candidates.len();
+        while self.candidates.len() < i + PULL_AHEAD && !budget.exhausted {
             let next = if self.candidates.len() >= budget.breadth
                 || budget.scanned >= 4 * budget.breadth
             {
@@ -475,16 +557,26 @@ impl Searcher {
             } else {
                 stream.next(prep)
             };
-            let Some(c) = next else {
+            let Some((c, at)) = next else {
                 self.close(prep, budget);
-                return false;
+                break;
             };
             budget.scanned += 1;
             if numeric_compatible(prep.numeric_of(anchor), prep.numeric_of(c as usize)) {
                 self.candidates.push(c);
+                self.candidate_pos.push(at);
             }
         }
-        true
+        let mut acc = 0u32;
+        for &c in &self.candidates[first_new..] {
+            let c = c as usize;
+            acc ^= prep.entries[c].size;
+            if let Some(&at) = self.prefs_at.get(c) {
+                acc ^= at ^ u32::from(self.able[c][0]);
+            }
+        }
+        std::hint::black_box(acc);
+        self.candidates.len() > i
     }
 
     /// No more candidates: record suffix sums for pruning.
@@ -598,6 +690,7 @@ impl Searcher {
                 self.able_stack.push(sum);
             }
             self.chosen.push(c);
+            self.chosen_pos.push(self.candidate_pos[i - 1]);
             self.push_numeric(prep, c, level, k);
             let envelope = envelope.with(entry.rating, entry.window);
             if self.solo_teams && !self.has_roles() {
@@ -607,6 +700,7 @@ impl Searcher {
                     return true;
                 }
                 self.chosen.pop();
+                self.chosen_pos.pop();
                 self.numeric_stack.truncate((level + 1) * k);
                 continue;
             }
@@ -625,6 +719,7 @@ impl Searcher {
                 }
             }
             self.chosen.pop();
+            self.chosen_pos.pop();
             self.numeric_stack.truncate((level + 1) * k);
             if self.has_roles() {
                 self.able_stack.pop();
@@ -777,28 +872,53 @@ impl Searcher {
         self.balanced
     }
 
-    /// Makes `chosen` (and its split, if `balanced`) the current result, e.g.
-    /// the best of several pools kept aside.
-    pub(crate) fn restore(
-        &mut self,
-        chosen: &[u32],
-        placed: &[u16],
-        solution: &Solution,
-        balanced: bool,
-    ) {
-        self.chosen.clear();
-        self.chosen.extend_from_slice(chosen);
-        self.placed.clear();
-        self.placed.extend_from_slice(placed);
-        self.solution.clone_from(solution);
-        self.balanced = balanced;
+    /// Copies the current result into `kept` (e.g. the best of several
+    /// pools, while the next pool is searched).
+    pub(crate) fn save(&self, kept: &mut Kept) {
+        kept.chosen.clone_from(&self.chosen);
+        kept.chosen_pos.clone_from(&self.chosen_pos);
+        kept.pool = self.pool;
+        kept.placed.clone_from(&self.placed);
+        kept.solution.clone_from(&self.solution);
+        kept.balanced = self.balanced;
     }
 
-    /// The current result: chosen entries, their placement, their split and
-    /// whether the split is computed.
-    pub(crate) fn result(&self) -> (&[u32], &[u16], &Solution, bool) {
-        (&self.chosen, &self.placed, &self.solution, self.balanced)
+    /// Makes a result [`save`](Self::save)d earlier the current one.
+    pub(crate) fn restore(&mut self, kept: &Kept) {
+        self.chosen.clone_from(&kept.chosen);
+        self.chosen_pos.clone_from(&kept.chosen_pos);
+        self.pool = kept.pool;
+        self.placed.clone_from(&kept.placed);
+        self.solution.clone_from(&kept.solution);
+        self.balanced = kept.balanced;
     }
+
+    /// The current result's entries, anchor first.
+    pub(crate) fn chosen(&self) -> &[u32] {
+        &self.chosen
+    }
+
+    /// The current result's split into teams (after [`balance`](Self::balance)).
+    pub(crate) fn solution(&self) -> &Solution {
+        &self.solution
+    }
+
+    /// The pool the current result comes from, and its entries' positions
+    /// there (parallel to [`chosen`](Self::chosen)).
+    pub(crate) fn positions(&self) -> (usize, &[u32]) {
+        (self.pool as usize, &self.chosen_pos)
+    }
+}
+
+/// A search result kept aside; see [`Searcher::save`].
+#[derive(Debug, Default)]
+pub(crate) struct Kept {
+    chosen: Vec<u32>,
+    chosen_pos: Vec<u32>,
+    pool: u32,
+    placed: Vec<u16>,
+    solution: Solution,
+    balanced: bool,
 }
 
 fn numeric_compatible(a: &[Reach], b: &[Reach]) -> bool {
