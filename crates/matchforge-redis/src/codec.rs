@@ -26,6 +26,8 @@ pub(crate) fn versioned_json<T: serde::Serialize>(version: u64, value: &T) -> St
 /// compare stored and expected ratings as strings, so equal ratings must give
 /// equal strings. serde_json writes the shortest round-trip form of each
 /// number, the same for equal values but one: `-0.0`, written as `0.0` here.
+/// Reading is exact too (serde_json's `float_roundtrip`, which the workspace
+/// enables), so a rating read back and written again gives the stored string.
 pub(crate) fn rating_json(rating: &Rating) -> String {
     let mut json = serde_json::to_value(rating).expect("ratings serialise");
     if let Json::Object(fields) = &mut json {

@@ -9,25 +9,30 @@ use matchforge_core::history::RatingChange;
 use matchforge_core::ids::PlayerId;
 use matchforge_core::lobby::MatchResult;
 use matchforge_core::ports::{LobbyUpdate, Store};
+use matchforge_core::rating::Rating;
 use matchforge_core::ticket::Ticket;
 
 use super::fixtures::{
     Fresh, at, commit_ok, complete_ok, describe, enqueue_all, rating, record_for, update_ok,
 };
+use super::records::odd_rating;
 use super::snapshot::{Scope, Snapshot, assert_unchanged, tail};
 
 /// Rating changes apply only if every stored rating still equals its
 /// `before` (`None`: no stored rating); otherwise the whole update fails with
 /// [`Error::Conflict`] and changes nothing, neither the lobby nor any rating.
-/// Other ladders are untouched.
+/// Other ladders are untouched. A `before` read back from the store (with
+/// all 17 digits, as real updates produce) matches what is stored.
 pub async fn update_lobby_compares_ratings<S: Store + ?Sized + 'static>(store: Arc<S>) {
     let what = "update_lobby_compares_ratings";
     let mut fresh = Fresh::new();
     let (q, ladder, other_ladder) = (fresh.queue(), fresh.ladder(), fresh.ladder());
     let t = [fresh.solo(&q, at(0)), fresh.solo(&q, at(1))];
     let (veteran, rookie) = (t[0].players()[0].id, t[1].players()[0].id);
+    // A rating with all 17 digits, as real updates produce: the update below
+    // takes its `before` from what the store gives back, as the runner does.
     store
-        .put_ratings(&ladder, &[(veteran, rating(1500.0))])
+        .put_ratings(&ladder, &[(veteran, odd_rating(3))])
         .await
         .expect("put_ratings");
     store
@@ -51,9 +56,14 @@ pub async fn update_lobby_compares_ratings<S: Store + ?Sized + 'static>(store: A
         ..Scope::default()
     };
 
-    let change = |player: PlayerId, before: Option<f64>, after: f64| RatingChange {
+    let read_back = store
+        .ratings(&ladder, &[veteran])
+        .await
+        .expect("ratings")
+        .remove(0);
+    let change = |player: PlayerId, before: Option<Rating>, after: f64| RatingChange {
         player,
-        before: before.map(rating),
+        before,
         after: rating(after),
     };
     let update = |changes: Vec<RatingChange>| {
@@ -66,7 +76,7 @@ pub async fn update_lobby_compares_ratings<S: Store + ?Sized + 'static>(store: A
         (
             vec![
                 change(rookie, None, 1490.0),
-                change(veteran, Some(1400.0), 1510.0),
+                change(veteran, Some(rating(1400.0)), 1510.0),
             ],
             "a stored rating that is not `before`",
         ),
@@ -76,8 +86,8 @@ pub async fn update_lobby_compares_ratings<S: Store + ?Sized + 'static>(store: A
         ),
         (
             vec![
-                change(veteran, Some(1500.0), 1510.0),
-                change(rookie, Some(1500.0), 1490.0),
+                change(veteran, read_back, 1510.0),
+                change(rookie, Some(rating(1500.0)), 1490.0),
             ],
             "`before: Some` for a player without one",
         ),
@@ -94,7 +104,7 @@ pub async fn update_lobby_compares_ratings<S: Store + ?Sized + 'static>(store: A
     }
 
     let good = vec![
-        change(veteran, Some(1500.0), 1510.0),
+        change(veteran, read_back, 1510.0),
         change(rookie, None, 1490.0),
     ];
     update_ok(&*store, update(good), what).await;

@@ -9,6 +9,7 @@ use matchforge_core::Error;
 use matchforge_core::history::MatchRecord;
 use matchforge_core::party::Party;
 use matchforge_core::ports::{Store, Versioned};
+use matchforge_core::rating::Rating;
 
 use super::fixtures::{
     Fresh, at, commit_ok, complete_ok, describe, enqueue_all, rating, record_for,
@@ -16,7 +17,9 @@ use super::fixtures::{
 use super::snapshot::{Scope, Snapshot, assert_unchanged};
 
 /// Ratings come back per ladder in the order asked (`None` for unknown
-/// players, repeats allowed); `put_ratings` overwrites; ladders are isolated.
+/// players, repeats allowed); `put_ratings` overwrites; ladders are isolated;
+/// every `f64` comes back bit for bit (a store that rounds a rating on the
+/// way would make every later compare-and-set of it fail).
 pub async fn ratings_per_ladder<S: Store + ?Sized + 'static>(store: Arc<S>) {
     let what = "ratings_per_ladder";
     let mut fresh = Fresh::new();
@@ -63,6 +66,39 @@ pub async fn ratings_per_ladder<S: Store + ?Sized + 'static>(store: Arc<S>) {
         vec![r(1200.0)],
         "{what}: {b} untouched"
     );
+
+    let odd: Vec<_> = (0..64).map(|i| (fresh.player(), odd_rating(i))).collect();
+    store.put_ratings(&a, &odd).await.expect("put_ratings");
+    let players: Vec<_> = odd.iter().map(|(p, _)| *p).collect();
+    let got = store.ratings(&a, &players).await.expect("ratings");
+    for ((player, want), got) in odd.iter().zip(got) {
+        let got = got.unwrap_or_else(|| panic!("{what}: rating of {player} lost"));
+        let bits = |r: &Rating| {
+            (
+                [r.rating(), r.deviation(), r.volatility()].map(f64::to_bits),
+                r.games(),
+            )
+        };
+        assert_eq!(
+            bits(&got),
+            bits(want),
+            "{what}: {want:?} came back as {got:?}, not bit for bit"
+        );
+    }
+}
+
+/// The `i`th of a run of ratings whose values have all 17 significant digits,
+/// as rating updates produce (about one `f64` in six has no shorter exact
+/// decimal form than a parser without correct rounding gets wrong).
+pub(crate) fn odd_rating(i: u32) -> Rating {
+    let x = f64::from(i);
+    Rating::new(
+        1500.0 + 1.0 / (x + 3.0) + x * 7.123_456_789_012_345,
+        60.0 + 1.0 / (x + 7.0),
+        0.06 - 1.0 / (x * 1.0e6 + 2.9e7),
+    )
+    .expect("odd ratings are valid")
+    .with_games(i * 7)
 }
 
 /// Parties are created at version 1 and each update adds one; creating an
