@@ -12,12 +12,15 @@
 //!   the caller an error saying the outcome is unknown, but never a
 //!   half-written state, because every write is one atomic script.
 
+use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::LazyLock;
+use std::task::Poll;
 use std::time::Duration;
 
 use matchforge_core::{Error, Result};
 use redis::aio::ConnectionManager;
-use redis::{Cmd, ErrorKind, RedisError, Script, ServerErrorKind, Value};
+use redis::{Cmd, ErrorKind, RedisError, RedisResult, Script, ServerErrorKind, Value};
 
 use crate::BACKEND;
 use crate::config::RedisConfig;
@@ -120,18 +123,55 @@ impl Connection {
         head: impl Fn(bool) -> Vec<String>,
         body: &[String],
     ) -> Result<Value> {
-        let build = |replay: bool| {
-            let mut cmd = redis::cmd("EVALSHA");
-            cmd.arg(script.get_hash()).arg(1).arg(route);
-            for arg in head(replay) {
-                cmd.arg(arg);
-            }
-            for arg in body {
-                cmd.arg(arg.as_str());
-            }
-            cmd
-        };
+        let build = |replay: bool| script_call(script, route, &head(replay), body);
         self.run(what, retry, build, Some(script)).await
+    }
+
+    /// Runs a replayable writing `script` once per body of `bodies`, in
+    /// order, pipelined: each call is queued on the connection as soon as its
+    /// body is made, so Redis runs one part while the next is being encoded.
+    /// Redis runs the calls of one connection in the order they were sent. A
+    /// part whose first attempt fails is loaded or retried (as
+    /// [`script`](Self::script) would) after the earlier parts are settled,
+    /// in order; the parts sent after a dropped connection go over the new
+    /// one, so they may run before a retried earlier part. Returns one reply
+    /// per body.
+    pub(crate) async fn script_parts(
+        &self,
+        what: &'static str,
+        script: &Script,
+        route: &str,
+        head: impl Fn(bool) -> Vec<String>,
+        bodies: impl Iterator<Item = Vec<String>>,
+    ) -> Vec<Result<Value>> {
+        type Reply = Pin<Box<dyn Future<Output = RedisResult<Value>> + Send>>;
+        let first_head = head(false);
+        let mut sent: Vec<(Vec<String>, Poll<RedisResult<Value>>, Reply)> = Vec::new();
+        for body in bodies {
+            let cmd = script_call(script, route, &first_head, &body);
+            let mut conn = self.manager.clone();
+            let mut reply: Reply = Box::pin(async move { cmd.query_async(&mut conn).await });
+            // The first poll puts the request in the connection's queue
+            // (a FIFO channel), which fixes the order the parts run in.
+            let early = poll_fn(|cx| Poll::Ready(reply.as_mut().poll(cx))).await;
+            sent.push((body, early, reply));
+            // Lets the connection's task write it before the next part is
+            // encoded (on a current-thread runtime it would wait otherwise).
+            tokio::task::yield_now().await;
+        }
+        let mut out = Vec::with_capacity(sent.len());
+        for (body, early, reply) in sent {
+            let first = match early {
+                Poll::Ready(first) => first,
+                Poll::Pending => reply.await,
+            };
+            let build = |replay: bool| script_call(script, route, &head(replay), &body);
+            out.push(
+                self.settle(what, Retry::Safe, &build, Some(script), first)
+                    .await,
+            );
+        }
+        out
     }
 
     async fn run(
@@ -141,15 +181,32 @@ impl Connection {
         build: impl Fn(bool) -> Cmd,
         script: Option<&Script>,
     ) -> Result<Value> {
+        let first = build(false)
+            .query_async::<Value>(&mut self.manager.clone())
+            .await;
+        self.settle(what, retry, &build, script, first).await
+    }
+
+    /// Finishes a call whose first attempt gave `first`: loads a script the
+    /// server does not have and sends the call again, and retries after a
+    /// connection failure when `retry` allows (with the replay flag).
+    async fn settle(
+        &self,
+        what: &'static str,
+        retry: Retry,
+        build: &impl Fn(bool) -> Cmd,
+        script: Option<&Script>,
+        first: RedisResult<Value>,
+    ) -> Result<Value> {
         let mut attempt: u32 = 0;
         let mut loaded = false;
+        let mut result = first;
         loop {
-            let mut conn = self.manager.clone();
-            let cmd = build(attempt > 0);
-            let error = match cmd.query_async::<Value>(&mut conn).await {
+            let error = match result {
                 Ok(value) => return Ok(value),
                 Err(e) => e,
             };
+            let mut conn = self.manager.clone();
             if let Some(script) = script
                 && !loaded
                 && error.kind() == ErrorKind::Server(ServerErrorKind::NoScript)
@@ -160,19 +217,31 @@ impl Connection {
                 if let Err(e) = script.prepare_invoke().load_async(&mut conn).await {
                     return Err(failure(what, e, attempt, retry));
                 }
-                continue;
-            }
-            if retry == Retry::Safe && is_connection_failure(&error) && attempt < self.retries {
+            } else if retry == Retry::Safe
+                && is_connection_failure(&error)
+                && attempt < self.retries
+            {
                 let pause = self.retry_delay * 2u32.saturating_pow(attempt);
                 tracing::warn!(call = what, attempt = attempt + 1, error = %error,
                     "redis connection failure; retrying");
                 tokio::time::sleep(pause).await;
                 attempt += 1;
-                continue;
+            } else {
+                return Err(failure(what, error, attempt, retry));
             }
-            return Err(failure(what, error, attempt, retry));
+            result = build(attempt > 0).query_async::<Value>(&mut conn).await;
         }
     }
+}
+
+/// `EVALSHA <script> 1 <route> <head...> <body...>`.
+fn script_call(script: &Script, route: &str, head: &[String], body: &[String]) -> Cmd {
+    let mut cmd = redis::cmd("EVALSHA");
+    cmd.arg(script.get_hash()).arg(1).arg(route);
+    for arg in head.iter().chain(body) {
+        cmd.arg(arg.as_str());
+    }
+    cmd
 }
 
 /// A failure of the connection rather than an answer from Redis.

@@ -10,8 +10,9 @@
 //!   interrupted call leaves no trace, and concurrent commits claim each
 //!   ticket at most once. The batch methods
 //!   ([`enqueue_many`](matchforge_core::ports::TicketStore::enqueue_many),
-//!   [`commit_many`](matchforge_core::ports::TicketStore::commit_many)) are
-//!   one script over the whole batch.
+//!   [`commit_many`](matchforge_core::ports::TicketStore::commit_many)) run
+//!   one script per part of 250 items, pipelined
+//!   ([`RedisConfig::with_batch_part`]).
 //! * **One hash slot per namespace.** Every key carries the hash tag
 //!   `{mf:<namespace>}`, so every script also runs on Redis Cluster; scale out
 //!   with several namespaces.
@@ -183,6 +184,32 @@ impl RedisStore {
                 body,
             )
             .await
+    }
+
+    /// Runs a replayable writing script over `items` in parts of at most
+    /// `part` items (one script call each, pipelined: see
+    /// [`Connection::script_parts`]). Returns each part's item count and
+    /// reply, in order.
+    async fn write_parts<T>(
+        &self,
+        what: &'static str,
+        script: &redis::Script,
+        items: &[T],
+        part: usize,
+        encode: impl FnMut(&[T]) -> Vec<String>,
+    ) -> Vec<(usize, matchforge_core::Result<redis::Value>)> {
+        let part = part.max(1);
+        let replies = self
+            .conn
+            .script_parts(
+                what,
+                script,
+                &self.keys.events(),
+                |replay| self.script_head(replay),
+                items.chunks(part).map(encode),
+            )
+            .await;
+        items.chunks(part).map(<[T]>::len).zip(replies).collect()
     }
 
     /// Runs one of the multi-key reads of `read.lua`.

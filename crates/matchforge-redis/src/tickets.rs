@@ -11,13 +11,13 @@ use matchforge_core::ticket::Ticket;
 use matchforge_core::{Error, Result};
 use redis::{Value, cmd};
 
-use crate::RedisStore;
 use crate::codec::{
     array, from_json, parse_id, queue_score, row, secs_nanos, text, timed_member, to_json,
     versioned_json,
 };
 use crate::conn::{Retry, SCRIPTS};
 use crate::refusal::{Subject, refusal};
+use crate::{BACKEND, RedisStore};
 
 #[async_trait]
 impl TicketStore for RedisStore {
@@ -26,56 +26,35 @@ impl TicketStore for RedisStore {
         results.pop().unwrap_or(Ok(()))
     }
 
-    /// One script over the whole batch: it reads every ticket id and player
-    /// it needs in four commands, decides each ticket in order (a later one
-    /// sees the earlier ones), then writes the accepted ones with a few
-    /// variadic commands and one stream entry. Retried after a dropped
-    /// connection: a ticket found waiting with exactly its own content counts
-    /// as queued by the lost attempt.
+    /// One script per part of the batch (250 tickets by default, see
+    /// [`RedisConfig::with_batch_part`](crate::RedisConfig::with_batch_part)),
+    /// pipelined: it reads every ticket id and player it needs in four
+    /// commands, decides each ticket in order (a later one sees the earlier
+    /// ones), then writes the accepted ones with a few variadic commands and
+    /// one stream entry. Retried after a dropped connection: a ticket found
+    /// waiting with exactly its own content counts as queued by the lost
+    /// attempt.
     async fn enqueue_many(&self, tickets: Vec<Ticket>) -> Result<Vec<Result<()>>> {
         if tickets.is_empty() {
             return Ok(Vec::new());
         }
-        let mut body = Vec::with_capacity(2 + tickets.len() * 9);
-        let mut events = EventBlob::default();
-        body.push(tickets.len().to_string());
-        for t in &tickets {
-            let (secs, nanos) = secs_nanos(t.enqueued_at());
-            let (len, _) = events.item([Event::queued(t)]);
-            body.extend([
-                t.id().to_string(),
-                to_json(t),
-                t.queue().to_string(),
-                queue_score(t.enqueued_at()).to_string(),
-                secs.to_string(),
-                nanos.to_string(),
-                len.to_string(),
-                t.size().to_string(),
-            ]);
-            body.extend(t.player_ids().map(|p| p.to_string()));
-        }
-        body.push(events.finish());
-        let reply = self
-            .write("enqueue", Retry::Safe, &SCRIPTS.enqueue, &body)
-            .await?;
-        let rows = array(reply, "enqueue reply")?;
-        if rows.len() != tickets.len() {
-            return Err(crate::codec::corrupt(
-                "enqueue reply",
-                "one row per ticket expected",
-            ));
-        }
-        rows.into_iter()
-            .map(|r| {
-                if let Value::BulkString(ok) = &r
-                    && ok == b"ok"
-                {
-                    return Ok(Ok(()));
-                }
-                let r = row(r, "enqueue reply")?;
-                Ok(Err(refusal(&r, Subject::default(), "enqueue reply")?))
-            })
-            .collect()
+        let part = batch_part(self.config.batch_part(), tickets.iter().map(Ticket::id));
+        let parts = self
+            .write_parts("enqueue", &SCRIPTS.enqueue, &tickets, part, encode_enqueue)
+            .await;
+        spread(parts, "enqueue", |_, rows| {
+            rows.into_iter()
+                .map(|r| {
+                    if let Value::BulkString(ok) = &r
+                        && ok == b"ok"
+                    {
+                        return Ok(Ok(()));
+                    }
+                    let r = row(r, "enqueue reply")?;
+                    Ok(Err(refusal(&r, Subject::default(), "enqueue reply")?))
+                })
+                .collect()
+        })
     }
 
     async fn cancel(&self, ticket: TicketId, at: DateTime<Utc>) -> Result<Ticket> {
@@ -127,59 +106,49 @@ impl TicketStore for RedisStore {
         }))
     }
 
-    /// One script over the whole batch: two reads (the lobby ids, the
-    /// tickets' stored JSON), a decision per lobby in order, then variadic
-    /// writes and one stream entry. A ticket counts as waiting only if the
-    /// very ticket the lobby holds is stored (its stored JSON must appear
-    /// verbatim in the lobby's). Retried
-    /// after a dropped connection: a lobby found stored with exactly its own
-    /// content counts as committed by the lost attempt.
+    /// One script per part of the batch (250 lobbies by default, see
+    /// [`RedisConfig::with_batch_part`](crate::RedisConfig::with_batch_part)),
+    /// pipelined: two reads (the lobby ids, the tickets' stored
+    /// JSON), a decision per lobby in order, then variadic writes and one
+    /// stream entry. A ticket counts as waiting only if the very ticket the
+    /// lobby holds is stored (its stored JSON must appear verbatim in the
+    /// lobby's). Retried after a dropped connection: a lobby found stored with
+    /// exactly its own content counts as committed by the lost attempt.
     async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
         if lobbies.is_empty() {
             return Ok(Vec::new());
         }
-        let mut body = Vec::with_capacity(2 + lobbies.len() * 20);
-        let mut events = EventBlob::default();
-        body.push(lobbies.len().to_string());
-        for lobby in lobbies {
-            push_commit(&mut body, &mut events, lobby);
-        }
-        body.push(events.finish());
-        let reply = self
-            .write("commit", Retry::Safe, &SCRIPTS.commit, &body)
-            .await?;
-        let rows = array(reply, "commit reply")?;
-        if rows.len() != lobbies.len() {
-            return Err(crate::codec::corrupt(
-                "commit reply",
-                "one row per lobby expected",
-            ));
-        }
-        rows.into_iter()
-            .zip(lobbies)
-            .map(|(r, lobby)| {
-                let r = match r {
-                    Value::BulkString(status) => {
-                        vec![String::from_utf8_lossy(&status).into_owned()]
-                    }
-                    other => row(other, "commit reply")?,
-                };
-                Ok(match r.first().map(String::as_str) {
-                    Some("committed") => Ok(CommitOutcome::Committed),
-                    Some("missing") => Ok(CommitOutcome::Conflict {
-                        missing: r[1..]
-                            .iter()
-                            .map(|id| parse_id(id, "commit reply"))
-                            .collect::<Result<_>>()?,
-                    }),
-                    Some("exists") => Err(Error::Conflict(format!(
-                        "lobby {} has already been committed",
-                        lobby.id()
-                    ))),
-                    _ => return Err(crate::codec::corrupt("commit reply", &format!("{r:?}"))),
+        let part = batch_part(self.config.batch_part(), lobbies.iter().map(Lobby::id));
+        let parts = self
+            .write_parts("commit", &SCRIPTS.commit, lobbies, part, encode_commit)
+            .await;
+        spread(parts, "commit", |first, rows| {
+            rows.into_iter()
+                .zip(&lobbies[first..])
+                .map(|(r, lobby)| {
+                    let r = match r {
+                        Value::BulkString(status) => {
+                            vec![String::from_utf8_lossy(&status).into_owned()]
+                        }
+                        other => row(other, "commit reply")?,
+                    };
+                    Ok(match r.first().map(String::as_str) {
+                        Some("committed") => Ok(CommitOutcome::Committed),
+                        Some("missing") => Ok(CommitOutcome::Conflict {
+                            missing: r[1..]
+                                .iter()
+                                .map(|id| parse_id(id, "commit reply"))
+                                .collect::<Result<_>>()?,
+                        }),
+                        Some("exists") => Err(Error::Conflict(format!(
+                            "lobby {} has already been committed",
+                            lobby.id()
+                        ))),
+                        _ => return Err(crate::codec::corrupt("commit reply", &format!("{r:?}"))),
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 
     async fn expire(&self, tickets: &[TicketId], at: DateTime<Utc>) -> Result<Vec<Ticket>> {
@@ -219,6 +188,108 @@ impl EventBlob {
     fn finish(self) -> String {
         String::from_utf8(self.bytes).expect("serde_json writes UTF-8")
     }
+}
+
+/// The part size for a batch of items with these ids: `part`, or the whole
+/// batch when an id repeats. A repeat must be decided in the same script
+/// call as its first occurrence: a later call, replayed after a dropped
+/// connection, would take the earlier occurrence for its own lost attempt.
+fn batch_part<I: Ord>(part: usize, ids: impl ExactSizeIterator<Item = I>) -> usize {
+    let n = ids.len();
+    if n <= part {
+        return n;
+    }
+    let mut ids: Vec<I> = ids.collect();
+    ids.sort_unstable();
+    if ids.windows(2).any(|w| w[0] == w[1]) {
+        n
+    } else {
+        part
+    }
+}
+
+/// Turns the replies of a batch's parts (item count, reply) into one result
+/// per item, each part's rows decoded by `decode` (given the index of the
+/// part's first item). A part that failed gives each of its items that
+/// error; only when every part failed does the batch fail as a whole, so
+/// the outer error still means nothing was written.
+fn spread<T>(
+    parts: Vec<(usize, Result<Value>)>,
+    what: &str,
+    mut decode: impl FnMut(usize, Vec<Value>) -> Result<Vec<Result<T>>>,
+) -> Result<Vec<Result<T>>> {
+    if parts.iter().all(|(_, reply)| reply.is_err()) {
+        let mut errors = parts.into_iter().filter_map(|(_, reply)| reply.err());
+        return Err(errors.next().unwrap_or_else(|| {
+            crate::codec::corrupt(&format!("{what} reply"), "no part was sent")
+        }));
+    }
+    let mut out = Vec::with_capacity(parts.iter().map(|(n, _)| n).sum());
+    let mut first = 0;
+    for (n, reply) in parts {
+        let decoded = reply.and_then(|reply| {
+            let rows = array(reply, &format!("{what} reply"))?;
+            if rows.len() == n {
+                decode(first, rows)
+            } else {
+                Err(crate::codec::corrupt(
+                    &format!("{what} reply"),
+                    "one row per item expected",
+                ))
+            }
+        });
+        match decoded {
+            Ok(rows) => out.extend(rows),
+            Err(e) => out.extend((0..n).map(|_| {
+                Err(Error::Backend {
+                    backend: BACKEND,
+                    message: format!(
+                        "{what}: the part of the batch with items {first}..{} failed: {e}",
+                        first + n
+                    ),
+                    source: None,
+                })
+            })),
+        }
+        first += n;
+    }
+    Ok(out)
+}
+
+/// The arguments of `enqueue.lua` for `tickets`.
+fn encode_enqueue(tickets: &[Ticket]) -> Vec<String> {
+    let mut body = Vec::with_capacity(2 + tickets.len() * 9);
+    let mut events = EventBlob::default();
+    body.push(tickets.len().to_string());
+    for t in tickets {
+        let (secs, nanos) = secs_nanos(t.enqueued_at());
+        let (len, _) = events.item([Event::queued(t)]);
+        body.extend([
+            t.id().to_string(),
+            to_json(t),
+            t.queue().to_string(),
+            queue_score(t.enqueued_at()).to_string(),
+            secs.to_string(),
+            nanos.to_string(),
+            len.to_string(),
+            t.size().to_string(),
+        ]);
+        body.extend(t.player_ids().map(|p| p.to_string()));
+    }
+    body.push(events.finish());
+    body
+}
+
+/// The arguments of `commit.lua` for `lobbies`.
+fn encode_commit(lobbies: &[Lobby]) -> Vec<String> {
+    let mut body = Vec::with_capacity(2 + lobbies.len() * 20);
+    let mut events = EventBlob::default();
+    body.push(lobbies.len().to_string());
+    for lobby in lobbies {
+        push_commit(&mut body, &mut events, lobby);
+    }
+    body.push(events.finish());
+    body
 }
 
 /// The arguments of one lobby for `commit.lua`.

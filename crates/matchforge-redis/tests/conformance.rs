@@ -5,3 +5,13 @@
 mod common;
 
 matchforge_testkit::conformance_tests!(async { common::store().await });
+
+/// The suite again with batches sent in parts of two items, so every batch
+/// check crosses parts: a later part must see what the earlier ones did.
+mod in_parts_of_two {
+    use super::common;
+
+    matchforge_testkit::conformance_tests!(async {
+        common::store_with(|config| config.with_batch_part(2)).await
+    });
+}

@@ -1,7 +1,8 @@
 //! Dropped connections, for real: the store's connection is killed with
 //! `CLIENT KILL ID` (its own id only) or its replies time out, mid-call. Reads
-//! and replayable writes recover; nothing is ever half-written; nothing is
-//! applied twice.
+//! and replayable writes recover; nothing is ever half-written (a batch is
+//! sent in parts, each one script: whole or nothing); nothing is applied
+//! twice.
 
 mod common;
 
@@ -127,13 +128,38 @@ async fn calls_after_a_killed_connection_succeed_once() {
     store.purge().await.expect("purge");
 }
 
+/// Checks that each part of `all` (as a batch is sent) is stored whole or not
+/// at all, and that everything reported as done is stored.
+fn assert_whole_parts<T: PartialEq + std::fmt::Debug>(
+    all: &[T],
+    stored: &[T],
+    part: usize,
+    reported_done: impl Fn(usize) -> bool,
+    what: &str,
+) {
+    for (k, chunk) in all.chunks(part).enumerate() {
+        let n = chunk.iter().filter(|x| stored.contains(x)).count();
+        assert!(
+            n == 0 || n == chunk.len(),
+            "{what}: {n} of the {} items of part {k} stored: a part is one script, whole or nothing",
+            chunk.len()
+        );
+    }
+    for (i, item) in all.iter().enumerate() {
+        assert!(
+            !reported_done(i) || stored.contains(item),
+            "{what}: {item:?} was reported done but is not stored"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_commit_cut_off_mid_flight_is_all_or_nothing() {
+async fn a_commit_cut_off_mid_flight_stores_whole_parts() {
     let Some(url) = redis_url() else { return };
     let mut side = side_connection(&url).await;
     let q = QueueName::new("duel");
     // How long a whole commit takes here, so the kills land before, during
-    // and after the script.
+    // and after the scripts.
     let baseline = {
         let store = RedisStore::connect(&url, &fresh_namespace())
             .await
@@ -147,53 +173,66 @@ async fn a_commit_cut_off_mid_flight_is_all_or_nothing() {
         store.purge().await.expect("purge");
         took
     };
-    for (round, fraction) in [0.0, 0.3, 0.6, 0.8, 0.9, 1.0, 1.1].into_iter().enumerate() {
-        let delay = baseline.mul_f64(fraction);
-        // No retries: the failure reaches the caller instead of being replayed.
-        let namespace = fresh_namespace();
-        let config = RedisConfig::new(&url, &namespace)
-            .expect("valid")
-            .with_retries(0);
-        let store = RedisStore::connect_with(config).await.expect("connect");
-        let checker = RedisStore::connect(&url, &namespace)
-            .await
-            .expect("connect");
-        let tickets = solo_tickets(&q, 1_000, t0());
-        let lobbies = one_v_one_lobbies(&q, &tickets, t0());
-        let results = store.enqueue_many(tickets.clone()).await.expect("enqueue");
-        assert!(results.iter().all(Result::is_ok));
+    // The default parts, and the whole batch as one script.
+    for part in [RedisConfig::DEFAULT_BATCH_PART, usize::MAX] {
+        for (round, fraction) in [0.0, 0.3, 0.6, 0.8, 0.9, 1.0, 1.1].into_iter().enumerate() {
+            let delay = baseline.mul_f64(fraction);
+            // No retries: the failure reaches the caller instead of being replayed.
+            let namespace = fresh_namespace();
+            let config = RedisConfig::new(&url, &namespace)
+                .expect("valid")
+                .with_retries(0)
+                .with_batch_part(part);
+            let store = RedisStore::connect_with(config).await.expect("connect");
+            let checker = RedisStore::connect(&url, &namespace)
+                .await
+                .expect("connect");
+            let tickets = solo_tickets(&q, 1_000, t0());
+            let lobbies = one_v_one_lobbies(&q, &tickets, t0());
+            let results = store.enqueue_many(tickets.clone()).await.expect("enqueue");
+            assert!(results.iter().all(Result::is_ok));
 
-        let committer = {
-            let (store, lobbies) = (store.clone(), lobbies.clone());
-            tokio::spawn(async move { store.commit_many(&lobbies).await })
-        };
-        tokio::time::sleep(delay).await;
-        kill_connection(&store, &mut side).await;
-        let outcome = committer.await.expect("the commit task");
-        let what = format!(
-            "round {round} (kill after {delay:?}): {}",
-            match &outcome {
-                Ok(_) => "committed".to_owned(),
-                Err(e) => e.to_string(),
-            }
-        );
-        let stored = assert_consistent(&checker, &q, &tickets, &lobbies, &what).await;
-        assert!(
-            stored.is_empty() || stored.len() == lobbies.len(),
-            "{what}: {} of {} lobbies stored: one script commits all or none",
-            stored.len(),
-            lobbies.len()
-        );
-        if outcome.is_ok() {
-            assert_eq!(stored.len(), lobbies.len(), "{what}");
+            let committer = {
+                let (store, lobbies) = (store.clone(), lobbies.clone());
+                tokio::spawn(async move { store.commit_many(&lobbies).await })
+            };
+            tokio::time::sleep(delay).await;
+            kill_connection(&store, &mut side).await;
+            let outcome = committer.await.expect("the commit task");
+            let what = format!(
+                "parts of {part}, round {round} (kill after {delay:?}): {}",
+                match &outcome {
+                    Ok(o) => format!(
+                        "{} of {} committed",
+                        o.iter().filter(|o| o.is_ok()).count(),
+                        o.len()
+                    ),
+                    Err(e) => e.to_string(),
+                }
+            );
+            let stored = assert_consistent(&checker, &q, &tickets, &lobbies, &what).await;
+            // Parts sent after the cut go over a new connection, so a later
+            // part may be stored while an earlier one is not; each is whole.
+            let ids: Vec<_> = lobbies.iter().map(|l| l.id()).collect();
+            assert_whole_parts(
+                &ids,
+                &stored,
+                part,
+                |i| {
+                    matches!(&outcome, Ok(o)
+                        if matches!(o[i], Ok(matchforge_core::ports::CommitOutcome::Committed)))
+                },
+                &what,
+            );
+            checker.purge().await.expect("purge");
         }
-        checker.purge().await.expect("purge");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_whose_replies_time_out_are_applied_once() {
     let Some(url) = redis_url() else { return };
+    let part = RedisConfig::DEFAULT_BATCH_PART;
     for round in 0..3 {
         let namespace = fresh_namespace();
         // Replies time out long before a 1,500-ticket batch is done; the
@@ -211,37 +250,48 @@ async fn writes_whose_replies_time_out_are_applied_once() {
         let tickets = solo_tickets(&q, 1_500, t0());
         let lobbies = one_v_one_lobbies(&q, &tickets, t0());
         let enqueued = hasty.enqueue_many(tickets.clone()).await;
-        if let Ok(results) = &enqueued {
-            assert!(
-                results.iter().all(Result::is_ok),
-                "round {round}: {results:?}"
-            );
-        }
         // Let a late first attempt land before looking.
         tokio::time::sleep(Duration::from_millis(200)).await;
         let what = format!("round {round}, after enqueue ({})", enqueued.is_ok());
         assert_consistent(&store, &q, &tickets, &[], &what).await;
-        let waiting = store.tickets(&q).await.expect("tickets").len();
-        assert!(
-            waiting == 0 || waiting == tickets.len(),
-            "{what}: {waiting} waiting"
+        let waiting: Vec<_> = store
+            .tickets(&q)
+            .await
+            .expect("tickets")
+            .iter()
+            .map(|t| t.id())
+            .collect();
+        let ids: Vec<_> = tickets.iter().map(|t| t.id()).collect();
+        assert_whole_parts(
+            &ids,
+            &waiting,
+            part,
+            |i| matches!(&enqueued, Ok(r) if r[i].is_ok()),
+            &what,
         );
-        if waiting == 0 {
-            store.enqueue_many(tickets.clone()).await.expect("enqueue");
+        let missing: Vec<_> = tickets
+            .iter()
+            .filter(|t| !waiting.contains(&t.id()))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            store.enqueue_many(missing).await.expect("enqueue");
         }
         let committed = hasty.commit_many(&lobbies).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         let what = format!("round {round}, after commit ({})", committed.is_ok());
         let stored = assert_consistent(&store, &q, &tickets, &lobbies, &what).await;
-        if let Ok(outcomes) = committed {
-            assert!(
-                outcomes
-                    .iter()
-                    .all(|o| matches!(o, Ok(matchforge_core::ports::CommitOutcome::Committed))),
-                "{what}"
-            );
-            assert_eq!(stored.len(), lobbies.len(), "{what}");
-        }
+        let ids: Vec<_> = lobbies.iter().map(|l| l.id()).collect();
+        assert_whole_parts(
+            &ids,
+            &stored,
+            part,
+            |i| {
+                matches!(&committed, Ok(o)
+                    if matches!(o[i], Ok(matchforge_core::ports::CommitOutcome::Committed)))
+            },
+            &what,
+        );
         store.purge().await.expect("purge");
     }
 }

@@ -71,7 +71,9 @@ pub trait TicketStore: Send + Sync {
     /// Queues several tickets, each exactly as [`enqueue`](Self::enqueue) would
     /// in order (a later ticket sees the earlier ones), returning one result per
     /// ticket. The outer error means the backend failed and **no** ticket of the
-    /// batch was queued.
+    /// batch was queued. An adapter that sends a large batch as several atomic
+    /// parts reports a part that failed while others succeeded as an
+    /// [`Error::Backend`](crate::Error::Backend) on each of that part's tickets.
     ///
     /// The default calls `enqueue` in a loop, which is only correct for stores
     /// that cannot fail half-way (like the in-memory one); adapters whose
@@ -114,7 +116,9 @@ pub trait TicketStore: Send + Sync {
     /// [`commit`](Self::commit) would in order (a later lobby sees the tickets
     /// the earlier ones claimed), returning one outcome per lobby. The outer
     /// error means the backend failed and **no** lobby of the batch was
-    /// committed. The default loops over `commit`; see
+    /// committed; a part of the batch that failed on its own gives each of its
+    /// lobbies an [`Error::Backend`](crate::Error::Backend) (see
+    /// [`enqueue_many`](Self::enqueue_many)). The default loops over `commit`; see
     /// [`enqueue_many`](Self::enqueue_many) for when to override it.
     async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
         let mut out = Vec::with_capacity(lobbies.len());

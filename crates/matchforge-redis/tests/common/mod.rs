@@ -69,10 +69,18 @@ pub(crate) fn fresh_namespace() -> String {
 
 /// A store on a fresh namespace, or `None` when Redis is not configured.
 pub(crate) async fn store() -> Option<RedisStore> {
+    store_with(|config| config).await
+}
+
+/// [`store`] with settings changed by `tune`.
+pub(crate) async fn store_with(
+    tune: impl FnOnce(matchforge_redis::RedisConfig) -> matchforge_redis::RedisConfig,
+) -> Option<RedisStore> {
     let url = redis_url()?;
-    let namespace = fresh_namespace();
+    let config =
+        matchforge_redis::RedisConfig::new(&url, fresh_namespace()).expect("a valid namespace");
     Some(
-        RedisStore::connect(&url, &namespace)
+        RedisStore::connect_with(tune(config))
             .await
             .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}")),
     )
