@@ -15,7 +15,7 @@ use common::{
 };
 use matchforge_core::Error;
 use matchforge_core::ids::QueueName;
-use matchforge_core::ports::{LobbyStore, LobbyUpdate, TicketStore};
+use matchforge_core::ports::{CommitOutcome, LobbyStore, LobbyUpdate, TicketStore};
 use matchforge_redis::{RedisConfig, RedisStore};
 
 fn t0() -> chrono::DateTime<Utc> {
@@ -153,6 +153,21 @@ fn assert_whole_parts<T: PartialEq + std::fmt::Debug>(
     }
 }
 
+/// [`assert_whole_parts`] for a `commit_many` of `lobbies` that returned
+/// `outcome`.
+fn assert_whole_commit_parts(
+    lobbies: &[matchforge_core::lobby::Lobby],
+    stored: &[matchforge_core::ids::LobbyId],
+    part: usize,
+    outcome: &matchforge_core::Result<Vec<matchforge_core::Result<CommitOutcome>>>,
+    what: &str,
+) {
+    let ids: Vec<_> = lobbies.iter().map(|l| l.id()).collect();
+    let committed =
+        |i: usize| matches!(outcome, Ok(o) if matches!(o[i], Ok(CommitOutcome::Committed)));
+    assert_whole_parts(&ids, stored, part, committed, what);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_commit_cut_off_mid_flight_stores_whole_parts() {
     let Some(url) = redis_url() else { return };
@@ -213,17 +228,7 @@ async fn a_commit_cut_off_mid_flight_stores_whole_parts() {
             let stored = assert_consistent(&checker, &q, &tickets, &lobbies, &what).await;
             // Parts sent after the cut go over a new connection, so a later
             // part may be stored while an earlier one is not; each is whole.
-            let ids: Vec<_> = lobbies.iter().map(|l| l.id()).collect();
-            assert_whole_parts(
-                &ids,
-                &stored,
-                part,
-                |i| {
-                    matches!(&outcome, Ok(o)
-                        if matches!(o[i], Ok(matchforge_core::ports::CommitOutcome::Committed)))
-                },
-                &what,
-            );
+            assert_whole_commit_parts(&lobbies, &stored, part, &outcome, &what);
             checker.purge().await.expect("purge");
         }
     }
@@ -281,17 +286,7 @@ async fn writes_whose_replies_time_out_are_applied_once() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let what = format!("round {round}, after commit ({})", committed.is_ok());
         let stored = assert_consistent(&store, &q, &tickets, &lobbies, &what).await;
-        let ids: Vec<_> = lobbies.iter().map(|l| l.id()).collect();
-        assert_whole_parts(
-            &ids,
-            &stored,
-            part,
-            |i| {
-                matches!(&committed, Ok(o)
-                    if matches!(o[i], Ok(matchforge_core::ports::CommitOutcome::Committed)))
-            },
-            &what,
-        );
+        assert_whole_commit_parts(&lobbies, &stored, part, &committed, &what);
         store.purge().await.expect("purge");
     }
 }
