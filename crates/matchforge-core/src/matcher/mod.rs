@@ -47,6 +47,7 @@ mod pools;
 mod prepare;
 mod proposal;
 mod search;
+mod sort;
 mod tree;
 
 use std::sync::{Arc, Mutex};

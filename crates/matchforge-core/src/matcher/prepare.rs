@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::pools::{Interner, Pool, WILDCARD, for_each_combination};
+use super::sort::{SortScratch, sort_members};
 use crate::ids::{PlayerId, Region, TicketId};
 use crate::queue::{CustomRuleKind, QueueConfig, RegionRule};
 use crate::rating::Rating;
@@ -112,6 +113,7 @@ pub(crate) struct Buffers {
     membership_start: Vec<u32>,
     pub(crate) matched: Vec<bool>,
     pub(crate) search: super::search::Arrays,
+    sort: SortScratch,
 }
 
 impl<'a> Prepared<'a> {
@@ -463,8 +465,8 @@ impl<'a> Prepared<'a> {
         self.memberships.resize(total, (0, 0));
         let mut spare_pools = std::mem::take(&mut buffers.pools);
         for (p, mut list) in lists.into_iter().enumerate() {
-            // Stable radix sort by rating: equal ratings keep entry (age) order.
-            radsort::sort_by_key(&mut list, |m| m.0);
+            // Stable: equal ratings keep entry (age) order.
+            sort_members(&mut list, &mut buffers.sort);
             for (pos, m) in list.iter().enumerate() {
                 let at = &mut cursor[m.2 as usize];
                 self.memberships[*at as usize] = (p as u32, pos as u32);
