@@ -42,8 +42,30 @@ impl RolePrefs {
         &self.order[..self.len as usize]
     }
 
-    /// The cost of playing `role`: its position in the list (0 for anyone who takes
-    /// any role), or `None` if the player does not accept it.
+    /// The cost of playing each of the first `roles` roles: its position in
+    /// the list (0 for anyone who takes any role), or [`UNREACHABLE`] if the
+    /// player does not accept it.
+    fn costs(&self, roles: usize) -> [u32; MAX_ROLES] {
+        if self.is_any() {
+            let mut costs = [UNREACHABLE; MAX_ROLES];
+            costs[..roles].fill(0);
+            return costs;
+        }
+        let mut costs = [UNREACHABLE; MAX_ROLES];
+        for (position, &r) in self.listed().iter().enumerate() {
+            let r = usize::from(r);
+            // Listed roles are distinct; roles past the composition never
+            // fill a slot.
+            if r < roles && costs[r] == UNREACHABLE {
+                costs[r] = position as u32;
+            }
+        }
+        costs
+    }
+
+    /// The cost of playing `role`, found directly (the tests' reference for
+    /// [`costs`](Self::costs) and the solver).
+    #[cfg(test)]
     fn cost(&self, role: usize) -> Option<u32> {
         if self.is_any() {
             return Some(0);
@@ -210,6 +232,8 @@ pub(crate) struct RoleSolver {
     digits_shape: Vec<u32>,
     /// States grouped by the number of places they have left.
     by_remaining: Vec<Vec<u32>>,
+    /// Per player of the current problem: the cost of each role.
+    costs: Vec<[u32; MAX_ROLES]>,
 }
 
 const UNREACHABLE: u32 = u32::MAX;
@@ -289,12 +313,20 @@ impl RoleSolver {
         {
             return Some(0);
         }
-        // Quick necessary check: enough candidates for every role.
-        for (role, &need) in counts.iter().enumerate() {
-            let able = players.iter().filter(|p| p.cost(role).is_some()).count() as u32;
-            if able < need {
-                return None;
+        // Every player's cost per role, once; and the quick necessary check:
+        // enough candidates for every role.
+        let roles = counts.len();
+        self.costs.clear();
+        let mut able = [0u32; MAX_ROLES];
+        for player in players {
+            let costs = player.costs(roles);
+            for (a, &c) in able.iter_mut().zip(&costs).take(roles) {
+                *a += u32::from(c != UNREACHABLE);
             }
+            self.costs.push(costs);
+        }
+        if counts.iter().zip(&able).any(|(&need, &able)| able < need) {
+            return None;
         }
         // State = remaining count of each role and of open places, mixed radix.
         self.radix.clear();
@@ -303,7 +335,6 @@ impl RoleSolver {
             self.radix.push(states);
             states *= c as usize + 1;
         }
-        let roles = counts.len();
         let start: usize = counts
             .iter()
             .chain(std::iter::once(&open))
@@ -347,11 +378,8 @@ impl RoleSolver {
         if record {
             self.choice.resize(players.len() * states, 0);
         }
-        for (i, player) in players.iter().enumerate() {
-            let mut costs = [UNREACHABLE; MAX_ROLES];
-            for (role, cost) in costs.iter_mut().enumerate().take(roles) {
-                *cost = player.cost(role).unwrap_or(UNREACHABLE);
-            }
+        for i in 0..players.len() {
+            let costs = self.costs[i];
             self.next.clear();
             self.next.resize(states, UNREACHABLE);
             let remaining = places as usize - i;
