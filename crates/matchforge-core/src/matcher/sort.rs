@@ -72,8 +72,8 @@ pub(crate) fn sort_members(list: &mut Vec<Member>, scratch: &mut SortScratch) {
     }
     // `starts[b]` is now bucket b's end; bucket b starts at the end of b - 1.
     let mut start = 0usize;
-    for b in 0..buckets {
-        let end = starts[b] as usize;
+    for &end in &starts[..buckets] {
+        let end = end as usize;
         if end - start > 1 {
             let run = &mut out[start..end];
             if run.len() <= INSERTION {
