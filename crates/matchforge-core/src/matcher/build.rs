@@ -42,6 +42,8 @@ pub(crate) struct Builder<'m> {
     /// The pending matches' role choices, one per player (none without roles).
     roles: Vec<RoleChoice>,
     ratings: Vec<Rating>,
+    /// Per ticket of the match being built: where its players start.
+    first_player: Vec<usize>,
 }
 
 impl<'m> Builder<'m> {
@@ -54,6 +56,7 @@ impl<'m> Builder<'m> {
             teams: Vec::new(),
             roles: Vec::new(),
             ratings: Vec::new(),
+            first_player: Vec::new(),
         }
     }
 
@@ -122,56 +125,60 @@ impl<'m> Builder<'m> {
         let mut seats = Vec::with_capacity(format.players() as usize);
         let ratings = &mut self.ratings;
         ratings.clear();
-        // One pass over the match's tickets: a solo ticket's seat comes from
-        // the copy made in the sequential pass, only parties' player lists are
-        // read (and a ticket's roles only for a first choice the queue does
-        // not know).
-        let mut first_player = 0usize;
-        for (g, &e) in chosen.iter().enumerate() {
-            let team = team_of[g];
-            let info = &prep.infos[e as usize];
-            let entry = prep.entries[e as usize];
-            let firsts = searcher.first_roles(prep, e);
-            let mut seat = |k: usize, player: PlayerId, player_rating: Rating| {
-                let role = composition.and_then(|c| {
-                    let slot = match choices.get(first_player + k) {
-                        Some(RoleChoice::Role(i)) => *i,
-                        // An open place: the player plays their first choice.
-                        _ => firsts.get(k).copied().unwrap_or(NO_ROLE),
-                    };
-                    match slot {
-                        NO_ROLE => None,
-                        // A first choice the queue does not know: report it as
-                        // the player wrote it.
-                        UNKNOWN_ROLE => ticket_of(prep, e).players()[k].roles.first().cloned(),
-                        i => c.slots.get(usize::from(i)).map(|s| s.role.clone()),
-                    }
-                });
-                seats.push(Seat {
-                    player,
-                    ticket: info.id,
-                    team,
-                    role,
-                });
-                ratings.push(player_rating);
-            };
-            if entry.size == 1 {
-                seat(0, info.lead.id, info.lead.rating);
-                first_player += 1;
-            } else {
-                let players = ticket_of(prep, e).players();
-                for (k, player) in players.iter().enumerate() {
-                    seat(k, player.id, player.rating.with_rating(entry.rating));
-                }
-                first_player += players.len();
-            }
+        // Where each ticket's players start among the match's role choices.
+        let firsts_at = &mut self.first_player;
+        firsts_at.clear();
+        let mut at = 0usize;
+        for &e in chosen {
+            firsts_at.push(at);
+            at += prep.entries[e as usize].size as usize;
         }
-        // Seats by team (stable: a party's players stay together).
-        if seats.windows(2).any(|w| w[0].team > w[1].team) {
-            let mut order: Vec<usize> = (0..seats.len()).collect();
-            order.sort_by_key(|&i| seats[i].team);
-            seats = order.iter().map(|&i| seats[i].clone()).collect();
-            *ratings = order.iter().map(|&i| ratings[i]).collect();
+        // Seats by team, a ticket's players together, tickets in the order
+        // chosen: built in that order directly, so no seat is moved or cloned
+        // afterwards. A solo ticket's seat comes from the copy made in the
+        // sequential pass; only parties' player lists are read (and a ticket's
+        // roles only for a first choice the queue does not know).
+        for team in 0..teams as u16 {
+            for (g, &e) in chosen.iter().enumerate() {
+                if team_of[g] != team {
+                    continue;
+                }
+                let first_player = firsts_at[g];
+                let info = &prep.infos[e as usize];
+                let entry = prep.entries[e as usize];
+                let firsts = searcher.first_roles(prep, e);
+                let mut seat = |k: usize, player: PlayerId, player_rating: Rating| {
+                    let role = composition.and_then(|c| {
+                        let slot = match choices.get(first_player + k) {
+                            Some(RoleChoice::Role(i)) => *i,
+                            // An open place: the player plays their first choice.
+                            _ => firsts.get(k).copied().unwrap_or(NO_ROLE),
+                        };
+                        match slot {
+                            NO_ROLE => None,
+                            // A first choice the queue does not know: report it
+                            // as the player wrote it.
+                            UNKNOWN_ROLE => ticket_of(prep, e).players()[k].roles.first().cloned(),
+                            i => c.slots.get(usize::from(i)).map(|s| s.role.clone()),
+                        }
+                    });
+                    seats.push(Seat {
+                        player,
+                        ticket: info.id,
+                        team,
+                        role,
+                    });
+                    ratings.push(player_rating);
+                };
+                if entry.size == 1 {
+                    seat(0, info.lead.id, info.lead.rating);
+                } else {
+                    let players = ticket_of(prep, e).players();
+                    for (k, player) in players.iter().enumerate() {
+                        seat(k, player.id, player.rating.with_rating(entry.rating));
+                    }
+                }
+            }
         }
         let win_probability = if teams == 2 {
             let end = seats.partition_point(|s| s.team == 0);

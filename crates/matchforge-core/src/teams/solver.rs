@@ -77,6 +77,8 @@ pub(crate) struct Balancer {
     masks: Vec<u8>,
     remaining: Vec<u32>,
     sums: Vec<f64>,
+    /// Players per team of a hinted split (see `valid_split`).
+    fill: Vec<u32>,
 }
 
 struct Search {
@@ -308,7 +310,9 @@ impl Balancer {
 
     /// Whether `team_of` fills every team exactly and meets the premade limit.
     fn valid_split(&mut self, p: &Problem<'_>, team_of: &[u16]) -> bool {
-        let mut fill = vec![0u32; p.team_sizes.len()];
+        let fill = &mut self.fill;
+        fill.clear();
+        fill.resize(p.team_sizes.len(), 0);
         for (g, group) in p.groups.iter().enumerate() {
             match fill.get_mut(team_of[g] as usize) {
                 Some(f) => *f += group.size,
@@ -318,7 +322,7 @@ impl Balancer {
         // Roles are the hint giver's promise (the matcher places tickets with
         // Hall's check); a wrong hint could only make the search return a
         // split that `finish` then rejects.
-        fill == p.team_sizes && premade_ok(p, team_of)
+        *fill == p.team_sizes && premade_ok(p, team_of)
     }
 
     fn descend(&mut self, p: &Problem<'_>, s: &mut Search, depth: usize) {
