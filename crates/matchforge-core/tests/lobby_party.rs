@@ -7,6 +7,7 @@ use matchforge_core::ids::{LobbyId, PartyId, PlayerId, QueueName, TicketId};
 use matchforge_core::lobby::{CancelReason, Lobby, LobbyPhase, LobbyState, MatchResult};
 use matchforge_core::matcher::{MatchProposal, MatchQuality, Seat};
 use matchforge_core::party::{Departure, Party};
+use matchforge_core::ports::LobbyUpdate;
 use matchforge_core::rating::{PartyRating, Rating};
 use matchforge_core::ticket::{Ticket, TicketPlayer};
 
@@ -142,6 +143,87 @@ fn accepting_after_the_deadline_is_refused() {
     // ... and timing out before it is refused too.
     assert!(l.expire_acceptance(t(39)).is_err());
     assert_eq!(l.phase(), LobbyPhase::AwaitingAcceptance);
+}
+
+/// The rules every store applies to a lobby update before it looks at the
+/// rest of the store, each broken on its own, in the order they are checked.
+#[test]
+fn lobby_updates_are_checked_against_the_stored_lobby() {
+    let stored = lobby();
+    let mut cancelled = stored.clone();
+    let out = cancelled.cancel("ops", t(11)).unwrap();
+    let own = out.requeue[0].clone();
+    let kind = |r: Result<bool, Error>| match r {
+        Ok(finishing) => format!("ok {finishing}"),
+        Err(Error::Conflict(_)) => "conflict".to_owned(),
+        Err(Error::InvalidTicket(m)) => format!("invalid: {m}"),
+        Err(Error::IllegalTransition { action, .. }) => format!("illegal: {action}"),
+        Err(e) => format!("other: {e}"),
+    };
+    // A state change alone, and the finishing update with its requeues.
+    let mut ready = stored.clone();
+    ready.skip_acceptance(t(11)).unwrap();
+    assert_eq!(
+        kind(LobbyUpdate::new(ready.clone(), 1).check_against(&stored, 1)),
+        "ok false"
+    );
+    let mut finish = LobbyUpdate::new(cancelled.clone(), 1);
+    finish.requeue = out.requeue.clone();
+    assert_eq!(kind(finish.check_against(&stored, 1)), "ok true");
+    // 1. Someone else updated it first.
+    assert_eq!(kind(finish.check_against(&stored, 2)), "conflict");
+    // 2. The same ticket ids, but one ticket changed (queued at another time).
+    let changed = Lobby::new(
+        LobbyId::from_u128(9),
+        QueueName::new("duo"),
+        stored.proposal().clone(),
+        {
+            let mut tickets = stored.tickets().to_vec();
+            tickets[1] = Ticket::builder(TicketId::from_u128(3), QueueName::new("duo"), t(5))
+                .player(TicketPlayer::new(
+                    p(3),
+                    Rating::new(1500.0, 80.0, 0.06).unwrap(),
+                ))
+                .build(&PartyRating::Average)
+                .unwrap();
+            tickets
+        },
+        t(10),
+    )
+    .unwrap();
+    assert!(kind(LobbyUpdate::new(changed, 1).check_against(&stored, 1)).contains("cannot change"));
+    // 3. A finished lobby does not reopen.
+    assert_eq!(
+        kind(LobbyUpdate::new(ready, 2).check_against(&cancelled, 2)),
+        "illegal: reopen a finished lobby"
+    );
+    // 4. Requeues: only when finishing, only its own tickets, each once.
+    let mut early = LobbyUpdate::new(ready_again(&stored), 1);
+    early.requeue = vec![own.clone()];
+    assert!(kind(early.check_against(&stored, 1)).contains("only by the update that finishes"));
+    let stranger = Ticket::builder(TicketId::from_u128(77), QueueName::new("duo"), t(0))
+        .player(TicketPlayer::new(
+            p(77),
+            Rating::new(1500.0, 80.0, 0.06).unwrap(),
+        ))
+        .build(&PartyRating::Average)
+        .unwrap();
+    let mut foreign = finish.clone();
+    foreign.requeue.push(stranger);
+    assert!(kind(foreign.check_against(&stored, 1)).contains("is not one of its own"));
+    let mut twice = finish.clone();
+    twice.requeue.push(own);
+    assert!(kind(twice.check_against(&stored, 1)).contains("requeued twice"));
+    // An earlier rule wins over a later one: a stale version with bad requeues
+    // is a conflict.
+    assert_eq!(kind(twice.check_against(&stored, 5)), "conflict");
+}
+
+/// `lobby` moved on to ready (not finished).
+fn ready_again(lobby: &Lobby) -> Lobby {
+    let mut ready = lobby.clone();
+    ready.skip_acceptance(t(11)).unwrap();
+    ready
 }
 
 #[test]

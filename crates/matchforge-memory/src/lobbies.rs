@@ -1,11 +1,11 @@
 //! [`LobbyStore`] for [`MemoryStore`].
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use matchforge_core::event::Event;
-use matchforge_core::ids::{LobbyId, PlayerId, TicketId};
+use matchforge_core::ids::{LobbyId, PlayerId};
 use matchforge_core::lobby::Lobby;
 use matchforge_core::ports::{LobbyStore, LobbyUpdate, Versioned};
 use matchforge_core::rating::Rating;
@@ -101,30 +101,12 @@ fn check_update(state: &State, update: &LobbyUpdate) -> Result<()> {
         .lobbies
         .get(&lobby.id())
         .ok_or(Error::LobbyNotFound(lobby.id()))?;
-    if stored.version != update.expected_version {
-        return Err(Error::Conflict(format!(
-            "lobby {} is at version {}, not {}",
-            lobby.id(),
-            stored.version,
-            update.expected_version
-        )));
+    // The rules that depend only on the stored lobby, then those that
+    // depend on the rest of the store.
+    update.check_against(&stored.value, stored.version)?;
+    for ticket in &update.requeue {
+        state.check_can_wait(ticket, Some(lobby.id()))?;
     }
-    let old = &stored.value;
-    if lobby.queue() != old.queue() || lobby.tickets() != old.tickets() {
-        return Err(Error::InvalidTicket(format!(
-            "lobby {}: an update cannot change the lobby's queue or tickets",
-            lobby.id()
-        )));
-    }
-    let finishing = !old.phase().is_finished() && lobby.phase().is_finished();
-    if old.phase().is_finished() && !lobby.phase().is_finished() {
-        return Err(Error::IllegalTransition {
-            lobby: lobby.id(),
-            state: old.phase().as_str(),
-            action: "reopen a finished lobby",
-        });
-    }
-    check_requeue(state, update, old, finishing)?;
     if let Some((ladder, changes)) = &update.ratings {
         let stored = state.ratings.get(ladder);
         let mut seen: HashMap<PlayerId, Rating> = HashMap::new();
@@ -156,35 +138,6 @@ fn check_update(state: &State, update: &LobbyUpdate) -> Result<()> {
                 record.lobby
             )));
         }
-    }
-    Ok(())
-}
-
-fn check_requeue(state: &State, update: &LobbyUpdate, old: &Lobby, finishing: bool) -> Result<()> {
-    let id = update.lobby.id();
-    if update.requeue.is_empty() {
-        return Ok(());
-    }
-    if !finishing {
-        return Err(Error::InvalidTicket(format!(
-            "lobby {id}: tickets are requeued only by the update that finishes the lobby"
-        )));
-    }
-    let mut listed: BTreeSet<TicketId> = BTreeSet::new();
-    for ticket in &update.requeue {
-        if !old.tickets().contains(ticket) {
-            return Err(Error::InvalidTicket(format!(
-                "lobby {id}: ticket {} is not one of its own",
-                ticket.id()
-            )));
-        }
-        if !listed.insert(ticket.id()) {
-            return Err(Error::InvalidTicket(format!(
-                "lobby {id}: ticket {} is requeued twice",
-                ticket.id()
-            )));
-        }
-        state.check_can_wait(ticket, Some(id))?;
     }
     Ok(())
 }

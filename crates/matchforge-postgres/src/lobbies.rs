@@ -1,11 +1,9 @@
 //! [`LobbyStore`] for [`PgStore`].
 
-use std::collections::BTreeSet;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use matchforge_core::event::Event;
-use matchforge_core::ids::{LobbyId, PlayerId, TicketId};
+use matchforge_core::ids::{LobbyId, PlayerId};
 use matchforge_core::lobby::Lobby;
 use matchforge_core::ports::{LobbyStore, LobbyUpdate, Versioned};
 use matchforge_core::{Error, Result};
@@ -104,17 +102,11 @@ fn update_tx<'c>(
         let Some((version, body)) = row else {
             return Err(Error::LobbyNotFound(id).into());
         };
-        let stored = version.unsigned_abs();
-        if stored != update.expected_version {
-            return Err(Error::Conflict(format!(
-                "lobby {id} is at version {stored}, not {}",
-                update.expected_version
-            ))
-            .into());
-        }
         let old: Lobby = from_json(&body, "lobby")?;
-        let finishing = check_transition(&old, lobby)?;
-        check_requeue(conn, update, &old, finishing).await?;
+        // The rules that depend only on the stored lobby, then those that
+        // depend on the rest of the store.
+        let finishing = update.check_against(&old, version.unsigned_abs())?;
+        check_requeue(conn, update).await?;
         check_outcomes(conn, update).await?;
         refuse_unstorable(
             &format!("lobby {id}"),
@@ -146,58 +138,15 @@ fn update_tx<'c>(
     })
 }
 
-/// Checks the move from `old` to `new`; returns whether it finishes the lobby.
-fn check_transition(old: &Lobby, new: &Lobby) -> Result<bool> {
-    if new.queue() != old.queue() || new.tickets() != old.tickets() {
-        return Err(Error::InvalidTicket(format!(
-            "lobby {}: an update cannot change the lobby's queue or tickets",
-            new.id()
-        )));
-    }
-    if old.phase().is_finished() && !new.phase().is_finished() {
-        return Err(Error::IllegalTransition {
-            lobby: new.id(),
-            state: old.phase().as_str(),
-            action: "reopen a finished lobby",
-        });
-    }
-    Ok(!old.phase().is_finished() && new.phase().is_finished())
-}
-
-/// The requeue rules, ticket by ticket as the memory adapter checks them.
-async fn check_requeue(
-    conn: &mut PgConnection,
-    update: &LobbyUpdate,
-    old: &Lobby,
-    finishing: bool,
-) -> Result<(), TxError> {
-    let id = update.lobby.id();
+/// The requeue rules that depend on the rest of the store: each ticket
+/// storable and its players free to wait again.
+async fn check_requeue(conn: &mut PgConnection, update: &LobbyUpdate) -> Result<(), TxError> {
     if update.requeue.is_empty() {
         return Ok(());
     }
-    if !finishing {
-        return Err(Error::InvalidTicket(format!(
-            "lobby {id}: tickets are requeued only by the update that finishes the lobby"
-        ))
-        .into());
-    }
+    let id = update.lobby.id();
     let view = View::read(conn, &update.requeue, "update_lobby").await?;
-    let mut listed: BTreeSet<TicketId> = BTreeSet::new();
     for ticket in &update.requeue {
-        if !old.tickets().contains(ticket) {
-            return Err(Error::InvalidTicket(format!(
-                "lobby {id}: ticket {} is not one of its own",
-                ticket.id()
-            ))
-            .into());
-        }
-        if !listed.insert(ticket.id()) {
-            return Err(Error::InvalidTicket(format!(
-                "lobby {id}: ticket {} is requeued twice",
-                ticket.id()
-            ))
-            .into());
-        }
         if let Some(e) = unstorable_ticket(ticket).or_else(|| view.refusal(ticket, Some(id), false))
         {
             return Err(e.into());

@@ -1,12 +1,10 @@
 //! [`LobbyStore`] for [`RedisStore`]: `update_lobby.lua`, after the checks
 //! that depend only on the stored lobby.
 
-use std::collections::BTreeSet;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use matchforge_core::event::Event;
-use matchforge_core::ids::{LobbyId, PlayerId, TicketId};
+use matchforge_core::ids::{LobbyId, PlayerId};
 use matchforge_core::lobby::Lobby;
 use matchforge_core::ports::{LobbyStore, LobbyUpdate, Versioned};
 use matchforge_core::{Error, Result};
@@ -43,7 +41,7 @@ impl LobbyStore for RedisStore {
     async fn update_lobby(&self, update: LobbyUpdate) -> Result<u64> {
         let id = update.lobby.id();
         let stored = self.lobby(id).await?.ok_or(Error::LobbyNotFound(id))?;
-        check_against_stored(&update, &stored)?;
+        update.check_against(&stored.value, stored.version)?;
         let body = update_args(&update, &stored.value);
         let reply = self
             .write("update_lobby", Retry::Safe, &SCRIPTS.update_lobby, &body)
@@ -108,62 +106,6 @@ impl LobbyStore for RedisStore {
         }
         Ok(due)
     }
-}
-
-/// The rules that depend only on the stored lobby, in the order the port
-/// lists them.
-fn check_against_stored(update: &LobbyUpdate, stored: &Versioned<Lobby>) -> Result<()> {
-    let lobby = &update.lobby;
-    if stored.version != update.expected_version {
-        return Err(Error::Conflict(format!(
-            "lobby {} is at version {}, not {}",
-            lobby.id(),
-            stored.version,
-            update.expected_version
-        )));
-    }
-    let old = &stored.value;
-    if lobby.queue() != old.queue() || lobby.tickets() != old.tickets() {
-        return Err(Error::InvalidTicket(format!(
-            "lobby {}: an update cannot change the lobby's queue or tickets",
-            lobby.id()
-        )));
-    }
-    if old.phase().is_finished() && !lobby.phase().is_finished() {
-        return Err(Error::IllegalTransition {
-            lobby: lobby.id(),
-            state: old.phase().as_str(),
-            action: "reopen a finished lobby",
-        });
-    }
-    if update.requeue.is_empty() {
-        return Ok(());
-    }
-    let finishing = !old.phase().is_finished() && lobby.phase().is_finished();
-    if !finishing {
-        return Err(Error::InvalidTicket(format!(
-            "lobby {}: tickets are requeued only by the update that finishes the lobby",
-            lobby.id()
-        )));
-    }
-    let mut listed: BTreeSet<TicketId> = BTreeSet::new();
-    for ticket in &update.requeue {
-        if !old.tickets().contains(ticket) {
-            return Err(Error::InvalidTicket(format!(
-                "lobby {}: ticket {} is not one of its own",
-                lobby.id(),
-                ticket.id()
-            )));
-        }
-        if !listed.insert(ticket.id()) {
-            return Err(Error::InvalidTicket(format!(
-                "lobby {}: ticket {} is requeued twice",
-                lobby.id(),
-                ticket.id()
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// The arguments of `update_lobby.lua` (see the script for their order).

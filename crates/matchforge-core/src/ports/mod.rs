@@ -169,6 +169,77 @@ impl LobbyUpdate {
             record: None,
         }
     }
+
+    /// Checks the rules an update must meet against the lobby as stored
+    /// (`old`, at `stored_version`), in this order, and returns whether the
+    /// update finishes the lobby (unfinished → completed or cancelled):
+    ///
+    /// 1. the stored version is the update's `expected_version`
+    ///    ([`Error::Conflict`](crate::Error::Conflict));
+    /// 2. the lobby keeps its queue and tickets
+    ///    ([`Error::InvalidTicket`](crate::Error::InvalidTicket));
+    /// 3. a finished lobby stays finished
+    ///    ([`Error::IllegalTransition`](crate::Error::IllegalTransition));
+    /// 4. tickets are requeued only by the update that finishes the lobby,
+    ///    each one of the lobby's own (unchanged) and listed once
+    ///    ([`Error::InvalidTicket`](crate::Error::InvalidTicket)).
+    ///
+    /// These are the rules every [`LobbyStore`] applies before anything that
+    /// depends on the rest of the store (whether a requeued ticket's players
+    /// are free, the ratings' compare-and-set, the history), so every adapter
+    /// reports the same first error for the same update. Adapters call it
+    /// inside their atomic step, with the lobby they just read.
+    ///
+    /// # Errors
+    /// As listed above, for the first rule broken.
+    pub fn check_against(&self, old: &Lobby, stored_version: u64) -> Result<bool> {
+        let lobby = &self.lobby;
+        let id = lobby.id();
+        if stored_version != self.expected_version {
+            return Err(crate::Error::Conflict(format!(
+                "lobby {id} is at version {stored_version}, not {}",
+                self.expected_version
+            )));
+        }
+        if lobby.queue() != old.queue() || lobby.tickets() != old.tickets() {
+            return Err(crate::Error::InvalidTicket(format!(
+                "lobby {id}: an update cannot change the lobby's queue or tickets"
+            )));
+        }
+        let was_finished = old.phase().is_finished();
+        if was_finished && !lobby.phase().is_finished() {
+            return Err(crate::Error::IllegalTransition {
+                lobby: id,
+                state: old.phase().as_str(),
+                action: "reopen a finished lobby",
+            });
+        }
+        let finishing = !was_finished && lobby.phase().is_finished();
+        if self.requeue.is_empty() {
+            return Ok(finishing);
+        }
+        if !finishing {
+            return Err(crate::Error::InvalidTicket(format!(
+                "lobby {id}: tickets are requeued only by the update that finishes the lobby"
+            )));
+        }
+        for (i, ticket) in self.requeue.iter().enumerate() {
+            if !old.tickets().contains(ticket) {
+                return Err(crate::Error::InvalidTicket(format!(
+                    "lobby {id}: ticket {} is not one of its own",
+                    ticket.id()
+                )));
+            }
+            // A lobby holds a handful of tickets: a scan beats a set.
+            if self.requeue[..i].iter().any(|t| t.id() == ticket.id()) {
+                return Err(crate::Error::InvalidTicket(format!(
+                    "lobby {id}: ticket {} is requeued twice",
+                    ticket.id()
+                )));
+            }
+        }
+        Ok(finishing)
+    }
 }
 
 /// Lobbies.
@@ -186,6 +257,11 @@ pub trait LobbyStore: Send + Sync {
     /// not complete the ready check). When the lobby becomes finished
     /// (completed or cancelled) its players leave the unfinished-lobby index
     /// first, so they are free to queue again and its tickets can be requeued.
+    ///
+    /// The rules that depend only on the stored lobby are
+    /// [`LobbyUpdate::check_against`]; an adapter applies them first, then
+    /// those that depend on the rest of the store, so every adapter reports
+    /// the same first error.
     ///
     /// # Errors
     /// * [`Error::LobbyNotFound`](crate::Error::LobbyNotFound) if it does not exist;
