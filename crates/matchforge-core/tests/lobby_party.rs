@@ -19,10 +19,22 @@ fn p(n: u128) -> PlayerId {
     PlayerId::from_u128(n)
 }
 
+fn rating() -> Rating {
+    Rating::new(1500.0, 80.0, 0.06).unwrap()
+}
+
+/// Player `n`'s solo ticket (ticket id `n`) in the "duo" queue, queued at `at`.
+fn solo(n: u128, at: DateTime<Utc>) -> Ticket {
+    Ticket::builder(TicketId::from_u128(n), QueueName::new("duo"), at)
+        .player(TicketPlayer::new(p(n), rating()))
+        .build(&PartyRating::Average)
+        .unwrap()
+}
+
 /// A 2v2 lobby: a party of players 1 and 2 against solos 3 and 4.
 fn lobby() -> Lobby {
     let q = QueueName::new("duo");
-    let rating = Rating::new(1500.0, 80.0, 0.06).unwrap();
+    let rating = rating();
     let party = Ticket::builder(TicketId::from_u128(1), q.clone(), t(0))
         .party(PartyId::from_u128(1))
         .players([
@@ -31,13 +43,7 @@ fn lobby() -> Lobby {
         ])
         .build(&PartyRating::Average)
         .unwrap();
-    let solo = |n: u128| {
-        Ticket::builder(TicketId::from_u128(n), q.clone(), t(0))
-            .player(TicketPlayer::new(p(n), rating))
-            .build(&PartyRating::Average)
-            .unwrap()
-    };
-    let tickets = vec![party, solo(3), solo(4)];
+    let tickets = vec![party, solo(3, t(0)), solo(4, t(0))];
     let seat = |player: u128, ticket: u128, team: u16| Seat {
         player: p(player),
         ticket: TicketId::from_u128(ticket),
@@ -161,8 +167,7 @@ fn lobby_updates_are_checked_against_the_stored_lobby() {
         Err(e) => format!("other: {e}"),
     };
     // A state change alone, and the finishing update with its requeues.
-    let mut ready = stored.clone();
-    ready.skip_acceptance(t(11)).unwrap();
+    let ready = ready_again(&stored);
     assert_eq!(
         kind(LobbyUpdate::new(ready.clone(), 1).check_against(&stored, 1)),
         "ok false"
@@ -179,13 +184,7 @@ fn lobby_updates_are_checked_against_the_stored_lobby() {
         stored.proposal().clone(),
         {
             let mut tickets = stored.tickets().to_vec();
-            tickets[1] = Ticket::builder(TicketId::from_u128(3), QueueName::new("duo"), t(5))
-                .player(TicketPlayer::new(
-                    p(3),
-                    Rating::new(1500.0, 80.0, 0.06).unwrap(),
-                ))
-                .build(&PartyRating::Average)
-                .unwrap();
+            tickets[1] = solo(3, t(5));
             tickets
         },
         t(10),
@@ -201,15 +200,8 @@ fn lobby_updates_are_checked_against_the_stored_lobby() {
     let mut early = LobbyUpdate::new(ready_again(&stored), 1);
     early.requeue = vec![own.clone()];
     assert!(kind(early.check_against(&stored, 1)).contains("only by the update that finishes"));
-    let stranger = Ticket::builder(TicketId::from_u128(77), QueueName::new("duo"), t(0))
-        .player(TicketPlayer::new(
-            p(77),
-            Rating::new(1500.0, 80.0, 0.06).unwrap(),
-        ))
-        .build(&PartyRating::Average)
-        .unwrap();
     let mut foreign = finish.clone();
-    foreign.requeue.push(stranger);
+    foreign.requeue.push(solo(77, t(0)));
     assert!(kind(foreign.check_against(&stored, 1)).contains("is not one of its own"));
     let mut twice = finish.clone();
     twice.requeue.push(own);
