@@ -70,22 +70,30 @@ use search::{Kept, Searcher};
 /// How many anchors ahead the matcher loads the pool slots around them.
 const TOUCH_AHEAD: usize = 16;
 
-/// Loads the pool slots next to each unmatched anchor in `anchors`. The
-/// anchors sit at random places in rating order, so each search would start
-/// with a cache miss; these loads do not depend on each other, so the
-/// processor overlaps their misses, and the searches then find the slots in
-/// cache.
+/// Loads the pool slots around each unmatched anchor in `anchors`, where
+/// their searches start. The anchors sit at random places in rating order,
+/// so each search would start with cache misses: first on the anchor's slot
+/// (which links to its live neighbours), then on the neighbours'. Loaded in
+/// two rounds over the batch, the loads of a round do not depend on each
+/// other, so the processor overlaps their misses, and the searches then find
+/// the slots in cache.
 fn touch_anchors(prep: &Prepared<'_>, matched: &[bool], anchors: std::ops::Range<usize>) {
-    let mut acc = 0u32;
+    let mut links = [(0u32, 0u32, 0u32); TOUCH_AHEAD];
+    let mut count = 0;
     for e in anchors {
         if matched[e] {
             continue;
         }
         if let Some(&(pool, pos)) = prep.memberships_of(e).first() {
-            let pool = &prep.pools[pool as usize];
-            let pos = pos as usize;
-            acc ^= pool.touch(pos.wrapping_sub(1)) ^ pool.touch(pos + 1);
+            let (left, right) = prep.pools[pool as usize].links(pos as usize);
+            links[count] = (pool, left, right);
+            count += 1;
         }
+    }
+    let mut acc = 0u32;
+    for &(pool, left, right) in &links[..count] {
+        let pool = &prep.pools[pool as usize];
+        acc ^= pool.touch(left as usize) ^ pool.touch(right as usize);
     }
     std::hint::black_box(acc);
 }

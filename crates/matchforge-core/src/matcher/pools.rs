@@ -24,11 +24,13 @@ pub(crate) struct Slot {
     /// The entry (index into the tick's entries), with [`DEAD`] set once the
     /// ticket is matched.
     entry: Cell<u32>,
-    /// For a dead slot, a position further right with no live one in between
-    /// (the pool's length past the end).
+    /// For a live slot, the next live position (the pool's length past the
+    /// end); for a dead one, a position further right with no live one in
+    /// between.
     right: Cell<u32>,
-    /// For a dead slot, a position further left with no live one in between
-    /// ([`NONE`] past the start).
+    /// For a live slot, the previous live position ([`NONE`] past the
+    /// start); for a dead one, a position further left with no live one in
+    /// between.
     left: Cell<u32>,
 }
 
@@ -72,11 +74,15 @@ impl Slot {
 
 /// One pool: its tickets in rating order and the reach tree over them.
 ///
-/// A matched ticket is only marked dead ([`kill`](Pool::kill)): the nearest
-/// live neighbours are found through the slots' skip links (path-halving, so
-/// near O(1) amortised), and the reach tree is cleared lazily, only for dead
-/// leaves a query actually runs into. In a dense queue most searches end at
-/// the nearest live neighbour and never touch the tree.
+/// The live slots form a doubly linked list: a matched ticket is marked dead
+/// and unlinked from its live neighbours ([`kill`](Pool::kill)), so the
+/// nearest live neighbour of a live slot (the anchor of a search, or the
+/// candidate it took last) is one load away however many tickets around it
+/// were matched. A dead slot keeps the links it had when it died; they still
+/// skip only dead slots, and a walk from a dead slot halves its path. The
+/// reach tree is cleared lazily, only for dead leaves a query actually runs
+/// into. In a dense queue most searches end at the nearest live neighbour and
+/// never touch the tree.
 #[derive(Debug, Default)]
 pub(crate) struct Pool {
     /// The members by rating (ties: older first).
@@ -118,17 +124,35 @@ impl Pool {
         self.slots[pos].entry.get() & !DEAD
     }
 
-    /// Removes the ticket at `pos` from future searches.
+    /// Removes the ticket at `pos` from future searches: marks it dead and
+    /// links its live neighbours to each other.
     pub(crate) fn kill(&self, pos: usize) {
         let slot = &self.slots[pos];
+        if !slot.is_live() {
+            return;
+        }
         slot.entry.set(slot.entry.get() | DEAD);
+        let (left, right) = (slot.left.get(), slot.right.get());
+        if left != NONE {
+            self.slots[left as usize].right.set(right);
+        }
+        if let Some(next) = self.slots.get(right as usize) {
+            next.left.set(left);
+        }
     }
 
-    /// Touches the slot at `pos`, so that a batch of these loads overlaps its
-    /// cache misses (see the matcher's anchor loop); returns a value to
-    /// combine so the load is not optimised away.
+    /// Touches the slot at `pos` (if there is one), so that a batch of these
+    /// loads overlaps its cache misses (see the matcher's anchor loop);
+    /// returns a value to combine so the load is not optimised away.
     pub(crate) fn touch(&self, pos: usize) -> u32 {
         self.slots.get(pos).map_or(0, |s| s.entry.get())
+    }
+
+    /// The left and right links of the slot at `pos` (for a live slot, its
+    /// live neighbours' positions; either may point past the pool).
+    pub(crate) fn links(&self, pos: usize) -> (u32, u32) {
+        let slot = &self.slots[pos];
+        (slot.left.get(), slot.right.get())
     }
 
     fn is_live(&self, pos: usize) -> bool {
@@ -165,11 +189,12 @@ impl Pool {
         (i != NONE).then_some(i as usize)
     }
 
-    /// The first live position `>= from` whose window reaches down to `x`,
-    /// if its rating is at most `max`.
-    pub(crate) fn reaching_right(&self, from: usize, x: f64, max: f64) -> Option<usize> {
-        // The nearest live ticket usually reaches: no tree needed.
-        let p = self.live_from(from)?;
+    /// The first live position after `after` whose window reaches down to
+    /// `x`, if its rating is at most `max`.
+    pub(crate) fn reaching_right(&self, after: usize, x: f64, max: f64) -> Option<usize> {
+        // The nearest live ticket usually reaches: no tree needed. From a
+        // live position it is the next one in the live list.
+        let p = self.live_from(self.slots[after].right.get() as usize)?;
         let slot = &self.slots[p];
         if slot.low() <= x {
             return (slot.rating <= max).then_some(p);
@@ -190,10 +215,13 @@ impl Pool {
         }
     }
 
-    /// The last live position `<= from` whose window reaches up to `x`, if
-    /// its rating is at least `min`.
-    pub(crate) fn reaching_left(&self, from: usize, x: f64, min: f64) -> Option<usize> {
-        let p = self.live_until(from)?;
+    /// The last live position before `before` whose window reaches up to
+    /// `x`, if its rating is at least `min`.
+    pub(crate) fn reaching_left(&self, before: usize, x: f64, min: f64) -> Option<usize> {
+        let p = match self.slots[before].left.get() {
+            NONE => return None,
+            left => self.live_until(left as usize)?,
+        };
         let slot = &self.slots[p];
         if slot.high() >= x {
             return (slot.rating >= min).then_some(p);
@@ -276,8 +304,8 @@ mod tests {
     use super::*;
 
     proptest! {
-        /// Killing tickets in any order, the pool's answers match a scan of
-        /// the live tickets.
+        /// Killing tickets in any order (some twice), the pool's answers
+        /// match a scan of the live tickets.
         #[test]
         fn reaching_matches_a_scan_of_live_tickets(
             windows in proptest::collection::vec(0.0f64..30.0, 1..60),
@@ -299,19 +327,26 @@ mod tests {
                 }
                 // Query between kills too, so lazy clearing and path halving
                 // interleave with more kills.
-                let (from, x, bound) = queries[step % queries.len()];
+                let (at, x, bound) = queries[step % queries.len()];
+                let at = at.min(sorted.len() - 1);
                 let low = |i: usize| sorted[i].0 - sorted[i].1;
                 let high = |i: usize| sorted[i].0 + sorted[i].1;
-                let want_right = (from..sorted.len())
+                let want_right = (at + 1..sorted.len())
                     .find(|&i| live[i] && low(i) <= x)
                     .filter(|&i| sorted[i].0 <= bound);
-                prop_assert_eq!(pool.reaching_right(from, x, bound), want_right);
-                let until = from.min(sorted.len() - 1);
-                let want_left = (0..=until)
+                prop_assert_eq!(pool.reaching_right(at, x, bound), want_right);
+                let want_left = (0..at)
                     .rev()
                     .find(|&i| live[i] && high(i) >= x)
                     .filter(|&i| sorted[i].0 >= bound);
-                prop_assert_eq!(pool.reaching_left(until, x, bound), want_left);
+                prop_assert_eq!(pool.reaching_left(at, x, bound), want_left);
+                // The live slots' links are exact.
+                for i in (0..sorted.len()).filter(|&i| live[i]) {
+                    let next = (i + 1..sorted.len()).find(|&j| live[j]).unwrap_or(sorted.len());
+                    let prev = (0..i).rev().find(|&j| live[j]).map_or(NONE, |j| j as u32);
+                    prop_assert_eq!(pool.slots[i].right.get() as usize, next);
+                    prop_assert_eq!(pool.slots[i].left.get(), prev);
+                }
             }
         }
     }

@@ -65,8 +65,10 @@ struct Stream {
     pool: usize,
     rating: f64,
     window: f64,
-    right_from: usize,
-    left_until: Option<usize>,
+    /// The position the right (left) side continues after (before): the
+    /// anchor's, then the last candidate taken there; live either way.
+    right_after: usize,
+    left_before: usize,
     right: Option<usize>,
     left: Option<usize>,
     right_done: bool,
@@ -79,12 +81,12 @@ impl Stream {
             pool,
             rating,
             window,
-            right_from: pos + 1,
-            left_until: pos.checked_sub(1),
+            right_after: pos,
+            left_before: pos,
             right: None,
             left: None,
             right_done: false,
-            left_done: pos == 0,
+            left_done: false,
         }
     }
 
@@ -92,17 +94,14 @@ impl Stream {
     fn next(&mut self, prep: &Prepared<'_>) -> Option<(u32, u32)> {
         let pool = &prep.pools[self.pool];
         if self.right.is_none() && !self.right_done {
-            match pool.reaching_right(self.right_from, self.rating, self.rating + self.window) {
+            match pool.reaching_right(self.right_after, self.rating, self.rating + self.window) {
                 Some(p) => self.right = Some(p),
                 None => self.right_done = true,
             }
         }
         if self.left.is_none() && !self.left_done {
             let min = self.rating - self.window;
-            let found = self
-                .left_until
-                .and_then(|until| pool.reaching_left(until, self.rating, min));
-            match found {
+            match pool.reaching_left(self.left_before, self.rating, min) {
                 Some(p) => self.left = Some(p),
                 None => self.left_done = true,
             }
@@ -120,14 +119,11 @@ impl Stream {
         };
         let p = if take_right {
             let p = self.right.take()?;
-            self.right_from = p + 1;
+            self.right_after = p;
             p
         } else {
             let p = self.left.take()?;
-            match p.checked_sub(1) {
-                Some(until) => self.left_until = Some(until),
-                None => self.left_done = true,
-            }
+            self.left_before = p;
             p
         };
         Some((pool.entry(p), p as u32))
