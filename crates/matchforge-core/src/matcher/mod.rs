@@ -77,11 +77,11 @@ const TOUCH_AHEAD: usize = 16;
 /// two rounds over the batch, the loads of a round do not depend on each
 /// other, so the processor overlaps their misses, and the searches then find
 /// the slots in cache.
-fn touch_anchors(prep: &Prepared<'_>, matched: &[bool], anchors: std::ops::Range<usize>) {
+fn touch_anchors(prep: &Prepared<'_>, anchors: std::ops::Range<usize>) {
     let mut links = [(0u32, 0u32, 0u32); TOUCH_AHEAD];
     let mut count = 0;
     for e in anchors {
-        if matched[e] {
+        if prep.matched[e].get() {
             continue;
         }
         if let Some(&(pool, pos)) = prep.memberships_of(e).first() {
@@ -202,9 +202,6 @@ impl Matcher {
         let prep = Prepared::new(&self.config, tickets, now, buffers);
         let mut searcher = Searcher::new(&prep, &mut buffers.search);
         searcher.resolve_all(&prep);
-        let mut matched = std::mem::take(&mut buffers.matched);
-        matched.clear();
-        matched.resize(prep.entries.len(), false);
         // At most one match per `players` players.
         let total_players: usize = prep.entries.iter().map(|e| e.size as usize).sum();
         let most =
@@ -218,9 +215,9 @@ impl Matcher {
                 break;
             }
             if e % TOUCH_AHEAD == 0 {
-                touch_anchors(&prep, &matched, e..(e + TOUCH_AHEAD).min(n));
+                touch_anchors(&prep, e..(e + TOUCH_AHEAD).min(n));
             }
-            if matched[e] {
+            if prep.matched[e].get() {
                 continue;
             }
             let pools = prep.memberships_of(e).len();
@@ -250,18 +247,12 @@ impl Matcher {
                 continue;
             }
             let chosen = searcher.chosen();
-            if prep.single_pool {
-                // Every entry is in this pool only, where the search found it.
-                let (pool, positions) = searcher.positions();
-                for (&m, &pos) in chosen.iter().zip(positions) {
-                    matched[m as usize] = true;
-                    prep.pools[pool].kill(pos as usize);
-                }
-            } else {
-                for &m in chosen {
-                    matched[m as usize] = true;
-                    prep.clear_entry(m as usize);
-                }
+            let (pool, positions) = searcher.positions();
+            // Killed where the search found them; other pools learn of it
+            // from the flags when a search runs into them there.
+            for (&m, &pos) in chosen.iter().zip(positions) {
+                prep.matched[m as usize].set(true);
+                prep.pools[pool].kill(pos as usize);
             }
             builder.push(chosen, searcher.solution(), spread);
             if builder.pending() == BATCH {
@@ -271,7 +262,6 @@ impl Matcher {
         builder.flush(&prep, &searcher, &mut proposals);
         searcher.recycle(&mut buffers.search);
         let (expired, rejected) = prep.recycle(buffers);
-        buffers.matched = matched;
         MatchOutcome {
             proposals,
             expired,

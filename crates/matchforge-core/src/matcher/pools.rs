@@ -7,6 +7,10 @@ use std::collections::HashMap;
 
 use super::tree::ReachTree;
 
+/// Per entry of the tick, whether it was matched (in any pool). Pools other
+/// than the one a match was found in learn of it from these flags.
+pub(crate) type Gone = [Cell<bool>];
+
 /// Marks "any value": a ticket that has relaxed an equality rule joins the
 /// wildcard pool of that rule, where it meets other relaxed tickets.
 pub(crate) const WILDCARD: u32 = u32::MAX;
@@ -24,13 +28,12 @@ pub(crate) struct Slot {
     /// The entry (index into the tick's entries), with [`DEAD`] set once the
     /// ticket is matched.
     entry: Cell<u32>,
-    /// For a live slot, the next live position (the pool's length past the
-    /// end); for a dead one, a position further right with no live one in
-    /// between.
+    /// A position further right with no live one in between (the pool's
+    /// length past the end): the next live position, unless slots in
+    /// between died without unlinking (see [`Pool::mark_dead`]).
     right: Cell<u32>,
-    /// For a live slot, the previous live position ([`NONE`] past the
-    /// start); for a dead one, a position further left with no live one in
-    /// between.
+    /// A position further left with no live one in between ([`NONE`] past
+    /// the start).
     left: Cell<u32>,
 }
 
@@ -74,15 +77,18 @@ impl Slot {
 
 /// One pool: its tickets in rating order and the reach tree over them.
 ///
-/// The live slots form a doubly linked list: a matched ticket is marked dead
-/// and unlinked from its live neighbours ([`kill`](Pool::kill)), so the
+/// Every slot links to a position on either side with no live slot in
+/// between. A ticket matched in this pool is marked dead and unlinked from
+/// its live neighbours ([`kill`](Pool::kill)), which the search has just
+/// loaded. A ticket matched in another pool is not written here at all (its
+/// slot here is likely out of cache): the queries take the tick's
+/// [`Gone`] flags and mark such a slot dead when they run into it. So the
 /// nearest live neighbour of a live slot (the anchor of a search, or the
-/// candidate it took last) is one load away however many tickets around it
-/// were matched. A dead slot keeps the links it had when it died; they still
-/// skip only dead slots, and a walk from a dead slot halves its path. The
-/// reach tree is cleared lazily, only for dead leaves a query actually runs
-/// into. In a dense queue most searches end at the nearest live neighbour and
-/// never touch the tree.
+/// candidate it took last) is mostly one load away however many tickets
+/// around it were matched; a walk over dead slots halves its path and
+/// re-links the slot it started from. The reach tree is cleared lazily, only
+/// for dead leaves a query actually runs into. In a dense queue most
+/// searches end at the nearest live neighbour and never touch the tree.
 #[derive(Debug, Default)]
 pub(crate) struct Pool {
     /// The members by rating (ties: older first).
@@ -125,7 +131,7 @@ impl Pool {
     }
 
     /// Removes the ticket at `pos` from future searches: marks it dead and
-    /// links its live neighbours to each other.
+    /// links the slots its links name to each other.
     pub(crate) fn kill(&self, pos: usize) {
         let slot = &self.slots[pos];
         if !slot.is_live() {
@@ -148,24 +154,35 @@ impl Pool {
         self.slots.get(pos).map_or(0, |s| s.entry.get())
     }
 
-    /// The left and right links of the slot at `pos` (for a live slot, its
-    /// live neighbours' positions; either may point past the pool).
+    /// The left and right links of the slot at `pos` (either may point past
+    /// the pool).
     pub(crate) fn links(&self, pos: usize) -> (u32, u32) {
         let slot = &self.slots[pos];
         (slot.left.get(), slot.right.get())
     }
 
-    fn is_live(&self, pos: usize) -> bool {
-        self.slots[pos].is_live()
+    /// Whether the ticket at `pos` is still unmatched; a slot whose entry is
+    /// in `gone` is marked dead on the way.
+    fn is_live(&self, pos: usize, gone: &Gone) -> bool {
+        let slot = &self.slots[pos];
+        let entry = slot.entry.get();
+        if entry & DEAD != 0 {
+            return false;
+        }
+        if gone.get(entry as usize).is_some_and(Cell::get) {
+            slot.entry.set(entry | DEAD);
+            return false;
+        }
+        true
     }
 
     /// The first live position `>= from`.
-    fn live_from(&self, from: usize) -> Option<usize> {
+    fn live_from(&self, from: usize, gone: &Gone) -> Option<usize> {
         let n = self.slots.len();
         let mut i = from;
-        while i < n && !self.is_live(i) {
+        while i < n && !self.is_live(i, gone) {
             let next = self.slots[i].right.get() as usize;
-            if next < n && !self.is_live(next) {
+            if next < n && !self.is_live(next, gone) {
                 // Path halving: point past the next dead position too.
                 self.slots[i].right.set(self.slots[next].right.get());
             }
@@ -175,11 +192,11 @@ impl Pool {
     }
 
     /// The last live position `<= from`.
-    fn live_until(&self, from: usize) -> Option<usize> {
+    fn live_until(&self, from: usize, gone: &Gone) -> Option<usize> {
         let mut i = from as u32;
-        while i != NONE && !self.is_live(i as usize) {
+        while i != NONE && !self.is_live(i as usize, gone) {
             let next = self.slots[i as usize].left.get();
-            if next != NONE && !self.is_live(next as usize) {
+            if next != NONE && !self.is_live(next as usize, gone) {
                 self.slots[i as usize]
                     .left
                     .set(self.slots[next as usize].left.get());
@@ -190,11 +207,24 @@ impl Pool {
     }
 
     /// The first live position after `after` whose window reaches down to
-    /// `x`, if its rating is at most `max`.
-    pub(crate) fn reaching_right(&self, after: usize, x: f64, max: f64) -> Option<usize> {
-        // The nearest live ticket usually reaches: no tree needed. From a
-        // live position it is the next one in the live list.
-        let p = self.live_from(self.slots[after].right.get() as usize)?;
+    /// `x`, if its rating is at most `max`; entries in `gone` are matched.
+    pub(crate) fn reaching_right(
+        &self,
+        after: usize,
+        x: f64,
+        max: f64,
+        gone: &Gone,
+    ) -> Option<usize> {
+        // The nearest live ticket usually reaches: no tree needed. It is
+        // mostly the one `after` links to; if not, link `after` to it.
+        let start = &self.slots[after];
+        let next = start.right.get() as usize;
+        let found = self.live_from(next, gone);
+        let p = found.unwrap_or(self.slots.len());
+        if p != next {
+            start.right.set(p as u32);
+        }
+        let p = found?;
         let slot = &self.slots[p];
         if slot.low() <= x {
             return (slot.rating <= max).then_some(p);
@@ -207,7 +237,7 @@ impl Pool {
             if self.slots[q].rating > max {
                 return None;
             }
-            if self.is_live(q) {
+            if self.is_live(q, gone) {
                 return Some(q);
             }
             self.reach.clear(&self.slots, q);
@@ -216,12 +246,25 @@ impl Pool {
     }
 
     /// The last live position before `before` whose window reaches up to
-    /// `x`, if its rating is at least `min`.
-    pub(crate) fn reaching_left(&self, before: usize, x: f64, min: f64) -> Option<usize> {
-        let p = match self.slots[before].left.get() {
-            NONE => return None,
-            left => self.live_until(left as usize)?,
+    /// `x`, if its rating is at least `min`; entries in `gone` are matched.
+    pub(crate) fn reaching_left(
+        &self,
+        before: usize,
+        x: f64,
+        min: f64,
+        gone: &Gone,
+    ) -> Option<usize> {
+        let start = &self.slots[before];
+        let prev = start.left.get();
+        let found = match prev {
+            NONE => None,
+            left => self.live_until(left as usize, gone),
         };
+        let p = found.map_or(NONE, |p| p as u32);
+        if p != prev {
+            start.left.set(p);
+        }
+        let p = found?;
         let slot = &self.slots[p];
         if slot.high() >= x {
             return (slot.rating >= min).then_some(p);
@@ -232,7 +275,7 @@ impl Pool {
             if self.slots[q].rating < min {
                 return None;
             }
-            if self.is_live(q) {
+            if self.is_live(q, gone) {
                 return Some(q);
             }
             self.reach.clear(&self.slots, q);
@@ -304,12 +347,12 @@ mod tests {
     use super::*;
 
     proptest! {
-        /// Killing tickets in any order (some twice), the pool's answers
-        /// match a scan of the live tickets.
+        /// Matching tickets in any order (some twice, some in another pool),
+        /// the pool's answers match a scan of the live tickets.
         #[test]
         fn reaching_matches_a_scan_of_live_tickets(
             windows in proptest::collection::vec(0.0f64..30.0, 1..60),
-            kills in proptest::collection::vec(0usize..60, 0..60),
+            kills in proptest::collection::vec((0usize..60, any::<bool>()), 0..60),
             queries in proptest::collection::vec((0usize..70, -10.0f64..130.0, 0.0f64..140.0), 1..20),
         ) {
             // Ratings 0, 2, 4, ... in order; windows vary.
@@ -319,10 +362,15 @@ mod tests {
                 .map(|(i, &w)| (2.0 * i as f64, w, i as u32))
                 .collect();
             let pool = Pool::new(&sorted);
+            let gone: Vec<Cell<bool>> = vec![Cell::new(false); sorted.len()];
             let mut live = vec![true; sorted.len()];
-            for (step, &k) in kills.iter().enumerate() {
+            for (step, &(k, here)) in kills.iter().enumerate() {
                 if k < sorted.len() {
-                    pool.kill(k);
+                    // Matched in this pool, or in another (flags only).
+                    if here {
+                        pool.kill(k);
+                    }
+                    gone[k].set(true);
                     live[k] = false;
                 }
                 // Query between kills too, so lazy clearing and path halving
@@ -334,18 +382,23 @@ mod tests {
                 let want_right = (at + 1..sorted.len())
                     .find(|&i| live[i] && low(i) <= x)
                     .filter(|&i| sorted[i].0 <= bound);
-                prop_assert_eq!(pool.reaching_right(at, x, bound), want_right);
+                prop_assert_eq!(pool.reaching_right(at, x, bound, &gone), want_right);
                 let want_left = (0..at)
                     .rev()
                     .find(|&i| live[i] && high(i) >= x)
                     .filter(|&i| sorted[i].0 >= bound);
-                prop_assert_eq!(pool.reaching_left(at, x, bound), want_left);
-                // The live slots' links are exact.
-                for i in (0..sorted.len()).filter(|&i| live[i]) {
-                    let next = (i + 1..sorted.len()).find(|&j| live[j]).unwrap_or(sorted.len());
-                    let prev = (0..i).rev().find(|&j| live[j]).map_or(NONE, |j| j as u32);
-                    prop_assert_eq!(pool.slots[i].right.get() as usize, next);
-                    prop_assert_eq!(pool.slots[i].left.get(), prev);
+                prop_assert_eq!(pool.reaching_left(at, x, bound, &gone), want_left);
+                // No link skips a live slot.
+                for i in 0..sorted.len() {
+                    let right = pool.slots[i].right.get() as usize;
+                    prop_assert!(right > i && right <= sorted.len());
+                    prop_assert!((i + 1..right).all(|j| !live[j]));
+                    let left = pool.slots[i].left.get();
+                    let left = if left == NONE { 0 } else {
+                        prop_assert!((left as usize) < i);
+                        left as usize + 1
+                    };
+                    prop_assert!((left..i).all(|j| !live[j]));
                 }
             }
         }

@@ -1,11 +1,12 @@
 //! The first half of a tick: sort out expired and unusable tickets, compute every
 //! ticket's relaxed limits at `now`, and build the pools.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::pools::{Interner, Pool, WILDCARD, for_each_combination};
+use super::pools::{Gone, Interner, Pool, WILDCARD, for_each_combination};
 use super::sort::{SortScratch, sort_members};
 use crate::ids::{PlayerId, Region, TicketId};
 use crate::queue::{CustomRuleKind, QueueConfig, RegionRule};
@@ -85,6 +86,8 @@ pub(crate) struct Prepared<'a> {
     /// entry): a matched entry is then removed at the position the search
     /// found it, without looking up its memberships.
     pub(crate) single_pool: bool,
+    /// Per entry, whether it was matched this tick (in any pool).
+    pub(crate) matched: Vec<Cell<bool>>,
     pub(crate) dims: Vec<Dim>,
     pub(crate) interners: Vec<Interner<'a>>,
     pub(crate) expired: Vec<TicketId>,
@@ -111,7 +114,7 @@ pub(crate) struct Buffers {
     pools: Vec<Pool>,
     memberships: Vec<(u32, u32)>,
     membership_start: Vec<u32>,
-    pub(crate) matched: Vec<bool>,
+    matched: Vec<Cell<bool>>,
     pub(crate) search: super::search::Arrays,
     sort: SortScratch,
 }
@@ -162,6 +165,7 @@ impl<'a> Prepared<'a> {
             memberships,
             membership_start,
             single_pool: true,
+            matched: std::mem::take(&mut buffers.matched),
             interners: dims.iter().map(|_| Interner::default()).collect(),
             dims,
             expired: Vec::new(),
@@ -192,6 +196,8 @@ impl<'a> Prepared<'a> {
             }
         }
         prep.build_pools(&options, buffers);
+        prep.matched.clear();
+        prep.matched.resize(prep.entries.len(), Cell::new(false));
         prep
     }
 
@@ -276,6 +282,7 @@ impl<'a> Prepared<'a> {
         buffers.pools = self.pools;
         buffers.memberships = self.memberships;
         buffers.membership_start = self.membership_start;
+        buffers.matched = self.matched;
         (self.expired, self.rejected)
     }
 
@@ -490,12 +497,10 @@ impl<'a> Prepared<'a> {
         &self.memberships[a as usize..b as usize]
     }
 
-    /// Removes entry `e` from every pool's future searches.
-    pub(crate) fn clear_entry(&self, e: usize) {
-        let (a, b) = (self.membership_start[e], self.membership_start[e + 1]);
-        for &(pool, pos) in &self.memberships[a as usize..b as usize] {
-            self.pools[pool as usize].kill(pos as usize);
-        }
+    /// The matched flags the pools' queries take: none with a single pool,
+    /// where every match is killed where it was found.
+    pub(crate) fn gone(&self) -> &Gone {
+        if self.single_pool { &[] } else { &self.matched }
     }
 
     /// Entry `e`'s `(region id, latency)` pairs and its latency limit (under

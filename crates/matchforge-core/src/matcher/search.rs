@@ -94,14 +94,15 @@ impl Stream {
     fn next(&mut self, prep: &Prepared<'_>) -> Option<(u32, u32)> {
         let pool = &prep.pools[self.pool];
         if self.right.is_none() && !self.right_done {
-            match pool.reaching_right(self.right_after, self.rating, self.rating + self.window) {
+            let max = self.rating + self.window;
+            match pool.reaching_right(self.right_after, self.rating, max, prep.gone()) {
                 Some(p) => self.right = Some(p),
                 None => self.right_done = true,
             }
         }
         if self.left.is_none() && !self.left_done {
             let min = self.rating - self.window;
-            match pool.reaching_left(self.left_before, self.rating, min) {
+            match pool.reaching_left(self.left_before, self.rating, min, prep.gone()) {
                 Some(p) => self.left = Some(p),
                 None => self.left_done = true,
             }
