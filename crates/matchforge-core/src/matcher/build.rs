@@ -44,6 +44,10 @@ pub(crate) struct Builder<'m> {
     ratings: Vec<Rating>,
     /// Per ticket of the match being built: where its players start.
     first_player: Vec<usize>,
+    /// Every team has one place (1v1, free-for-all), so every ticket is one
+    /// player: a proposal then needs nothing of its entries but their
+    /// [`EntryInfo`](super::prepare::EntryInfo), one cache line each.
+    solo: bool,
 }
 
 impl<'m> Builder<'m> {
@@ -57,6 +61,7 @@ impl<'m> Builder<'m> {
             roles: Vec::new(),
             ratings: Vec::new(),
             first_player: Vec::new(),
+            solo: config.format().team_sizes().iter().all(|&size| size == 1),
         }
     }
 
@@ -88,7 +93,7 @@ impl<'m> Builder<'m> {
         searcher: &Searcher,
         out: &mut Vec<MatchProposal>,
     ) {
-        touch(prep, &self.chosen);
+        touch(prep, &self.chosen, self.solo);
         let (mut chosen_start, mut roles_start) = (0, 0);
         for i in 0..self.pending.len() {
             let m = self.pending[i];
@@ -131,7 +136,11 @@ impl<'m> Builder<'m> {
         let mut at = 0usize;
         for &e in chosen {
             firsts_at.push(at);
-            at += prep.entries[e as usize].size as usize;
+            at += if self.solo {
+                1
+            } else {
+                prep.entries[e as usize].size as usize
+            };
         }
         // Seats by team, a ticket's players together, tickets in the order
         // chosen: built in that order directly, so no seat is moved or cloned
@@ -145,7 +154,6 @@ impl<'m> Builder<'m> {
                 }
                 let first_player = firsts_at[g];
                 let info = &prep.infos[e as usize];
-                let entry = prep.entries[e as usize];
                 let firsts = searcher.first_roles(prep, e);
                 let mut seat = |k: usize, player: PlayerId, player_rating: Rating| {
                     let role = composition.and_then(|c| {
@@ -170,13 +178,15 @@ impl<'m> Builder<'m> {
                     });
                     ratings.push(player_rating);
                 };
-                if entry.size == 1 {
-                    seat(0, info.lead.id, info.lead.rating);
-                } else {
-                    let players = ticket_of(prep, e).players();
-                    for (k, player) in players.iter().enumerate() {
-                        seat(k, player.id, player.rating.with_rating(entry.rating));
+                let entry = (!self.solo).then(|| prep.entries[e as usize]);
+                match entry {
+                    Some(entry) if entry.size > 1 => {
+                        let players = ticket_of(prep, e).players();
+                        for (k, player) in players.iter().enumerate() {
+                            seat(k, player.id, player.rating.with_rating(entry.rating));
+                        }
                     }
+                    _ => seat(0, info.lead.id, info.lead.rating),
                 }
             }
         }
@@ -221,34 +231,34 @@ impl<'m> Builder<'m> {
 
 /// Loads what the proposals of `chosen` entries read, in rounds of loads that
 /// do not depend on each other (so their cache misses overlap): the entries,
-/// then parties' tickets and latency lists, then parties' players.
-fn touch(prep: &Prepared<'_>, chosen: &[u32]) {
+/// then parties' tickets and latency lists, then parties' players. With
+/// `solo` tickets only (see [`Builder`]), the first round is all there is.
+fn touch(prep: &Prepared<'_>, chosen: &[u32], solo: bool) {
     let latencies = !prep.latency_limit.is_empty();
     let mut acc = 0u64;
     for &e in chosen {
         let e = e as usize;
-        acc ^=
-            u64::from(prep.entries[e].size) ^ u64::from(prep.infos[e].id.as_uuid().as_bytes()[0]);
+        acc ^= u64::from(prep.infos[e].id.as_uuid().as_bytes()[0]);
+        if !solo {
+            acc ^= u64::from(prep.entries[e].size);
+        }
         if latencies {
             acc ^= u64::from(prep.latency_start[e]) ^ prep.latency_limit[e].to_bits();
         }
     }
+    let party = |e: u32| !solo && prep.entries[e as usize].size > 1;
     for &e in chosen {
-        let entry = prep.entries[e as usize];
-        if entry.size > 1 {
-            acc ^= prep.tickets[entry.ticket as usize].players().len() as u64;
+        if party(e) {
+            acc ^= ticket_of(prep, e).players().len() as u64;
         }
         if latencies {
             let start = prep.latency_start[e as usize] as usize;
             acc ^= prep.latencies.get(start).map_or(0, |&(r, _)| u64::from(r));
         }
     }
-    for &e in chosen {
-        let entry = prep.entries[e as usize];
-        if entry.size > 1 {
-            for player in prep.tickets[entry.ticket as usize].players() {
-                acc ^= u64::from(player.id.as_uuid().as_bytes()[0]);
-            }
+    for &e in chosen.iter().filter(|&&e| party(e)) {
+        for player in ticket_of(prep, e).players() {
+            acc ^= u64::from(player.id.as_uuid().as_bytes()[0]);
         }
     }
     std::hint::black_box(acc);
