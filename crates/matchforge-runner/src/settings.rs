@@ -21,8 +21,17 @@ use matchforge_core::rating::{Glicko2, RatingAlgorithm};
 ///     .with_algorithm(Elo::default())
 ///     .with_tick_interval(Duration::from_millis(500))
 ///     .with_ready_check(Duration::from_secs(20))
-///     .with_decline_cooldown(Duration::from_secs(60));
+///     .with_decline_cooldown(Duration::from_secs(60))
+///     .with_priority(10)
+///     .with_max_matches_per_tick(500);
 /// assert_eq!(settings.ladder().as_str(), "duel");
+/// assert_eq!(settings.tick_interval(), Duration::from_millis(500));
+/// assert_eq!(settings.ready_check(), Some(Duration::from_secs(20)));
+/// assert_eq!(settings.decline_cooldown(), Some(Duration::from_secs(60)));
+/// assert_eq!(settings.priority(), 10);
+/// assert_eq!(settings.max_matches_per_tick(), 500);
+/// assert!(settings.is_enabled());
+/// assert!(!settings.enabled(false).is_enabled());
 /// # Ok::<(), matchforge_core::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -151,6 +160,31 @@ impl QueueSettings {
     #[must_use]
     pub fn ready_check(&self) -> Option<Duration> {
         self.ready_check
+    }
+
+    /// The queue's priority (lower runs first when several are due).
+    #[must_use]
+    pub fn priority(&self) -> u8 {
+        self.priority
+    }
+
+    /// The most matches one tick of this queue may make.
+    #[must_use]
+    pub fn max_matches_per_tick(&self) -> usize {
+        self.max_matches_per_tick
+    }
+
+    /// How long players who declined or missed a ready check may not queue,
+    /// if there is a cooldown.
+    #[must_use]
+    pub fn decline_cooldown(&self) -> Option<Duration> {
+        self.decline_cooldown
+    }
+
+    /// Whether the tick loop runs this queue.
+    #[must_use]
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
