@@ -80,7 +80,8 @@ impl PgStore {
     /// migrations run on connect).
     ///
     /// # Errors
-    /// [`Error::Connect`] if the URL is bad or the server unreachable;
+    /// [`Error::Connect`] if the URL is bad or the server unreachable (its
+    /// source says why: refused, unknown host, authentication);
     /// [`Error::Migrate`] if the migrations fail.
     pub async fn connect(url: &str) -> Result<Self> {
         Self::connect_with(PgOptions::new(url)).await
@@ -101,6 +102,23 @@ impl PgStore {
             .options([("search_path", schema.as_str())]);
         if connect.get_application_name().is_none() {
             connect = connect.application_name("matchforge");
+        }
+        // The pool retries a connect that fails on the network (refused,
+        // unreachable) until its acquire timeout and then reports only that
+        // it timed out. One direct attempt first reports why instead.
+        let probe = tokio::time::timeout(
+            options.acquire_timeout(),
+            PgConnection::connect_with(&connect),
+        )
+        .await;
+        match probe {
+            Ok(Ok(conn)) => {
+                // Closing is a courtesy to the server; the attempt succeeded.
+                let _ = conn.close().await;
+            }
+            Ok(Err(e)) => return Err(Error::Connect(e)),
+            // Slower than the timeout: the pool below reports it the same way.
+            Err(_elapsed) => {}
         }
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections())

@@ -244,10 +244,17 @@ async fn opening_a_store_fails_clearly() {
         (PgOptions::new("not a url"), |e| {
             matches!(e, PgError::Connect(_))
         }),
+        // Nothing listens on port 1: the error says the connection was
+        // refused, not that a pool timed out.
         (
             PgOptions::new("postgres://postgres@127.0.0.1:1/test")
-                .with_acquire_timeout(Duration::from_secs(1)),
-            |e| matches!(e, PgError::Connect(_)),
+                .with_acquire_timeout(Duration::from_secs(5)),
+            |e| matches!(e, PgError::Connect(_)) && chain(e).contains("refused"),
+        ),
+        // A database that does not exist: the server's own reason.
+        (
+            PgOptions::new(with_database(&url, "mf_no_such_database")),
+            |e| matches!(e, PgError::Connect(_)) && chain(e).contains("mf_no_such_database"),
         ),
     ];
     for (options, expected) in table {
@@ -266,6 +273,25 @@ async fn opening_a_store_fails_clearly() {
             other => panic!("{shown}: {other:?}"),
         }
     }
+}
+
+/// An error and its sources, joined.
+fn chain(e: &PgError) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// `url` with its database replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, rest) = url.rsplit_once('/').expect("a URL with a database");
+    let query = rest.find('?').map_or("", |at| &rest[at..]);
+    format!("{base}/{database}{query}")
 }
 
 /// Without migrations on connect, an unmigrated schema is refused with
