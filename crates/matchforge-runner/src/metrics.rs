@@ -12,7 +12,7 @@
 //! | `matchforge_commit_conflicts_total` | counter | queue | proposals lost to another runner |
 //! | `matchforge_tick_seconds` | histogram | queue | duration of a queue's tick |
 //! | `matchforge_lobby_seconds` | histogram | queue, outcome | lobby lifetime, creation to completion or cancellation |
-//! | `matchforge_errors_total` | counter | stage | failed rounds and events polls |
+//! | `matchforge_errors_total` | counter | stage | failed rounds and events polls, and lobbies the store refused (stage `commit`) |
 
 use std::time::Duration;
 

@@ -29,6 +29,10 @@ pub struct QueueTick {
     pub expired: usize,
     /// Proposals another runner got to first (their tickets were re-matched).
     pub conflicts: usize,
+    /// Lobbies the store refused on their own (a part of a batch that
+    /// failed, a lobby id already taken), each logged with its error. Their
+    /// tickets stay waiting for the next tick; the rest of the tick goes on.
+    pub failed: usize,
     /// The lobbies committed, in order.
     pub lobbies: Vec<Lobby>,
     /// How long the tick took (wall time, measured with `Instant`).
@@ -41,9 +45,13 @@ impl Matchmaker {
     /// check, if the queue has one). Proposals that lose a race with another
     /// runner are re-matched from the tickets still waiting.
     ///
+    /// A lobby the store refuses on its own is logged, counted in
+    /// [`QueueTick::failed`] and left for the next tick; the other lobbies of
+    /// the tick are committed and reported as usual.
+    ///
     /// # Errors
-    /// [`Error::QueueNotFound`]; store errors (nothing half-done: each commit
-    /// is atomic).
+    /// [`Error::QueueNotFound`]; store errors that fail a whole read or
+    /// batch (nothing half-done: each commit is atomic).
     pub async fn tick_queue(&self, queue: &QueueName) -> Result<QueueTick> {
         let span = info_span!("tick", queue = %queue);
         self.tick_queue_inner(queue).instrument(span).await
@@ -80,8 +88,8 @@ impl Matchmaker {
             let mut gone: Vec<TicketId> = Vec::new();
             let mut conflicted = 0;
             for (lobby, result) in lobbies.into_iter().zip(results) {
-                match result? {
-                    CommitOutcome::Committed => {
+                match result {
+                    Ok(CommitOutcome::Committed) => {
                         metrics::matched(&lobby, now);
                         gone.extend(lobby.ticket_ids());
                         report.players += lobby.proposal().seats.len();
@@ -89,9 +97,17 @@ impl Matchmaker {
                         budget -= 1;
                         report.lobbies.push(lobby);
                     }
-                    CommitOutcome::Conflict { missing } => {
+                    Ok(CommitOutcome::Conflict { missing }) => {
                         conflicted += 1;
                         gone.extend(missing);
+                    }
+                    Err(error) => {
+                        // Not retried this tick: its tickets sit out the
+                        // conflict rounds and wait for the next tick.
+                        warn!(lobby = %lobby.id(), %error, "the store refused a lobby");
+                        metrics::error("commit");
+                        report.failed += 1;
+                        gone.extend(lobby.ticket_ids());
                     }
                 }
             }

@@ -356,3 +356,68 @@ async fn bad_input_is_refused_and_changes_nothing() {
             .unwrap();
     assert_eq!(initial, vec![Rating::default()]);
 }
+
+/// Ids 1, 2, 3, ... from a counter the test can move.
+#[derive(Debug, Default)]
+struct CountingIds(std::sync::atomic::AtomicU64);
+
+impl matchforge_runner::ids::IdGenerator for CountingIds {
+    fn next_uuid(&self) -> uuid::Uuid {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        uuid::Uuid::from_u128(u128::from(n))
+    }
+}
+
+/// A lobby the store refuses on its own (here: its id is taken) does not
+/// stop the tick: the other lobby is committed and reported, the refused
+/// one is counted, its players stay queued, and the next tick matches them.
+#[tokio::test]
+async fn a_refused_lobby_does_not_stop_the_tick() {
+    use matchforge_core::ports::TicketStore;
+    let ids = Arc::new(CountingIds::default());
+    let store = Arc::new(MemoryStore::new());
+    let other = QueueSettings::new(
+        QueueSpec::new("other", MatchFormat::one_v_one())
+            .with_rating_window(Widening::fixed(400.0).unwrap())
+            .build()
+            .unwrap(),
+    );
+    let mm = Matchmaker::builder(store.clone())
+        .clock(Arc::new(SimulatedClock::new(start())))
+        .ids(ids.clone())
+        .queue(duel())
+        .queue(other)
+        .build()
+        .unwrap();
+    // A lobby of another queue takes an id.
+    for n in [10, 11] {
+        mm.join("other", p(n), Attributes::new(), &[])
+            .await
+            .unwrap();
+    }
+    let taken = mm.tick_queue(&QueueName::new("other")).await.unwrap();
+    let taken = taken.lobbies[0].id();
+    // Four duellists make two lobbies; the first is given the taken id.
+    for n in 1..=4 {
+        mm.join("duel", p(n), Attributes::new(), &[]).await.unwrap();
+    }
+    let before = taken.as_uuid().as_u128() as u64 - 1;
+    ids.0.store(before, std::sync::atomic::Ordering::SeqCst);
+    let duel = QueueName::new("duel");
+    let tick = mm.tick_queue(&duel).await.expect("the tick goes on");
+    assert_eq!((tick.matches, tick.failed, tick.conflicts), (1, 1, 0));
+    assert_eq!(tick.players, 2);
+    let waiting = store.tickets(&duel).await.unwrap();
+    assert_eq!(waiting.len(), 2, "the refused lobby's tickets still wait");
+    for ticket in &waiting {
+        let player = ticket.players()[0].id;
+        assert!(matches!(
+            mm.status(player).await.unwrap(),
+            PlayerStatus::Queued(_)
+        ));
+    }
+    // The next tick (a fresh id) matches them.
+    let next = mm.tick_queue(&duel).await.unwrap();
+    assert_eq!((next.matches, next.failed), (1, 0));
+    assert!(store.tickets(&duel).await.unwrap().is_empty());
+}
