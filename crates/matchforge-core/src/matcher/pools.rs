@@ -29,8 +29,9 @@ pub(crate) struct Slot {
     /// ticket is matched.
     entry: Cell<u32>,
     /// A position further right with no live one in between (the pool's
-    /// length past the end): the next live position, unless slots in
-    /// between died without unlinking (see [`Pool::mark_dead`]).
+    /// length past the end): the next live position, unless tickets in
+    /// between were matched in another pool (see [`Gone`]) and no query has
+    /// passed them since.
     right: Cell<u32>,
     /// A position further left with no live one in between ([`NONE`] past
     /// the start).
