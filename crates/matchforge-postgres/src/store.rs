@@ -81,7 +81,8 @@ impl PgStore {
     ///
     /// # Errors
     /// [`Error::Connect`] if the URL is bad or the server unreachable (its
-    /// source says why: refused, unknown host, authentication);
+    /// source says why: refused, unknown host, authentication, no answer
+    /// within the acquire timeout);
     /// [`Error::Migrate`] if the migrations fail.
     pub async fn connect(url: &str) -> Result<Self> {
         Self::connect_with(PgOptions::new(url)).await
@@ -117,8 +118,18 @@ impl PgStore {
                 let _ = conn.close().await;
             }
             Ok(Err(e)) => return Err(Error::Connect(e)),
-            // Slower than the timeout: the pool below reports it the same way.
-            Err(_elapsed) => {}
+            // No answer: say so now rather than let the pool wait as long
+            // again to report a timeout.
+            Err(_elapsed) => {
+                let silent = std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "no answer from the server within the acquire timeout ({:?})",
+                        options.acquire_timeout()
+                    ),
+                );
+                return Err(Error::Connect(sqlx::Error::Io(silent)));
+            }
         }
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections())

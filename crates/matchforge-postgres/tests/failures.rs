@@ -275,6 +275,31 @@ async fn opening_a_store_fails_clearly() {
     }
 }
 
+/// A server that accepts connections and never answers: opening fails with
+/// a connect error that says so, after one acquire timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_server_is_reported_as_silent() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a local port");
+    let port = listener.local_addr().expect("its address").port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let options = PgOptions::new(format!("postgres://postgres@127.0.0.1:{port}/test"))
+        .with_acquire_timeout(Duration::from_millis(500));
+    match PgStore::connect_with(options).await {
+        Err(e @ PgError::Connect(_)) => {
+            assert!(chain(&e).contains("no answer"), "{}", chain(&e));
+        }
+        other => panic!("a silent server: {other:?}"),
+    }
+    held.abort();
+}
+
 /// An error and its sources, joined.
 fn chain(e: &PgError) -> String {
     let mut text = e.to_string();
