@@ -131,12 +131,13 @@ impl PgStore {
                 return Err(Error::Connect(sqlx::Error::Io(silent)));
             }
         }
+        // The probe proved the server reachable with these options: the pool
+        // opens its connections as they are needed, instead of connecting a
+        // second time here.
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections())
             .acquire_timeout(options.acquire_timeout())
-            .connect_with(connect.clone())
-            .await
-            .map_err(Error::Connect)?;
+            .connect_lazy_with(connect.clone());
         let channel = format!("mf_events:{schema}");
         let store = PgStore {
             shared: Arc::new(Shared {
