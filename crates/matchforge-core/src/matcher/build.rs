@@ -9,7 +9,7 @@
 
 use super::prepare::Prepared;
 use super::proposal::{MatchProposal, MatchQuality, Seat};
-use super::search::{NO_ROLE, Searcher, UNKNOWN_ROLE};
+use super::roles::{NO_ROLE, UNKNOWN_ROLE};
 use crate::ids::{PlayerId, Region};
 use crate::queue::{QueueConfig, RegionRule};
 use crate::rating::{Rating, RatingAlgorithm};
@@ -87,19 +87,13 @@ impl<'m> Builder<'m> {
 
     /// Builds the pending matches' proposals into `out`, in the order they were
     /// pushed.
-    pub(crate) fn flush(
-        &mut self,
-        prep: &Prepared<'_>,
-        searcher: &Searcher,
-        out: &mut Vec<MatchProposal>,
-    ) {
+    pub(crate) fn flush(&mut self, prep: &Prepared<'_>, out: &mut Vec<MatchProposal>) {
         touch(prep, &self.chosen, self.solo);
         let (mut chosen_start, mut roles_start) = (0, 0);
         for i in 0..self.pending.len() {
             let m = self.pending[i];
             let proposal = self.proposal(
                 prep,
-                searcher,
                 chosen_start..m.chosen_end,
                 roles_start..m.roles_end,
                 m,
@@ -116,7 +110,6 @@ impl<'m> Builder<'m> {
     fn proposal(
         &mut self,
         prep: &Prepared<'_>,
-        searcher: &Searcher,
         entries: std::ops::Range<usize>,
         roles: std::ops::Range<usize>,
         m: Pending,
@@ -154,7 +147,7 @@ impl<'m> Builder<'m> {
                 }
                 let first_player = firsts_at[g];
                 let info = &prep.infos[e as usize];
-                let firsts = searcher.first_roles(prep, e);
+                let firsts = prep.roles.first_roles(e);
                 let mut seat = |k: usize, player: PlayerId, player_rating: Rating| {
                     let role = composition.and_then(|c| {
                         let slot = match choices.get(first_player + k) {

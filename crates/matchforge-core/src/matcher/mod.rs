@@ -46,6 +46,7 @@ mod explain;
 mod pools;
 mod prepare;
 mod proposal;
+mod roles;
 mod search;
 mod sort;
 mod tree;
@@ -200,8 +201,7 @@ impl Matcher {
             None => &mut own,
         };
         let prep = Prepared::new(&self.config, tickets, now, buffers);
-        let mut searcher = Searcher::new(&prep, &mut buffers.search);
-        searcher.resolve_all(&prep);
+        let mut searcher = Searcher::new(&prep);
         // At most one match per `players` players.
         let total_players: usize = prep.entries.iter().map(|e| e.size as usize).sum();
         let most =
@@ -256,11 +256,10 @@ impl Matcher {
             }
             builder.push(chosen, searcher.solution(), spread);
             if builder.pending() == BATCH {
-                builder.flush(&prep, &searcher, &mut proposals);
+                builder.flush(&prep, &mut proposals);
             }
         }
-        builder.flush(&prep, &searcher, &mut proposals);
-        searcher.recycle(&mut buffers.search);
+        builder.flush(&prep, &mut proposals);
         let (expired, rejected) = prep.recycle(buffers);
         MatchOutcome {
             proposals,

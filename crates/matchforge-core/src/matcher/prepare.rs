@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::pools::{Gone, Interner, Pool, WILDCARD, for_each_combination};
+use super::roles::RoleTable;
 use super::sort::{SortScratch, sort_members};
 use crate::ids::{PlayerId, Region, TicketId};
 use crate::queue::{CustomRuleKind, QueueConfig, RegionRule};
@@ -100,6 +101,8 @@ pub(crate) struct Prepared<'a> {
     pub(crate) latencies: Vec<(u32, u32)>,
     pub(crate) latency_start: Vec<u32>,
     pub(crate) latency_limit: Vec<f64>,
+    /// Every entry's role preferences, resolved in the same pass.
+    pub(crate) roles: RoleTable,
 }
 
 /// The big arrays of a tick, kept by the matcher between ticks so the next tick
@@ -115,7 +118,7 @@ pub(crate) struct Buffers {
     memberships: Vec<(u32, u32)>,
     membership_start: Vec<u32>,
     matched: Vec<Cell<bool>>,
-    pub(crate) search: super::search::Arrays,
+    roles: RoleTable,
     sort: SortScratch,
 }
 
@@ -153,6 +156,8 @@ impl<'a> Prepared<'a> {
         memberships.clear();
         let mut membership_start = std::mem::take(&mut buffers.membership_start);
         membership_start.clear();
+        let mut roles = std::mem::take(&mut buffers.roles);
+        roles.reset_for(config);
         let mut prep = Prepared {
             config,
             tickets,
@@ -174,6 +179,7 @@ impl<'a> Prepared<'a> {
             latencies: Vec::new(),
             latency_start: vec![0],
             latency_limit: Vec::new(),
+            roles,
         };
         let now_us = now.timestamp_micros();
         let mut options = Options::default();
@@ -238,6 +244,7 @@ impl<'a> Prepared<'a> {
             },
         });
         self.waits.push(wait);
+        self.roles.add(spec.roles.as_ref(), ticket);
         for &r in &self.numeric_rules {
             let rule = &spec.custom[r];
             let CustomRuleKind::NumericDifference { max } = &rule.kind else {
@@ -266,6 +273,7 @@ impl<'a> Prepared<'a> {
         self.latency_start.clear();
         self.latency_start.push(0);
         self.latency_limit.clear();
+        self.roles.clear_entries();
         for interner in &mut self.interners {
             *interner = Interner::default();
         }
@@ -283,6 +291,7 @@ impl<'a> Prepared<'a> {
         buffers.memberships = self.memberships;
         buffers.membership_start = self.membership_start;
         buffers.matched = self.matched;
+        buffers.roles = self.roles;
         (self.expired, self.rejected)
     }
 

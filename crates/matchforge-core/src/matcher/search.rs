@@ -10,6 +10,7 @@
 //! limits. The best pool's result (smallest rating spread) becomes a proposal.
 
 use super::prepare::{Entry, Prepared, Reach};
+use super::roles::{RoleCounts, SUBSET_ROLES};
 use crate::teams::roles::{MAX_ROLES, RolePrefs, TeamHall};
 use crate::teams::solver::{Balancer, Group, Problem, Solution};
 
@@ -140,28 +141,15 @@ struct Budget {
     exhausted: bool,
 }
 
-/// Role bookkeeping: demand across all teams, and how many of a set's players
-/// can help meet it. With at most [`SUBSET_ROLES`] roles the index is a set of
-/// roles (players able to take at least one role of the set, against the
-/// places of the set: Hall's condition on the role side, which also catches
-/// roles competing for the same players); with more, it is a single role.
-type RoleCounts = [u32; MAX_ROLES];
-
-/// Up to this many roles, role counts are kept per set of roles.
-const SUBSET_ROLES: usize = 4;
-
 /// The search state of one tick.
 pub(crate) struct Searcher {
     balancer: Balancer,
-    /// Role preferences per player, resolved per entry on first use.
-    prefs: Vec<RolePrefs>,
-    prefs_at: Vec<u32>,
-    /// Per entry: how many of its players can take each role.
-    able: Vec<[u8; MAX_ROLES]>,
-    /// Per player (parallel to `prefs`): their first choice's index in the
-    /// composition, [`NO_ROLE`] or [`UNKNOWN_ROLE`].
-    first_role: Vec<u8>,
+    /// Whether the queue has a role composition (see
+    /// [`RoleTable`](super::roles::RoleTable) for the entries' preferences).
+    roles: bool,
+    /// Places per role of one team.
     role_counts: Vec<u32>,
+    /// Role places across all teams, per [`RoleCounts`] index.
     role_demand: RoleCounts,
     /// How many entries of a [`RoleCounts`] are in use.
     demand_len: usize,
@@ -173,8 +161,6 @@ pub(crate) struct Searcher {
     team_sizes: Vec<u32>,
     /// Places per set of place types, per team (when Hall's check applies).
     team_slots: Vec<[u32; 64]>,
-    /// Role-place masks per player, parallel to `prefs`.
-    masks: Vec<u8>,
     // Scratch for one anchor.
     candidates: Vec<u32>,
     /// Their positions in the pool searched.
@@ -210,36 +196,15 @@ pub(crate) struct Searcher {
     balanced: bool,
 }
 
-const UNRESOLVED: u32 = u32::MAX;
-
-/// The search's per-entry and per-player arrays, kept between ticks (see
-/// [`Buffers`](super::prepare::Buffers)).
-#[derive(Debug, Default)]
-pub(crate) struct Arrays {
-    prefs: Vec<RolePrefs>,
-    prefs_at: Vec<u32>,
-    able: Vec<[u8; MAX_ROLES]>,
-    first_role: Vec<u8>,
-    masks: Vec<u8>,
-}
-
-/// A player who named no role.
-pub(crate) const NO_ROLE: u8 = u8::MAX;
-/// A player whose first choice is a role the queue does not know.
-pub(crate) const UNKNOWN_ROLE: u8 = u8::MAX - 1;
-
 impl Searcher {
-    /// The search state for `prep`'s tick, reusing the per-entry arrays of an
-    /// earlier tick from `spare`.
-    pub(crate) fn new(prep: &Prepared<'_>, spare: &mut Arrays) -> Self {
+    /// The search state for `prep`'s tick.
+    pub(crate) fn new(prep: &Prepared<'_>) -> Self {
         let format = prep.config.format();
-        let mut role_counts = Vec::new();
-        if let Some(roles) = &prep.config.spec().roles {
-            role_counts.extend(roles.slots.iter().map(|slot| slot.count));
-        }
+        let role_counts = prep.roles.role_counts().to_vec();
+        let demand_len = prep.roles.demand_len();
         let teams = format.teams() as u32;
         let mut role_demand = [0u32; MAX_ROLES];
-        let demand_len = if role_counts.len() <= SUBSET_ROLES {
+        if role_counts.len() <= SUBSET_ROLES {
             for (set, demand) in role_demand
                 .iter_mut()
                 .enumerate()
@@ -250,14 +215,12 @@ impl Searcher {
                     .map(|r| role_counts[r] * teams)
                     .sum();
             }
-            1 << role_counts.len()
         } else {
             for (r, &count) in role_counts.iter().enumerate() {
                 role_demand[r] = count * teams;
             }
-            role_counts.len()
-        };
-        let has_roles = !role_counts.is_empty();
+        }
+        let has_roles = prep.roles.has_roles();
         let fixed: u32 = role_counts.iter().sum();
         let team_slots = if has_roles && TeamHall::applies(role_counts.len()) {
             format
@@ -268,28 +231,9 @@ impl Searcher {
         } else {
             Vec::new()
         };
-        let Arrays {
-            mut prefs,
-            mut prefs_at,
-            mut able,
-            mut first_role,
-            mut masks,
-        } = std::mem::take(spare);
-        prefs.clear();
-        prefs_at.clear();
-        able.clear();
-        first_role.clear();
-        masks.clear();
-        if has_roles {
-            prefs_at.resize(prep.entries.len(), UNRESOLVED);
-            able.resize(prep.entries.len(), [0; MAX_ROLES]);
-        }
         Self {
             balancer: Balancer::default(),
-            prefs,
-            prefs_at,
-            able,
-            first_role,
+            roles: has_roles,
             role_counts,
             role_demand,
             demand_len,
@@ -298,7 +242,6 @@ impl Searcher {
             duel: format.team_sizes() == [1, 1] && !has_roles,
             team_sizes: format.team_sizes().to_vec(),
             team_slots,
-            masks,
             candidates: Vec::new(),
             candidate_pos: Vec::new(),
             suffix_players: Vec::new(),
@@ -320,109 +263,8 @@ impl Searcher {
         }
     }
 
-    /// Hands the per-entry arrays back for the next tick.
-    pub(crate) fn recycle(self, spare: &mut Arrays) {
-        *spare = Arrays {
-            prefs: self.prefs,
-            prefs_at: self.prefs_at,
-            able: self.able,
-            first_role: self.first_role,
-            masks: self.masks,
-        };
-    }
-
-    /// Resolves every entry's role preferences up front, in entry order: the
-    /// entries follow the tickets, so this walks the tickets' player lists
-    /// roughly in memory order, where resolving them on first use during the
-    /// search would jump around.
-    pub(crate) fn resolve_all(&mut self, prep: &Prepared<'_>) {
-        if self.has_roles() {
-            for e in 0..prep.entries.len() as u32 {
-                self.resolve(prep, e);
-            }
-        }
-    }
-
     fn has_roles(&self) -> bool {
-        !self.role_counts.is_empty()
-    }
-
-    /// Resolves entry `e`'s role preferences (once) and returns where its
-    /// players' preferences start in `self.prefs`.
-    fn resolve(&mut self, prep: &Prepared<'_>, e: u32) -> usize {
-        let at = self.prefs_at[e as usize];
-        if at != UNRESOLVED {
-            return at as usize;
-        }
-        let start = self.prefs.len();
-        self.prefs_at[e as usize] = start as u32;
-        let composition = prep.config.spec().roles.as_ref();
-        let ticket = &prep.tickets[prep.entries[e as usize].ticket as usize];
-        let mut able = [0u8; MAX_ROLES];
-        for player in ticket.players() {
-            let prefs = match composition {
-                Some(c) if !player.roles.is_empty() => RolePrefs::from_indices(
-                    // An unknown role maps past the composition: it never fills
-                    // a slot, only open places.
-                    player
-                        .roles
-                        .iter()
-                        .map(|r| c.index_of(r.as_str()).unwrap_or(MAX_ROLES - 1)),
-                ),
-                _ => RolePrefs::ANY,
-            };
-            let roles = self.role_counts.len();
-            let accepted = if prefs.is_any() {
-                (1usize << roles) - 1
-            } else {
-                prefs
-                    .listed()
-                    .iter()
-                    .filter(|&&r| (r as usize) < roles)
-                    .fold(0usize, |m, &r| m | (1 << r))
-            };
-            for (i, count) in able.iter_mut().enumerate().take(self.demand_len) {
-                let set = if roles <= SUBSET_ROLES { i } else { 1 << i };
-                if accepted & set != 0 {
-                    *count += 1;
-                }
-            }
-            self.masks
-                .push(if TeamHall::applies(self.role_counts.len()) {
-                    prefs.mask(self.role_counts.len()) as u8
-                } else {
-                    0
-                });
-            self.first_role.push(match prefs.listed().first() {
-                None => NO_ROLE,
-                Some(&r) if usize::from(r) < roles => r,
-                Some(_) => UNKNOWN_ROLE,
-            });
-            self.prefs.push(prefs);
-        }
-        self.able[e as usize] = able;
-        start
-    }
-
-    /// The first choices (composition indices, [`NO_ROLE`] or
-    /// [`UNKNOWN_ROLE`]) of entry `e`'s players; empty without roles.
-    pub(crate) fn first_roles(&self, prep: &Prepared<'_>, e: u32) -> &[u8] {
-        match self.prefs_at.get(e as usize) {
-            Some(&at) if at != UNRESOLVED => {
-                let at = at as usize;
-                &self.first_role[at..at + prep.entries[e as usize].size as usize]
-            }
-            _ => &[],
-        }
-    }
-
-    fn able_of(&mut self, prep: &Prepared<'_>, e: u32) -> RoleCounts {
-        self.resolve(prep, e);
-        let mut out = [0u32; MAX_ROLES];
-        for (o, a) in out.iter_mut().zip(self.able[e as usize]) {
-            *o = u32::from(a);
-        }
-        out
+        self.roles
     }
 
     /// Searches `pool` for a match around anchor `e` (at position `pos`). On
@@ -458,8 +300,7 @@ impl Searcher {
         );
         self.able_stack.clear();
         if self.has_roles() {
-            let able = self.able_of(prep, e);
-            self.able_stack.push(able);
+            self.able_stack.push(prep.roles.able(e));
         }
         let mut stream = Stream::new(
             pool as usize,
@@ -568,8 +409,8 @@ impl Searcher {
         for &c in &self.candidates[first_new..] {
             let c = c as usize;
             acc ^= prep.entries[c].size;
-            if let Some(&at) = self.prefs_at.get(c) {
-                acc ^= at ^ u32::from(self.able[c][0]);
+            if self.has_roles() {
+                acc ^= prep.roles.at(c as u32) as u32 ^ prep.roles.able(c as u32)[0];
             }
         }
         std::hint::black_box(acc);
@@ -598,7 +439,7 @@ impl Searcher {
             self.suffix_able.clear();
             self.suffix_able.resize(n + 1, [0; MAX_ROLES]);
             for i in (0..n).rev() {
-                let able = self.able_of(prep, self.candidates[i]);
+                let able = prep.roles.able(self.candidates[i]);
                 let mut sum = self.suffix_able[i + 1];
                 for (s, a) in sum.iter_mut().zip(able) {
                     *s += a;
@@ -676,7 +517,7 @@ impl Searcher {
             }
             let remaining = need - entry.size;
             if self.has_roles() {
-                let able = self.able_of(prep, c);
+                let able = prep.roles.able(c);
                 let mut sum = self.able_stack[level];
                 for (s, a) in sum.iter_mut().zip(able) {
                     *s += a;
@@ -744,12 +585,16 @@ impl Searcher {
         let before = if self.team_slots.is_empty() {
             TeamHall::EMPTY
         } else {
-            let at = self.resolve(prep, c);
+            let at = prep.roles.at(c);
             let roles = self.role_counts.len();
             let before = self.halls[team];
             let mut hall = before;
             for p in at..at + size as usize {
-                if !hall.add(usize::from(self.masks[p]), roles, &self.team_slots[team]) {
+                if !hall.add(
+                    usize::from(prep.roles.mask(p)),
+                    roles,
+                    &self.team_slots[team],
+                ) {
                     return false;
                 }
             }
@@ -848,9 +693,7 @@ impl Searcher {
                 first_player: self.problem_prefs.len() as u32,
             });
             if self.has_roles() {
-                let at = self.resolve(prep, c);
-                self.problem_prefs
-                    .extend_from_slice(&self.prefs[at..at + entry.size as usize]);
+                self.problem_prefs.extend_from_slice(prep.roles.prefs(c));
             }
         }
         let problem = Problem {
