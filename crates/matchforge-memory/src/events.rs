@@ -10,23 +10,30 @@ use crate::MemoryStore;
 #[async_trait]
 impl EventLog for MemoryStore {
     /// The n-th event ever appended (from 1) has cursor `(0, n)`. A cursor with
-    /// a non-zero major part is past every event of this store.
+    /// a non-zero major part is past every event of this store. With a limit
+    /// on the log ([`MemoryStore::with_event_log_max_len`]), a cursor older
+    /// than the oldest event kept reads on from that event: the ones dropped
+    /// in between are missed.
     async fn events_after(
         &self,
         after: Option<EventCursor>,
         limit: usize,
     ) -> Result<Vec<(EventCursor, Event)>> {
         let state = self.lock();
-        let start = match after {
-            None => 0,
-            Some(c) if c.major == 0 => usize::try_from(c.minor).unwrap_or(usize::MAX),
-            Some(_) => usize::MAX,
-        }
-        .min(state.events.len());
-        Ok(state.events[start..]
-            .iter()
+        // The sequence number of the first event to return, from 1.
+        let next = match after {
+            None => 1,
+            Some(c) if c.major == 0 => c.minor.saturating_add(1),
+            Some(_) => u64::MAX,
+        };
+        let start = usize::try_from(next.saturating_sub(state.events_trimmed + 1))
+            .unwrap_or(usize::MAX)
+            .min(state.events.len());
+        Ok(state
+            .events
+            .range(start..)
             .take(limit)
-            .zip(start as u64 + 1..)
+            .zip(state.events_trimmed + start as u64 + 1..)
             .map(|(event, seq)| (EventCursor::new(0, seq), event.clone()))
             .collect())
     }

@@ -21,6 +21,8 @@ mod tickets;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use chrono::{DateTime, Utc};
+
 use state::State;
 
 /// Every port in memory, safe to share between tasks and threads.
@@ -49,9 +51,39 @@ use state::State;
 ///   of each waiting player, the unfinished lobby of each player, open ready
 ///   checks by deadline, each player's party and match records by completion
 ///   time.
-/// * **Never forgets on its own.** Finished lobbies, match records, cooldowns
-///   and the event log stay until the store is dropped; a long-running process
-///   that uses this store as its only backend grows with its history.
+/// * **Forgets only when told.** Finished lobbies, match records, ended
+///   cooldowns and the event log stay until pruned. A long-running process
+///   that uses this store as its only backend limits the log with
+///   [`with_event_log_max_len`](MemoryStore::with_event_log_max_len) and
+///   prunes the rest from a periodic task:
+///   [`prune_finished_lobbies`](MemoryStore::prune_finished_lobbies),
+///   [`prune_history`](MemoryStore::prune_history) and
+///   [`prune_cooldowns`](MemoryStore::prune_cooldowns) (see
+///   [Retention](#retention)). Each costs time in proportion to what it
+///   removes (cooldowns: to the cooldowns held), under the one lock.
+///
+/// # Retention
+///
+/// What the pruning methods remove is gone from every port: a pruned lobby
+/// is [`Error::LobbyNotFound`](matchforge_core::Error::LobbyNotFound) to
+/// [`update_lobby`](matchforge_core::ports::LobbyStore::update_lobby) and
+/// `None` to [`lobby`](matchforge_core::ports::LobbyStore::lobby), and a
+/// pruned record is no longer in
+/// [`matches_of`](matchforge_core::ports::MatchHistory::matches_of). Waiting
+/// tickets, unfinished lobbies, parties and ratings are never pruned.
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use matchforge_memory::MemoryStore;
+///
+/// let store = MemoryStore::new().with_event_log_max_len(1_000_000);
+/// // From a maintenance task, say once a minute, with the runner's clock:
+/// let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+/// let pruned = store.prune_finished_lobbies(now - Duration::hours(1))
+///     + store.prune_history(now - Duration::days(30))
+///     + store.prune_cooldowns(now);
+/// assert_eq!(pruned, 0);
+/// ```
 ///
 /// # Example
 ///
@@ -103,6 +135,48 @@ impl MemoryStore {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Keeps at most `max_len` events in the log, dropping the oldest as new
+    /// ones are appended (the Redis adapter's option of the same name, exact
+    /// here). Cursors keep counting from the first event ever appended; a
+    /// reader that falls more than `max_len` events behind misses the ones
+    /// dropped (see [`EventLog`](matchforge_core::ports::EventLog) on this
+    /// store), so size it for the slowest reader. Unset, the log keeps every
+    /// event.
+    #[must_use]
+    pub fn with_event_log_max_len(self, max_len: usize) -> Self {
+        {
+            let mut state = self.lock();
+            state.event_log_max_len = Some(max_len);
+            state.trim_events();
+        }
+        self
+    }
+
+    /// Removes the lobbies that finished (completed or were cancelled)
+    /// before `before`, by their last update; returns how many.
+    ///
+    /// A lobby id is refused by [`commit`](matchforge_core::ports::TicketStore::commit)
+    /// only while the lobby is stored: after pruning, the id is free again.
+    /// Lobby ids are random, so that matters only for a caller that reuses
+    /// them on purpose.
+    pub fn prune_finished_lobbies(&self, before: DateTime<Utc>) -> usize {
+        self.lock().prune_lobbies(before)
+    }
+
+    /// Removes the match records completed before `before` from the history;
+    /// returns how many.
+    pub fn prune_history(&self, before: DateTime<Utc>) -> usize {
+        self.lock().prune_records(before)
+    }
+
+    /// Removes the decline cooldowns that ended at or before `now`, which no
+    /// longer hold anyone back; returns how many. Pass the time the store's
+    /// callers enqueue at: a cooldown still running at a later `now` would be
+    /// lifted early.
+    pub fn prune_cooldowns(&self, now: DateTime<Utc>) -> usize {
+        self.lock().prune_cooldowns(now)
     }
 
     /// Locks the state for one operation.

@@ -44,15 +44,14 @@ impl LobbyStore for MemoryStore {
             record,
         } = update;
         let old = state
-            .lobbies
-            .remove(&lobby.id())
+            .remove_lobby(lobby.id())
             .expect("checked: the lobby exists");
         state.unindex_lobby(&old.value);
         state.index_lobby(&lobby);
         let at = lobby.updated_at();
-        state.events.push(lobby.state_event());
+        state.push_event(lobby.state_event());
         for ticket in requeue {
-            state.events.push(Event::requeued(&ticket, at));
+            state.push_event(Event::requeued(&ticket, at));
             state.insert_waiting(ticket);
         }
         for (player, until) in cooldowns {
@@ -69,13 +68,10 @@ impl LobbyStore for MemoryStore {
             state.insert_record(record);
         }
         let version = expected_version + 1;
-        state.lobbies.insert(
-            lobby.id(),
-            Versioned {
-                value: lobby,
-                version,
-            },
-        );
+        state.put_lobby(Versioned {
+            value: lobby,
+            version,
+        });
         Ok(version)
     }
 

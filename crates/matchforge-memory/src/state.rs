@@ -3,7 +3,7 @@
 //! Each fact lives in one place; the other maps are indexes over it, kept in
 //! step by the helpers here so that no port updates one without the other.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 use matchforge_core::event::Event;
@@ -27,8 +27,12 @@ pub(crate) struct State {
     waiting: HashMap<TicketId, QueueName>,
     /// Index: the waiting ticket that holds each player.
     waiting_players: HashMap<PlayerId, TicketId>,
-    /// Every lobby ever committed, finished ones included.
+    /// Every lobby committed, finished ones included until pruned. Stored
+    /// and replaced through [`put_lobby`](Self::put_lobby) and
+    /// [`remove_lobby`](Self::remove_lobby), which keep `finished` in step.
     pub(crate) lobbies: HashMap<LobbyId, Versioned<Lobby>>,
+    /// Index: finished lobbies by the time they finished.
+    finished: BTreeSet<(DateTime<Utc>, LobbyId)>,
     /// Index: the unfinished lobby each player is in.
     pub(crate) in_lobby: HashMap<PlayerId, LobbyId>,
     /// Index: unfinished lobbies with an open ready check, by deadline.
@@ -45,8 +49,15 @@ pub(crate) struct State {
     pub(crate) records: HashMap<LobbyId, MatchRecord>,
     /// Index: each player's records by completion time.
     pub(crate) records_of: HashMap<PlayerId, BTreeSet<(DateTime<Utc>, LobbyId)>>,
-    /// The event log; the event at index `i` has cursor `(0, i + 1)`.
-    pub(crate) events: Vec<Event>,
+    /// Index: every record by completion time.
+    records_by_time: BTreeSet<(DateTime<Utc>, LobbyId)>,
+    /// The event log, oldest first, after the `events_trimmed` oldest events
+    /// were dropped: the event at index `i` has cursor
+    /// `(0, events_trimmed + i + 1)`.
+    pub(crate) events: VecDeque<Event>,
+    pub(crate) events_trimmed: u64,
+    /// The most events the log keeps (`None`: all).
+    pub(crate) event_log_max_len: Option<usize>,
 }
 
 impl State {
@@ -150,7 +161,7 @@ impl State {
         }
     }
 
-    /// Adds a match record to the history and its per-player index.
+    /// Adds a match record to the history and its indexes.
     pub(crate) fn insert_record(&mut self, record: MatchRecord) {
         for player in record.teams.iter().flatten() {
             self.records_of
@@ -158,6 +169,83 @@ impl State {
                 .or_default()
                 .insert((record.completed_at, record.lobby));
         }
+        self.records_by_time
+            .insert((record.completed_at, record.lobby));
         self.records.insert(record.lobby, record);
+    }
+
+    /// Stores `lobby` under its id (none is stored there: see
+    /// [`remove_lobby`](Self::remove_lobby)), indexing it if finished.
+    pub(crate) fn put_lobby(&mut self, lobby: Versioned<Lobby>) {
+        let value = &lobby.value;
+        if value.phase().is_finished() {
+            self.finished.insert((value.updated_at(), value.id()));
+        }
+        self.lobbies.insert(value.id(), lobby);
+    }
+
+    /// Takes lobby `id` out of the store and the finished index.
+    pub(crate) fn remove_lobby(&mut self, id: LobbyId) -> Option<Versioned<Lobby>> {
+        let lobby = self.lobbies.remove(&id)?;
+        if lobby.value.phase().is_finished() {
+            self.finished.remove(&(lobby.value.updated_at(), id));
+        }
+        Some(lobby)
+    }
+
+    /// Appends `event` to the log, dropping the oldest past the log's limit.
+    pub(crate) fn push_event(&mut self, event: Event) {
+        self.events.push_back(event);
+        self.trim_events();
+    }
+
+    /// Drops the oldest events past the log's limit.
+    pub(crate) fn trim_events(&mut self) {
+        if let Some(max) = self.event_log_max_len {
+            while self.events.len() > max {
+                self.events.pop_front();
+                self.events_trimmed += 1;
+            }
+        }
+    }
+
+    /// Removes the lobbies that finished before `before`; returns how many.
+    pub(crate) fn prune_lobbies(&mut self, before: DateTime<Utc>) -> usize {
+        let kept = self.finished.split_off(&(before, LobbyId::from_u128(0)));
+        let pruned = std::mem::replace(&mut self.finished, kept);
+        for (_, id) in &pruned {
+            self.lobbies.remove(id);
+        }
+        pruned.len()
+    }
+
+    /// Removes the match records completed before `before` from the history
+    /// and its indexes; returns how many.
+    pub(crate) fn prune_records(&mut self, before: DateTime<Utc>) -> usize {
+        let kept = self
+            .records_by_time
+            .split_off(&(before, LobbyId::from_u128(0)));
+        let pruned = std::mem::replace(&mut self.records_by_time, kept);
+        for key in &pruned {
+            let Some(record) = self.records.remove(&key.1) else {
+                continue;
+            };
+            for player in record.teams.iter().flatten() {
+                if let Some(played) = self.records_of.get_mut(player) {
+                    played.remove(key);
+                    if played.is_empty() {
+                        self.records_of.remove(player);
+                    }
+                }
+            }
+        }
+        pruned.len()
+    }
+
+    /// Removes the cooldowns that ended at or before `now`; returns how many.
+    pub(crate) fn prune_cooldowns(&mut self, now: DateTime<Utc>) -> usize {
+        let before = self.cooldowns.len();
+        self.cooldowns.retain(|_, until| *until > now);
+        before - self.cooldowns.len()
     }
 }

@@ -23,7 +23,7 @@ impl TicketStore for MemoryStore {
                 return Err(Error::Cooldown { player, until });
             }
         }
-        state.events.push(Event::queued(&ticket));
+        state.push_event(Event::queued(&ticket));
         state.insert_waiting(ticket);
         Ok(())
     }
@@ -33,7 +33,7 @@ impl TicketStore for MemoryStore {
         let removed = state
             .remove_waiting(ticket)
             .ok_or(Error::TicketNotFound(ticket))?;
-        state.events.push(Event::cancelled(&removed, at));
+        state.push_event(Event::cancelled(&removed, at));
         Ok(removed)
     }
 
@@ -73,14 +73,12 @@ impl TicketStore for MemoryStore {
             state.remove_waiting(id);
         }
         state.index_lobby(lobby);
-        state.lobbies.insert(
-            lobby.id(),
-            Versioned {
-                value: lobby.clone(),
-                version: 1,
-            },
-        );
+        state.put_lobby(Versioned {
+            value: lobby.clone(),
+            version: 1,
+        });
         state.events.extend(lobby.commit_events());
+        state.trim_events();
         Ok(CommitOutcome::Committed)
     }
 
@@ -89,7 +87,7 @@ impl TicketStore for MemoryStore {
         let mut expired = Vec::new();
         for &id in tickets {
             if let Some(ticket) = state.remove_waiting(id) {
-                state.events.push(Event::expired(&ticket, at));
+                state.push_event(Event::expired(&ticket, at));
                 expired.push(ticket);
             }
         }

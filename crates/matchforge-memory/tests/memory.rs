@@ -9,7 +9,9 @@ use matchforge_core::event::EventCursor;
 use matchforge_core::ids::{LobbyId, PlayerId, QueueName, TicketId};
 use matchforge_core::lobby::{Lobby, MatchResult};
 use matchforge_core::matcher::{MatchProposal, MatchQuality, Seat};
-use matchforge_core::ports::{CommitOutcome, EventLog, LobbyStore, LobbyUpdate, TicketStore};
+use matchforge_core::ports::{
+    CommitOutcome, EventLog, LobbyStore, LobbyUpdate, MatchHistory, TicketStore,
+};
 use matchforge_core::rating::{PartyRating, Rating};
 use matchforge_core::ticket::{Ticket, TicketPlayer};
 use matchforge_memory::MemoryStore;
@@ -288,6 +290,126 @@ async fn cursors_count_from_one() {
             .collect();
         assert_eq!(got, want, "events_after({after:?}, {limit})");
     }
+}
+
+#[tokio::test]
+async fn a_limited_event_log_drops_the_oldest_and_keeps_counting() {
+    let store = MemoryStore::new().with_event_log_max_len(3);
+    for n in 1..=5 {
+        store.enqueue(ticket(n, n, 0)).await.unwrap();
+    }
+    // Two tickets in one lobby: a commit appends several events at once.
+    let l = lobby(10, &[ticket(1, 1, 0), ticket(2, 2, 0)]);
+    store.commit(&l).await.unwrap();
+    let all: Vec<u64> = store
+        .events_after(None, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(c, _)| c.minor)
+        .collect();
+    let last = all.last().copied().unwrap();
+    assert!(last > 6, "the commit appended events: {all:?}");
+    assert_eq!(all, (last - 2..=last).collect::<Vec<_>>());
+    // (after, expected sequence numbers): a reader behind the oldest event kept
+    // reads on from it.
+    let cases: [(Option<EventCursor>, Vec<u64>); 4] = [
+        (Some(EventCursor::new(0, 1)), all.clone()),
+        (Some(EventCursor::new(0, last - 3)), all.clone()),
+        (Some(EventCursor::new(0, last - 1)), vec![last]),
+        (Some(EventCursor::new(0, last)), vec![]),
+    ];
+    for (after, want) in cases {
+        let got: Vec<u64> = store
+            .events_after(after, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|(c, _)| c.minor)
+            .collect();
+        assert_eq!(got, want, "events_after({after:?})");
+    }
+}
+
+#[tokio::test]
+async fn pruning_removes_only_what_finished_before_the_cut() {
+    let store = MemoryStore::new();
+    let t: Vec<Ticket> = (1..=4).map(|n| ticket(n, n, 0)).collect();
+    for x in &t {
+        store.enqueue(x.clone()).await.unwrap();
+    }
+    // Lobby 10 completes at 102 with a record; lobby 11 stays unfinished.
+    let done = lobby(10, &t[..2]);
+    store.commit(&done).await.unwrap();
+    let open = lobby(11, &t[2..]);
+    store.commit(&open).await.unwrap();
+    let mut finished = done.clone();
+    finished.skip_acceptance(at(101)).unwrap();
+    finished.dispatch("s", at(101)).unwrap();
+    finished
+        .complete(MatchResult::winner(0, 2), at(102))
+        .unwrap();
+    let mut update = LobbyUpdate::new(finished.clone(), 1);
+    update.record = Some(matchforge_core::history::MatchRecord {
+        lobby: done.id(),
+        queue: QueueName::new("q"),
+        ladder: "l".into(),
+        teams: finished.teams(),
+        result: MatchResult::winner(0, 2),
+        server: None,
+        started_at: at(100),
+        completed_at: at(102),
+        rating_changes: Vec::new(),
+    });
+    update.cooldowns = vec![(PlayerId::from_u128(1), at(200))];
+    store.update_lobby(update).await.unwrap();
+    let player = PlayerId::from_u128(1);
+
+    // Nothing finished strictly before the cut: nothing goes.
+    assert_eq!(store.prune_finished_lobbies(at(102)), 0);
+    assert_eq!(store.prune_history(at(102)), 0);
+    assert_eq!(store.prune_cooldowns(at(199)), 0);
+    assert!(store.lobby(done.id()).await.unwrap().is_some());
+    assert_eq!(
+        store
+            .matches_of(player, None, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let held = store.enqueue(ticket(5, 1, 150)).await;
+    assert!(matches!(held, Err(Error::Cooldown { .. })), "{held:?}");
+
+    assert_eq!(store.prune_finished_lobbies(at(103)), 1);
+    assert!(store.lobby(done.id()).await.unwrap().is_none());
+    assert!(
+        store.lobby(open.id()).await.unwrap().is_some(),
+        "unfinished lobbies stay"
+    );
+    let stale = store.update_lobby(LobbyUpdate::new(finished, 2)).await;
+    assert!(matches!(stale, Err(Error::LobbyNotFound(_))), "{stale:?}");
+    // The record outlives its lobby until the history is pruned.
+    assert!(store.match_record(done.id()).await.unwrap().is_some());
+    assert_eq!(store.prune_history(at(103)), 1);
+    assert!(store.match_record(done.id()).await.unwrap().is_none());
+    assert!(
+        store
+            .matches_of(player, None, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert_eq!(store.prune_cooldowns(at(200)), 1);
+    store.enqueue(ticket(5, 1, 200)).await.unwrap();
+    // Pruning again finds nothing more.
+    assert_eq!(
+        store.prune_finished_lobbies(at(10_000))
+            + store.prune_history(at(10_000))
+            + store.prune_cooldowns(at(10_000)),
+        0
+    );
 }
 
 /// The checks use their own ids and names, so they can run side by side on
