@@ -50,7 +50,7 @@ use state::State;
 /// * **Indexes, not copies,** answer the other questions: the queue and ticket
 ///   of each waiting player, the unfinished lobby of each player, open ready
 ///   checks by deadline, each player's party and match records by completion
-///   time.
+///   time, and (for pruning) finished lobbies and all match records by time.
 /// * **Forgets only when told.** Finished lobbies, match records, ended
 ///   cooldowns and the event log stay until pruned. A long-running process
 ///   that uses this store as its only backend limits the log with
@@ -159,8 +159,11 @@ impl MemoryStore {
     ///
     /// A lobby id is refused by [`commit`](matchforge_core::ports::TicketStore::commit)
     /// only while the lobby is stored: after pruning, the id is free again.
-    /// Lobby ids are random, so that matters only for a caller that reuses
-    /// them on purpose.
+    /// Its match record, if not pruned with
+    /// [`prune_history`](Self::prune_history), still answers for that id, and
+    /// a new lobby under the id cannot record a match until it is. Lobby ids
+    /// are random, so that matters only for a caller that reuses them on
+    /// purpose.
     pub fn prune_finished_lobbies(&self, before: DateTime<Utc>) -> usize {
         self.lock().prune_lobbies(before)
     }
