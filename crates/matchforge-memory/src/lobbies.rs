@@ -1,9 +1,8 @@
 //! [`LobbyStore`] for [`MemoryStore`].
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use foldhash::HashMap;
 use matchforge_core::event::Event;
 use matchforge_core::ids::{LobbyId, PlayerId};
 use matchforge_core::lobby::Lobby;
@@ -105,7 +104,7 @@ fn check_update(state: &State, update: &LobbyUpdate) -> Result<()> {
     }
     if let Some((ladder, changes)) = &update.ratings {
         let stored = state.ratings.get(ladder);
-        let mut seen: HashMap<PlayerId, Rating> = HashMap::new();
+        let mut seen: HashMap<PlayerId, Rating> = HashMap::default();
         for change in changes {
             let current = seen
                 .get(&change.player)

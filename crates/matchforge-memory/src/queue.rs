@@ -26,7 +26,7 @@
 //! compaction. Each ticket is stored exactly once: the slab is the queue's only
 //! copy, and the id map holds slot numbers, not tickets.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use chrono::{DateTime, Utc};
 use matchforge_core::ids::TicketId;
@@ -52,7 +52,7 @@ impl QueueSlab {
     pub(crate) fn new() -> Self {
         Self {
             slots: Vec::new(),
-            positions: HashMap::new(),
+            positions: HashMap::default(),
             last: None,
             sorted: true,
         }

@@ -3,7 +3,9 @@
 //! Each fact lives in one place; the other maps are indexes over it, kept in
 //! step by the helpers here so that no port updates one without the other.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
+
+use foldhash::HashMap;
 
 use chrono::{DateTime, Utc};
 use matchforge_core::event::Event;

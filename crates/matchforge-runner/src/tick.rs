@@ -140,8 +140,9 @@ impl Matchmaker {
     ) -> Result<Vec<Lobby>> {
         let q = self.queue(queue)?;
         let now = self.clock.now();
-        let by_id: std::collections::HashMap<TicketId, &Ticket> =
-            tickets.iter().map(|t| (t.id(), t)).collect();
+        let mut by_id: foldhash::HashMap<TicketId, &Ticket> = foldhash::HashMap::default();
+        by_id.reserve(tickets.len());
+        by_id.extend(tickets.iter().map(|t| (t.id(), t)));
         proposals
             .into_iter()
             .map(|proposal| {
