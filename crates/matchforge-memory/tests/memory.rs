@@ -265,6 +265,21 @@ async fn cooldowns_keep_the_later_end_and_commits_check_ticket_content() {
     );
 }
 
+/// The sequence numbers (cursor minors) of `events_after(after, limit)`.
+async fn sequence_numbers(
+    store: &MemoryStore,
+    after: Option<EventCursor>,
+    limit: usize,
+) -> Vec<u64> {
+    store
+        .events_after(after, limit)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(c, _)| c.minor)
+        .collect()
+}
+
 #[tokio::test]
 async fn cursors_count_from_one() {
     let store = MemoryStore::new();
@@ -281,13 +296,7 @@ async fn cursors_count_from_one() {
         (Some(EventCursor::new(1, 0)), 10, vec![]),
     ];
     for (after, limit, want) in cases {
-        let got: Vec<u64> = store
-            .events_after(after, limit)
-            .await
-            .unwrap()
-            .iter()
-            .map(|(c, _)| c.minor)
-            .collect();
+        let got: Vec<u64> = sequence_numbers(&store, after, limit).await;
         assert_eq!(got, want, "events_after({after:?}, {limit})");
     }
 }
@@ -301,13 +310,7 @@ async fn a_limited_event_log_drops_the_oldest_and_keeps_counting() {
     // Two tickets in one lobby: a commit appends several events at once.
     let l = lobby(10, &[ticket(1, 1, 0), ticket(2, 2, 0)]);
     store.commit(&l).await.unwrap();
-    let all: Vec<u64> = store
-        .events_after(None, 100)
-        .await
-        .unwrap()
-        .iter()
-        .map(|(c, _)| c.minor)
-        .collect();
+    let all: Vec<u64> = sequence_numbers(&store, None, 100).await;
     let last = all.last().copied().unwrap();
     assert!(last > 6, "the commit appended events: {all:?}");
     assert_eq!(all, (last - 2..=last).collect::<Vec<_>>());
@@ -320,13 +323,7 @@ async fn a_limited_event_log_drops_the_oldest_and_keeps_counting() {
         (Some(EventCursor::new(0, last)), vec![]),
     ];
     for (after, want) in cases {
-        let got: Vec<u64> = store
-            .events_after(after, 100)
-            .await
-            .unwrap()
-            .iter()
-            .map(|(c, _)| c.minor)
-            .collect();
+        let got: Vec<u64> = sequence_numbers(&store, after, 100).await;
         assert_eq!(got, want, "events_after({after:?})");
     }
 }
@@ -364,20 +361,14 @@ async fn pruning_removes_only_what_finished_before_the_cut() {
     update.cooldowns = vec![(PlayerId::from_u128(1), at(200))];
     store.update_lobby(update).await.unwrap();
     let player = PlayerId::from_u128(1);
+    let history = || store.matches_of(player, None, None, 10);
 
     // Nothing finished strictly before the cut: nothing goes.
     assert_eq!(store.prune_finished_lobbies(at(102)), 0);
     assert_eq!(store.prune_history(at(102)), 0);
     assert_eq!(store.prune_cooldowns(at(199)), 0);
     assert!(store.lobby(done.id()).await.unwrap().is_some());
-    assert_eq!(
-        store
-            .matches_of(player, None, None, 10)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(history().await.unwrap().len(), 1);
     let held = store.enqueue(ticket(5, 1, 150)).await;
     assert!(matches!(held, Err(Error::Cooldown { .. })), "{held:?}");
 
@@ -393,13 +384,7 @@ async fn pruning_removes_only_what_finished_before_the_cut() {
     assert!(store.match_record(done.id()).await.unwrap().is_some());
     assert_eq!(store.prune_history(at(103)), 1);
     assert!(store.match_record(done.id()).await.unwrap().is_none());
-    assert!(
-        store
-            .matches_of(player, None, None, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(history().await.unwrap().is_empty());
 
     assert_eq!(store.prune_cooldowns(at(200)), 1);
     store.enqueue(ticket(5, 1, 200)).await.unwrap();
