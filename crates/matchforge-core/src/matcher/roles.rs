@@ -34,6 +34,8 @@ pub(crate) struct RoleTable {
     role_counts: Vec<u32>,
     /// How many entries of a [`RoleCounts`] are in use.
     demand_len: usize,
+    /// Role places across all teams, per [`RoleCounts`] index.
+    demand: RoleCounts,
     /// Role preferences per player, entry after entry.
     prefs: Vec<RolePrefs>,
     /// Per entry: where its players start in `prefs` (and the arrays
@@ -58,11 +60,22 @@ impl RoleTable {
                 .extend(roles.slots.iter().map(|slot| slot.count));
         }
         let roles = self.role_counts.len();
-        self.demand_len = if roles <= SUBSET_ROLES {
-            1 << roles
+        let teams = config.format().teams() as u32;
+        self.demand = [0; MAX_ROLES];
+        if roles <= SUBSET_ROLES {
+            self.demand_len = 1 << roles;
+            for (set, demand) in self.demand.iter_mut().enumerate().take(self.demand_len) {
+                *demand = (0..roles)
+                    .filter(|r| set & (1 << r) != 0)
+                    .map(|r| self.role_counts[r] * teams)
+                    .sum();
+            }
         } else {
-            roles
-        };
+            self.demand_len = roles;
+            for (demand, &count) in self.demand.iter_mut().zip(&self.role_counts) {
+                *demand = count * teams;
+            }
+        }
         self.clear_entries();
     }
 
@@ -88,6 +101,11 @@ impl RoleTable {
     /// How many entries of a [`RoleCounts`] are in use.
     pub(crate) fn demand_len(&self) -> usize {
         self.demand_len
+    }
+
+    /// Role places across all teams, per [`RoleCounts`] index.
+    pub(crate) fn demand(&self) -> RoleCounts {
+        self.demand
     }
 
     /// Resolves the next entry's role preferences from its `ticket` (nothing

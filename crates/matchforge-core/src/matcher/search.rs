@@ -10,7 +10,7 @@
 //! limits. The best pool's result (smallest rating spread) becomes a proposal.
 
 use super::prepare::{Entry, Prepared, Reach};
-use super::roles::{RoleCounts, SUBSET_ROLES};
+use super::roles::RoleCounts;
 use crate::teams::roles::{MAX_ROLES, RolePrefs, TeamHall};
 use crate::teams::solver::{Balancer, Group, Problem, Solution};
 
@@ -202,24 +202,7 @@ impl Searcher {
         let format = prep.config.format();
         let role_counts = prep.roles.role_counts().to_vec();
         let demand_len = prep.roles.demand_len();
-        let teams = format.teams() as u32;
-        let mut role_demand = [0u32; MAX_ROLES];
-        if role_counts.len() <= SUBSET_ROLES {
-            for (set, demand) in role_demand
-                .iter_mut()
-                .enumerate()
-                .take(1 << role_counts.len())
-            {
-                *demand = (0..role_counts.len())
-                    .filter(|r| set & (1 << r) != 0)
-                    .map(|r| role_counts[r] * teams)
-                    .sum();
-            }
-        } else {
-            for (r, &count) in role_counts.iter().enumerate() {
-                role_demand[r] = count * teams;
-            }
-        }
+        let role_demand = prep.roles.demand();
         let has_roles = prep.roles.has_roles();
         let fixed: u32 = role_counts.iter().sum();
         let team_slots = if has_roles && TeamHall::applies(role_counts.len()) {
