@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use matchforge_core::ids::{PartyId, PlayerId, QueueName, TicketId};
-use matchforge_core::matcher::{Blocker, Matcher};
+use std::sync::Arc;
+
+use matchforge_core::matcher::{Blocker, Matcher, Seat};
 use matchforge_core::queue::{
     CustomRule, MatchFormat, QueueConfig, QueueSpec, RegionRule, RoleComposition, Widening,
 };
-use matchforge_core::rating::{PartyRating, Rating};
+use matchforge_core::rating::{Elo, PartyRating, Rating, RatingAlgorithm, WengLin, elo_expected};
 use matchforge_core::ticket::{Attributes, Ticket, TicketPlayer};
 
 fn t0() -> DateTime<Utc> {
@@ -340,6 +342,82 @@ fn parties_stay_together_and_fit_the_teams() {
     assert_eq!(team_of(100), team_of(101), "the party is split");
     assert_eq!(team_of(200), team_of(300));
     assert_ne!(team_of(100), team_of(200));
+}
+
+#[test]
+fn proposals_report_seats_and_quality_figures() {
+    let now = t0();
+    // 1v1: the oldest ticket (1) anchors the match and takes team 0.
+    let tickets = build(
+        "duel",
+        vec![solo(2, 1540.0).waited(10), solo(1, 1500.0).waited(30)],
+        now,
+    );
+    for predictor in [
+        Arc::new(Elo::default()) as Arc<dyn RatingAlgorithm>,
+        Arc::new(WengLin::default()),
+    ] {
+        let matcher =
+            Matcher::new(duel(Widening::fixed(100.0).unwrap())).with_predictor(predictor.clone());
+        let outcome = matcher.find_matches(&tickets, now);
+        let [p] = outcome.proposals.as_slice() else {
+            panic!("one match expected, got {:?}", outcome.proposals);
+        };
+        let seat = |n: u128, team| Seat {
+            player: PlayerId::from_u128(n * 100),
+            ticket: TicketId::from_u128(n),
+            team,
+            role: None,
+        };
+        assert_eq!(p.seats, vec![seat(1, 0), seat(2, 1)]);
+        assert_eq!(p.region, None);
+        let rating = |r| Rating::new(r, 50.0, 0.06).unwrap();
+        let expected = predictor
+            .win_probability(&[rating(1500.0)], &[rating(1540.0)])
+            .unwrap();
+        assert_eq!(p.quality.win_probability, expected, "{}", predictor.name());
+        assert_eq!(p.quality.rating_spread, 40.0);
+        assert_eq!(p.quality.team_imbalance, 40.0);
+        assert_eq!(p.quality.longest_wait, std::time::Duration::from_secs(30));
+    }
+
+    // 2v2 with a party: a party's players are rated at the party's rating.
+    let config = QueueSpec::new("duo", MatchFormat::two_v_two())
+        .with_rating_window(Widening::fixed(500.0).unwrap())
+        .build()
+        .unwrap();
+    let tickets = build(
+        "duo",
+        vec![
+            T::party(1, &[1600.0, 1400.0]).waited(5),
+            solo(2, 1480.0).waited(2),
+            solo(3, 1560.0),
+        ],
+        now,
+    );
+    let outcome = Matcher::new(config).find_matches(&tickets, now);
+    let [p] = outcome.proposals.as_slice() else {
+        panic!("one match expected, got {:?}", outcome.proposals);
+    };
+    let mean_of = |team| {
+        let ratings: Vec<f64> = p
+            .team(team)
+            .map(|s| match s.ticket.as_uuid().as_u128() {
+                1 => 1500.0,
+                2 => 1480.0,
+                _ => 1560.0,
+            })
+            .collect();
+        ratings.iter().sum::<f64>() / ratings.len() as f64
+    };
+    assert_eq!(
+        p.quality.win_probability,
+        elo_expected(mean_of(0), mean_of(1), 400.0)
+    );
+    assert_ne!(p.quality.win_probability, 0.5);
+    assert_eq!(p.quality.rating_spread, 80.0);
+    assert_eq!(p.quality.team_imbalance, 20.0);
+    assert_eq!(p.quality.longest_wait, std::time::Duration::from_secs(5));
 }
 
 #[test]

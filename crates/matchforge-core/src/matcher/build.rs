@@ -7,7 +7,7 @@
 //! until [`BATCH`] matches are pending, their loads are issued together first,
 //! so the processor overlaps the misses.
 
-use super::prepare::Prepared;
+use super::prepare::{EntryInfo, Prepared};
 use super::proposal::{MatchProposal, MatchQuality, Seat};
 use super::roles::{NO_ROLE, UNKNOWN_ROLE};
 use crate::ids::{PlayerId, Region};
@@ -114,6 +114,63 @@ impl<'m> Builder<'m> {
         roles: std::ops::Range<usize>,
         m: Pending,
     ) -> MatchProposal {
+        let duel = match (&self.chosen[entries.clone()], &self.teams[entries.clone()]) {
+            (&[a, b], &[0, 1]) => Some([a, b]),
+            (&[a, b], &[1, 0]) => Some([b, a]),
+            _ => None,
+        }
+        .filter(|_| self.solo && self.config.spec().roles.is_none());
+        let (seats, win_probability) = match duel {
+            Some(by_team) => self.duel_seats(prep, by_team),
+            None => self.team_seats(prep, entries.clone(), roles),
+        };
+        let chosen = &self.chosen[entries];
+        // Entries are oldest first: the lowest index waited longest.
+        let longest_wait = chosen
+            .iter()
+            .min()
+            .map(|&e| prep.waits[e as usize])
+            .unwrap_or_default();
+        MatchProposal {
+            seats,
+            region: region_for(self.config, prep, chosen),
+            quality: MatchQuality {
+                rating_spread: m.spread,
+                team_imbalance: m.imbalance,
+                imbalance_lower_bound: m.lower_bound,
+                win_probability: win_probability.filter(|p| p.is_finite()).unwrap_or(0.5),
+                longest_wait,
+            },
+        }
+    }
+
+    /// The seats of a 1v1 match without roles (`by_team`: the entries of
+    /// teams 0 and 1), straight from the entries' infos, and team 0's
+    /// predicted win probability.
+    fn duel_seats(&self, prep: &Prepared<'_>, by_team: [u32; 2]) -> (Vec<Seat>, Option<f64>) {
+        let [a, b] = by_team.map(|e| &prep.infos[e as usize]);
+        let seat = |info: &EntryInfo, team| Seat {
+            player: info.lead.id,
+            ticket: info.id,
+            team,
+            role: None,
+        };
+        let seats = vec![seat(a, 0), seat(b, 1)];
+        let win_probability = self
+            .predictor
+            .win_probability(&[a.lead.rating], &[b.lead.rating])
+            .ok();
+        (seats, win_probability)
+    }
+
+    /// The seats of any match, by team, and team 0's predicted win
+    /// probability (of finishing first, with more than two teams).
+    fn team_seats(
+        &mut self,
+        prep: &Prepared<'_>,
+        entries: std::ops::Range<usize>,
+        roles: std::ops::Range<usize>,
+    ) -> (Vec<Seat>, Option<f64>) {
         let format = self.config.format();
         let teams = format.teams();
         let composition = self.config.spec().roles.as_ref();
@@ -199,26 +256,8 @@ impl<'m> Builder<'m> {
                 .win_probabilities(&slices)
                 .ok()
                 .and_then(|p| p.first().copied())
-        }
-        .filter(|p| p.is_finite())
-        .unwrap_or(0.5);
-        // Entries are oldest first: the lowest index waited longest.
-        let longest_wait = chosen
-            .iter()
-            .min()
-            .map(|&e| prep.waits[e as usize])
-            .unwrap_or_default();
-        MatchProposal {
-            seats,
-            region: region_for(self.config, prep, chosen),
-            quality: MatchQuality {
-                rating_spread: m.spread,
-                team_imbalance: m.imbalance,
-                imbalance_lower_bound: m.lower_bound,
-                win_probability,
-                longest_wait,
-            },
-        }
+        };
+        (seats, win_probability)
     }
 }
 
