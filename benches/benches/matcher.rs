@@ -1,5 +1,6 @@
 //! Matcher benchmarks: one tick over 100,000 waiting tickets, beside the floor
-//! of sorting 100,000 (rating, id) pairs measured in the same run.
+//! of sorting 100,000 (rating, id) pairs measured in the same run, and a
+//! reference for what the outcome alone costs (`pair_floor`, below).
 //!
 //! Run with `cargo bench -p matchforge-benches --bench matcher`.
 
@@ -9,8 +10,10 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use matchforge_benches::{five_v_five_population, solo_population};
-use matchforge_core::ids::TicketId;
-use matchforge_core::matcher::Matcher;
+use matchforge_core::ids::{PlayerId, TicketId};
+use matchforge_core::matcher::{MatchProposal, MatchQuality, Matcher, Seat};
+use matchforge_core::rating::{Elo, Rating, RatingAlgorithm};
+use matchforge_core::ticket::Ticket;
 
 const N: usize = 100_000;
 
@@ -50,7 +53,66 @@ fn matcher(c: &mut Criterion) {
     group.bench_function("tick_5v5_parties_roles/100000", |b| {
         b.iter(|| black_box(five.find_matches(black_box(&parties), now())));
     });
+
+    // Last, so the heap it leaves behind cannot change the ticks' figures
+    // (glibc's thresholds for returning memory depend on what ran before).
+    let mut scratch = PairScratch::default();
+    group.bench_function("pair_floor/100000", |b| {
+        b.iter(|| black_box(pair_neighbours(black_box(&solos), &mut scratch)));
+    });
     group.finish();
+}
+
+/// Not a matcher: the same solo tickets sorted by rating and paired with
+/// their neighbours, each pair turned into a [`MatchProposal`] as the matcher
+/// builds them (two seats, the quality figures, Elo's win probability), with
+/// no rule checked and no ticket served before another. What a 1v1 tick
+/// costs before it applies any rule: a copy of what the pairs need, one sort,
+/// and the outcome (made and dropped inside the timing, as for the ticks).
+/// Its arrays are kept between runs, as the matcher keeps its own.
+fn pair_neighbours(tickets: &[Ticket], scratch: &mut PairScratch) -> Vec<MatchProposal> {
+    let predictor = Elo::default();
+    let PairScratch { players, order } = scratch;
+    players.clear();
+    players.extend(
+        tickets
+            .iter()
+            .map(|t| (t.id(), t.players()[0].id, t.rating())),
+    );
+    order.clear();
+    order.extend(players.iter().zip(0..).map(|(p, i)| (p.2.rating(), i)));
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    order
+        .chunks_exact(2)
+        .map(|pair| {
+            let (a, b) = (players[pair[0].1 as usize], players[pair[1].1 as usize]);
+            let spread = pair[1].0 - pair[0].0;
+            let seat = |(ticket, player, _): (TicketId, PlayerId, Rating), team| Seat {
+                player,
+                ticket,
+                team,
+                role: None,
+            };
+            MatchProposal {
+                seats: vec![seat(a, 0), seat(b, 1)],
+                region: None,
+                quality: MatchQuality {
+                    rating_spread: spread,
+                    team_imbalance: spread,
+                    imbalance_lower_bound: spread,
+                    win_probability: predictor.win_probability(&[a.2], &[b.2]).unwrap_or(0.5),
+                    longest_wait: Duration::ZERO,
+                },
+            }
+        })
+        .collect()
+}
+
+/// The arrays [`pair_neighbours`] reuses.
+#[derive(Default)]
+struct PairScratch {
+    players: Vec<(TicketId, PlayerId, Rating)>,
+    order: Vec<(f64, u32)>,
 }
 
 criterion_group!(benches, matcher);
