@@ -1,10 +1,10 @@
 //! Data-driven tests of each queue rule: a small population, a config, a time,
 //! and the matches (or the reasons for waiting) expected.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use matchforge_core::ids::{PartyId, PlayerId, QueueName, TicketId};
 use std::sync::Arc;
 
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use matchforge_core::ids::{PartyId, PlayerId, QueueName, TicketId};
 use matchforge_core::matcher::{Blocker, Matcher, Seat};
 use matchforge_core::queue::{
     CustomRule, MatchFormat, QueueConfig, QueueSpec, RegionRule, RoleComposition, Widening,
