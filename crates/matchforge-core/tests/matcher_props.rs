@@ -479,6 +479,10 @@ proptest! {
                 prop_assert_eq!(teams.len(), 1, "party split");
             }
             prop_assert_eq!(p.seats.len() as u32, s.config.format().players());
+            // The seats' documented order: by team, a ticket's players together.
+            prop_assert!(p.seats.windows(2).all(|w| w[0].team <= w[1].team), "seats not by team: {:?}", p.seats);
+            let runs: Vec<TicketId> = p.seats.chunk_by(|a, b| a.ticket == b.ticket).map(|run| run[0].ticket).collect();
+            prop_assert_eq!(runs.iter().collect::<HashSet<_>>().len(), runs.len(), "a ticket's players apart: {:?}", p.seats);
             let seated: HashSet<PlayerId> = p.players().collect();
             prop_assert_eq!(seated.len(), p.seats.len());
             for (team, &size) in s.config.format().team_sizes().iter().enumerate() {

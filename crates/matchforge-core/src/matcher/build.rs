@@ -44,6 +44,9 @@ pub(crate) struct Builder<'m> {
     ratings: Vec<Rating>,
     /// Per ticket of the match being built: where its players start.
     first_player: Vec<usize>,
+    /// The tickets of the match being built (indices into its entries) by
+    /// team, each team's in the order chosen.
+    by_team: Vec<u32>,
     /// Every team has one place (1v1, free-for-all), so every ticket is one
     /// player: a proposal then needs nothing of its entries but their
     /// [`EntryInfo`](super::prepare::EntryInfo), one cache line each.
@@ -61,6 +64,7 @@ impl<'m> Builder<'m> {
             roles: Vec::new(),
             ratings: Vec::new(),
             first_player: Vec::new(),
+            by_team: Vec::new(),
             solo: config.format().team_sizes().iter().all(|&size| size == 1),
         }
     }
@@ -194,52 +198,57 @@ impl<'m> Builder<'m> {
         }
         // Seats by team, a ticket's players together, tickets in the order
         // chosen: built in that order directly, so no seat is moved or cloned
-        // afterwards. A solo ticket's seat comes from the copy made in the
-        // sequential pass; only parties' player lists are read (and a ticket's
-        // roles only for a first choice the queue does not know).
-        for team in 0..teams as u16 {
-            for (g, &e) in chosen.iter().enumerate() {
-                if team_of[g] != team {
-                    continue;
-                }
-                let first_player = firsts_at[g];
-                let info = &prep.infos[e as usize];
-                let firsts = prep.roles.first_roles(e);
-                let mut seat = |k: usize, player: PlayerId, player_rating: Rating| {
-                    let role = composition.and_then(|c| {
-                        let slot = match choices.get(first_player + k) {
-                            Some(RoleChoice::Role(i)) => *i,
-                            // An open place: the player plays their first choice.
-                            _ => firsts.get(k).copied().unwrap_or(NO_ROLE),
-                        };
-                        match slot {
-                            NO_ROLE => None,
-                            // A first choice the queue does not know: report it
-                            // as the player wrote it.
-                            UNKNOWN_ROLE => ticket_of(prep, e).players()[k].roles.first().cloned(),
-                            i => c.slots.get(usize::from(i)).map(|s| s.role.clone()),
-                        }
-                    });
-                    seats.push(Seat {
-                        player,
-                        ticket: info.id,
-                        team,
-                        role,
-                    });
-                    ratings.push(player_rating);
-                };
-                let entry = (!self.solo).then(|| prep.entries[e as usize]);
-                match entry {
-                    Some(entry) if entry.size > 1 => {
-                        let players = ticket_of(prep, e).players();
-                        for (k, player) in players.iter().enumerate() {
-                            seat(k, player.id, player.rating.with_rating(entry.rating));
-                        }
+        // afterwards (the tickets are put in that order first, stably, which
+        // costs O(k log k) for k tickets where a pass per team would cost
+        // O(teams × k): quadratic in a free-for-all). A solo ticket's seat
+        // comes from the copy made in the sequential pass; only parties'
+        // player lists are read (and a ticket's roles only for a first choice
+        // the queue does not know).
+        let by_team = &mut self.by_team;
+        by_team.clear();
+        by_team.extend(0..chosen.len() as u32);
+        by_team.sort_by_key(|&g| team_of[g as usize]);
+        for &g in by_team.iter() {
+            let g = g as usize;
+            let (e, team) = (chosen[g], team_of[g]);
+            let first_player = firsts_at[g];
+            let info = &prep.infos[e as usize];
+            let firsts = prep.roles.first_roles(e);
+            let mut seat = |k: usize, player: PlayerId, player_rating: Rating| {
+                let role = composition.and_then(|c| {
+                    let slot = match choices.get(first_player + k) {
+                        Some(RoleChoice::Role(i)) => *i,
+                        // An open place: the player plays their first choice.
+                        _ => firsts.get(k).copied().unwrap_or(NO_ROLE),
+                    };
+                    match slot {
+                        NO_ROLE => None,
+                        // A first choice the queue does not know: report it
+                        // as the player wrote it.
+                        UNKNOWN_ROLE => ticket_of(prep, e).players()[k].roles.first().cloned(),
+                        i => c.slots.get(usize::from(i)).map(|s| s.role.clone()),
                     }
-                    _ => seat(0, info.lead.id, info.lead.rating),
+                });
+                seats.push(Seat {
+                    player,
+                    ticket: info.id,
+                    team,
+                    role,
+                });
+                ratings.push(player_rating);
+            };
+            let entry = (!self.solo).then(|| prep.entries[e as usize]);
+            match entry {
+                Some(entry) if entry.size > 1 => {
+                    let players = ticket_of(prep, e).players();
+                    for (k, player) in players.iter().enumerate() {
+                        seat(k, player.id, player.rating.with_rating(entry.rating));
+                    }
                 }
+                _ => seat(0, info.lead.id, info.lead.rating),
             }
         }
+
         let win_probability = if teams == 2 {
             let end = seats.partition_point(|s| s.team == 0);
             let (a, b) = ratings.split_at(end);
