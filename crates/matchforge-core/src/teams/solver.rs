@@ -133,7 +133,7 @@ impl Balancer {
             return false;
         };
         let imbalance = imbalance_of(p, &team_of);
-        let lower_bound = lower_bound(p).min(imbalance);
+        let lower_bound = lower_bound(p, imbalance);
         self.finish(p, &team_of, imbalance, lower_bound, false, out)
     }
 
@@ -501,16 +501,25 @@ impl Balancer {
 
     /// Swaps groups of equal size, and one group for two of the same total size,
     /// between teams while that lowers (infeasible teams, imbalance).
+    ///
+    /// A move changes two teams' rating sums, so it is scored from the sums
+    /// kept for the current split (O(teams)) rather than by summing every
+    /// group again; the sums are recomputed after each pass, so rounding does
+    /// not build up.
     fn local_search(&mut self, p: &Problem<'_>, mut team_of: Vec<u16>) -> Option<Vec<u16>> {
         let teams = p.team_sizes.len();
         let mut infeasible: Vec<bool> = (0..teams)
             .map(|t| !self.team_roles_ok(p, &team_of, t))
             .collect();
+        let mut sums = team_sums(p, &team_of);
         let mut score = (
             infeasible.iter().filter(|&&b| b).count(),
-            imbalance_of(p, &team_of),
+            spread(p.team_sizes, &sums),
         );
         let n = p.groups.len();
+        let mass = |g: usize| p.groups[g].rating * f64::from(p.groups[g].size);
+        // One group for two needs a group of at least two players.
+        let has_parties = p.groups.iter().any(|g| g.size >= 2);
         for _pass in 0..64 {
             let mut improved = false;
             for a in 0..n {
@@ -520,8 +529,10 @@ impl Balancer {
                         continue;
                     }
                     team_of.swap(a, b);
+                    let moved = mass(b) - mass(a);
+                    let change = Change::new(ta, tb, moved);
                     if let Some(next) =
-                        self.score_if_better(p, &team_of, &mut infeasible, [ta, tb], score)
+                        self.score_if_better(p, &team_of, &mut infeasible, &mut sums, change, score)
                     {
                         score = next;
                         improved = true;
@@ -531,30 +542,47 @@ impl Balancer {
                 }
             }
             // One group for two smaller ones of the same total size.
-            for a in 0..n {
-                for b in 0..n {
-                    for c in (b + 1)..n {
-                        let (ta, tb) = (team_of[a], team_of[b]);
-                        if ta == tb
-                            || team_of[c] != tb
-                            || a == b
-                            || a == c
-                            || p.groups[a].size != p.groups[b].size + p.groups[c].size
+            if has_parties {
+                for a in 0..n {
+                    for b in 0..n {
+                        // Checked once for all c: nothing changes until a move
+                        // is taken, and none can be while these hold.
+                        if a == b
+                            || team_of[a] == team_of[b]
+                            || p.groups[b].size >= p.groups[a].size
                         {
                             continue;
                         }
-                        team_of[a] = tb;
-                        team_of[b] = ta;
-                        team_of[c] = ta;
-                        if let Some(next) =
-                            self.score_if_better(p, &team_of, &mut infeasible, [ta, tb], score)
-                        {
-                            score = next;
-                            improved = true;
-                        } else {
-                            team_of[a] = ta;
-                            team_of[b] = tb;
-                            team_of[c] = tb;
+                        for c in (b + 1)..n {
+                            let (ta, tb) = (team_of[a], team_of[b]);
+                            if ta == tb
+                                || team_of[c] != tb
+                                || a == b
+                                || a == c
+                                || p.groups[a].size != p.groups[b].size + p.groups[c].size
+                            {
+                                continue;
+                            }
+                            team_of[a] = tb;
+                            team_of[b] = ta;
+                            team_of[c] = ta;
+                            let moved = mass(b) + mass(c) - mass(a);
+                            let change = Change::new(ta, tb, moved);
+                            if let Some(next) = self.score_if_better(
+                                p,
+                                &team_of,
+                                &mut infeasible,
+                                &mut sums,
+                                change,
+                                score,
+                            ) {
+                                score = next;
+                                improved = true;
+                            } else {
+                                team_of[a] = ta;
+                                team_of[b] = tb;
+                                team_of[c] = tb;
+                            }
                         }
                     }
                 }
@@ -562,6 +590,8 @@ impl Balancer {
             if !improved {
                 break;
             }
+            sums = team_sums(p, &team_of);
+            score.1 = spread(p.team_sizes, &sums);
         }
         if score.0 > 0 || !premade_ok(p, &team_of) {
             return None;
@@ -569,15 +599,24 @@ impl Balancer {
         Some(team_of)
     }
 
+    /// Scores `team_of`, the current split with `change` applied: if it is
+    /// better than `current`, records it (infeasible teams, `sums`) and
+    /// returns its score.
     fn score_if_better(
         &mut self,
         p: &Problem<'_>,
         team_of: &[u16],
         infeasible: &mut [bool],
-        touched: [u16; 2],
+        sums: &mut [f64],
+        change: Change,
         current: (usize, f64),
     ) -> Option<(usize, f64)> {
-        let imbalance = imbalance_of(p, team_of);
+        let touched = [change.from, change.to];
+        let (from, to) = (change.from as usize, change.to as usize);
+        let (old_from, old_to) = (sums[from], sums[to]);
+        sums[from] += change.mass;
+        sums[to] -= change.mass;
+        let imbalance = spread(p.team_sizes, sums);
         let mut changed = [false; 2];
         let mut bad = current.0;
         for (k, &t) in touched.iter().enumerate() {
@@ -600,8 +639,25 @@ impl Balancer {
             }
             Some((bad, imbalance))
         } else {
+            sums[from] = old_from;
+            sums[to] = old_to;
             None
         }
+    }
+}
+
+/// A local-search move between two teams: `mass` (rating × players) enters
+/// team `from` and leaves team `to`.
+#[derive(Debug, Clone, Copy)]
+struct Change {
+    from: u16,
+    to: u16,
+    mass: f64,
+}
+
+impl Change {
+    fn new(from: u16, to: u16, mass: f64) -> Self {
+        Self { from, to, mass }
     }
 }
 
@@ -619,11 +675,16 @@ fn spread(team_sizes: &[u32], sums: &[f64]) -> f64 {
 
 /// The spread of team means for an assignment.
 pub(crate) fn imbalance_of(p: &Problem<'_>, team_of: &[u16]) -> f64 {
+    spread(p.team_sizes, &team_sums(p, team_of))
+}
+
+/// Each team's rating mass (rating × players, summed) for an assignment.
+fn team_sums(p: &Problem<'_>, team_of: &[u16]) -> Vec<f64> {
     let mut sums = vec![0.0; p.team_sizes.len()];
     for (g, group) in p.groups.iter().enumerate() {
         sums[team_of[g] as usize] += group.rating * f64::from(group.size);
     }
-    spread(p.team_sizes, &sums)
+    sums
 }
 
 /// Whether the teams' biggest parties differ by at most the premade limit.
@@ -642,12 +703,19 @@ fn premade_ok(p: &Problem<'_>, team_of: &[u16]) -> bool {
 }
 
 /// A lower bound on the best achievable imbalance, ignoring roles and premade
-/// limits (a relaxation, so the bound is valid).
+/// limits (a relaxation, so the bound is valid), no higher than `found`, the
+/// imbalance of a split already found.
 ///
 /// Two teams: a subset-sum over (players, rounded rating mass) finds the best
 /// split of the rounded problem exactly; rounding can move a team mean by at most
 /// `slack`, which is subtracted. More teams: 0 (the trivial bound).
-pub(crate) fn lower_bound(p: &Problem<'_>) -> f64 {
+///
+/// The subset-sum's answer lies between the optimum minus `2 × slack` and the
+/// optimum, so it can say nothing that `found ≤ 2 × slack` does not already
+/// say to within its own rounding: then the trivial bound 0 is returned without
+/// it. (For 100 solo players that subset-sum is about 8 million word
+/// operations, and a split within its rounding is the common case.)
+pub(crate) fn lower_bound(p: &Problem<'_>, found: f64) -> f64 {
     let [n0, n1] = p.team_sizes else {
         return 0.0;
     };
@@ -668,26 +736,42 @@ pub(crate) fn lower_bound(p: &Problem<'_>) -> f64 {
     }
     const WIDTH: f64 = 100_000.0;
     let unit = total_mass / WIDTH;
+    let (f0, f1) = (n0 as f64, n1 as f64);
+    // Each group's mass is off by at most unit/2; the difference of means moves by
+    // at most (1/n0 + 1/n1) per unit of mass moved.
+    let slack = (1.0 / f0 + 1.0 / f1) * unit * 0.5 * p.groups.len() as f64;
+    if found <= 2.0 * slack {
+        return 0.0;
+    }
     let units: Vec<usize> = masses.iter().map(|m| (m / unit).round() as usize).collect();
     let max_units: usize = units.iter().sum();
     // reach[c] is a bitset over rounded masses reachable with c players in team 0.
     let words = max_units / 64 + 1;
     let mut reach = vec![vec![0u64; words]; n0 + 1];
     reach[0][0] = 1;
+    // Only states that can still end at n0 players matter, and only the words
+    // the masses so far can reach: the same reach[n0], with less work.
+    let mut players_before = 0usize;
+    let mut players_after: usize = p.groups.iter().map(|g| g.size as usize).sum();
+    let mut units_before = 0usize;
     for (g, group) in p.groups.iter().enumerate() {
         let size = group.size as usize;
-        if size > n0 {
-            continue;
-        }
+        players_after -= size;
         let shift = units[g];
-        for c in (0..=n0 - size).rev() {
-            let (lower, upper) = reach.split_at_mut(c + size);
-            or_shifted(&mut upper[0], &lower[c], shift);
+        if size <= n0 {
+            let lowest = n0.saturating_sub(players_after + size);
+            let highest = (n0 - size).min(players_before);
+            let used = (units_before + shift) / 64 + 1;
+            for c in (lowest..=highest).rev() {
+                let (lower, upper) = reach.split_at_mut(c + size);
+                or_shifted(&mut upper[0][..used], &lower[c][..used], shift);
+            }
         }
+        players_before += size;
+        units_before += shift;
     }
     let total_units = max_units as f64;
     let mut best = f64::INFINITY;
-    let (f0, f1) = (n0 as f64, n1 as f64);
     for (w, &word) in reach[n0].iter().enumerate() {
         let mut bits = word;
         while bits != 0 {
@@ -699,10 +783,7 @@ pub(crate) fn lower_bound(p: &Problem<'_>) -> f64 {
             best = best.min((x / f0 - rest / f1).abs());
         }
     }
-    // Each group's mass is off by at most unit/2; the difference of means moves by
-    // at most (1/n0 + 1/n1) per unit of mass moved.
-    let slack = (1.0 / f0 + 1.0 / f1) * unit * 0.5 * p.groups.len() as f64;
-    (best - slack).max(0.0)
+    (best - slack).max(0.0).min(found)
 }
 
 fn or_shifted(dst: &mut [u64], src: &[u64], shift: usize) {
