@@ -10,7 +10,9 @@
 //! whose sizes add up to it) and report a **lower bound** on the optimum: for
 //! two teams a subset-sum over (players, rating mass rounded to 1/100,000 of the
 //! total) solves the rounded problem exactly, minus the most rounding can move
-//! a team mean; for more teams the bound is 0. The gap to optimal is at most
+//! a team mean; for more teams the bound is 0. When the split found is within
+//! twice that rounding of a perfect balance, the subset-sum could not tell
+//! more, and the bound is 0 without it. The gap to optimal is at most
 //! `imbalance - lower_bound`.
 
 pub(crate) mod roles;
