@@ -72,3 +72,35 @@ pub fn five_v_five_population(
         .expect("valid config");
     (config, spec.generate().expect("valid population"))
 }
+
+/// `n` tickets for a two-team queue of `team_size` a side (beyond the 16
+/// players the balancer solves exactly), with `parties` as (size, weight)
+/// pairs (members within ±100 of each other), ratings ~ N(1500, 300), a
+/// window of 100 widening by 5 per second waited up to 500, arrivals over the
+/// last two minutes — and the queue's config.
+///
+/// # Panics
+/// If `team_size` is 0 or a party is larger than a team.
+#[must_use]
+pub fn large_teams_population(
+    n: usize,
+    now: DateTime<Utc>,
+    seed: u64,
+    team_size: u32,
+    parties: &[(u32, f64)],
+) -> (QueueConfig, Vec<Ticket>) {
+    let (start, interval) = arrivals(n, now);
+    let spec = PopulationSpec::new(format!("ranked-{team_size}v{team_size}"), n)
+        .with_seed(seed)
+        .with_start(start)
+        .with_arrival_interval(interval)
+        .with_ratings(RatingDistribution::normal(1500.0, 300.0).expect("valid distribution"))
+        .with_party_sizes(parties.iter().copied())
+        .with_party_spread(100.0);
+    let config = spec
+        .queue_spec(MatchFormat::teams_of(2, team_size).expect("valid format"))
+        .with_rating_window(Widening::linear(100.0, 5.0, 500.0).expect("valid window"))
+        .build()
+        .expect("valid config");
+    (config, spec.generate().expect("valid population"))
+}
