@@ -5,9 +5,10 @@
 //! (groups placed biggest first; interchangeable empty teams tried once; a
 //! branch is cut when even the most favourable placement of the remaining
 //! players cannot beat the best split found). Larger matches, up to 200
-//! players, run the same search with a node budget, then improve the best
-//! split by local search (swapping groups of equal size, and one group for two
-//! whose sizes add up to it) and report a **lower bound** on the optimum: for
+//! players, run the same search with a node budget (20,000 nodes, and at most
+//! 5,000 once a split is known), then improve the best split by local search
+//! (swapping groups of equal size, and one group for two whose sizes add up to
+//! it) and report a **lower bound** on the optimum: for
 //! two teams a subset-sum over (players, rating mass rounded to 1/100,000 of the
 //! total) solves the rounded problem exactly, minus the most rounding can move
 //! a team mean; for more teams the bound is 0. When the split found is within
