@@ -182,6 +182,8 @@ pub(crate) struct Searcher {
     /// The team each chosen ticket was placed on (a valid split, handed to
     /// the balancer as its first incumbent).
     placed: Vec<u16>,
+    /// Scratch: the largest party per team of the placement.
+    team_largest: Vec<u32>,
     groups: Vec<Group>,
     problem_prefs: Vec<RolePrefs>,
     /// The set being built, anchor first; holds the result after a success.
@@ -236,6 +238,7 @@ impl Searcher {
             halls: Vec::new(),
             undo: Vec::new(),
             placed: Vec::new(),
+            team_largest: Vec::new(),
             groups: Vec::new(),
             problem_prefs: Vec::new(),
             chosen: Vec::new(),
@@ -622,20 +625,62 @@ impl Searcher {
     /// Usually the placement the search made already proves one exists (every
     /// ticket sits on a team with room, and with roles each team passed Hall's
     /// check), so the best split is computed later, once, for the match that
-    /// is kept ([`balance`](Self::balance)). Only a premade limit, or roles
-    /// too many for Hall's check, need the balancer now.
+    /// is kept ([`balance`](Self::balance)). With a premade limit the
+    /// placement proves it only if its teams' largest parties are within the
+    /// limit; a set whose parties no split can spread that evenly is refused
+    /// at once. Only the rest, and roles too many for Hall's check, need the
+    /// balancer now.
     fn complete(&mut self, prep: &Prepared<'_>) -> bool {
         self.balanced = false;
         if self.solo_teams && !self.has_roles() {
             return true;
         }
-        let placement_proves = self.placed.len() == self.chosen.len()
-            && (!self.has_roles() || !self.team_slots.is_empty())
-            && self
-                .chosen
-                .iter()
-                .all(|&c| prep.entries[c as usize].premade == u32::MAX);
-        placement_proves || self.balance(prep)
+        let placed = self.placed.len() == self.chosen.len()
+            && (!self.has_roles() || !self.team_slots.is_empty());
+        let limit = self
+            .chosen
+            .iter()
+            .map(|&c| prep.entries[c as usize].premade)
+            .min()
+            .unwrap_or(u32::MAX);
+        if limit == u32::MAX {
+            return placed || self.balance(prep);
+        }
+        if !self.premade_possible(prep, limit) {
+            return false;
+        }
+        (placed && self.placement_within(prep, limit)) || self.balance(prep)
+    }
+
+    /// Whether some split of `chosen` could keep the teams' largest parties
+    /// within `limit` of each other: the team of the biggest party needs
+    /// every other team's largest to be at least that big minus `limit`, and
+    /// each team's largest is a ticket of its own.
+    fn premade_possible(&self, prep: &Prepared<'_>, limit: u32) -> bool {
+        let size = |&c: &u32| prep.entries[c as usize].size;
+        let biggest = self.chosen.iter().map(size).max().unwrap_or(0);
+        let big_enough = self
+            .chosen
+            .iter()
+            .filter(|c| size(c).saturating_add(limit) >= biggest)
+            .count();
+        big_enough >= self.team_sizes.len()
+    }
+
+    /// Whether the search's placement keeps the teams' largest parties within
+    /// `limit` of each other.
+    fn placement_within(&mut self, prep: &Prepared<'_>, limit: u32) -> bool {
+        let largest = &mut self.team_largest;
+        largest.clear();
+        largest.resize(self.team_sizes.len(), 0);
+        for (&c, &team) in self.chosen.iter().zip(&self.placed) {
+            let size = prep.entries[c as usize].size;
+            let team = &mut largest[usize::from(team)];
+            *team = (*team).max(size);
+        }
+        let hi = largest.iter().copied().max().unwrap_or(0);
+        let lo = largest.iter().copied().min().unwrap_or(0);
+        hi - lo <= limit
     }
 
     /// Computes the best split of `chosen` into `solution` (if not done yet);

@@ -713,7 +713,17 @@ fn premade_ok(p: &Problem<'_>, team_of: &[u16]) -> bool {
     let Some(limit) = p.premade_limit else {
         return true;
     };
-    let mut largest = vec![0u32; p.team_sizes.len()];
+    // Checked at every leaf of the search: no allocation for the usual few
+    // teams.
+    let teams = p.team_sizes.len();
+    let mut few = [0u32; 16];
+    let mut many = Vec::new();
+    let largest: &mut [u32] = if teams <= few.len() {
+        &mut few[..teams]
+    } else {
+        many.resize(teams, 0);
+        &mut many
+    };
     for (g, group) in p.groups.iter().enumerate() {
         let t = team_of[g] as usize;
         largest[t] = largest[t].max(group.size);
