@@ -521,7 +521,9 @@ impl Balancer {
     }
 
     /// Swaps groups of equal size, and one group for two of the same total size,
-    /// between teams while that lowers (infeasible teams, imbalance).
+    /// between teams while that lowers (broken constraints, imbalance): the
+    /// constraints are each team's roles and the premade limit, so a split
+    /// that keeps them is never traded for one that breaks them.
     ///
     /// A move changes two teams' rating sums, so it is scored from the sums
     /// kept for the current split (O(teams)) rather than by summing every
@@ -532,9 +534,10 @@ impl Balancer {
         let mut infeasible: Vec<bool> = (0..teams)
             .map(|t| !self.team_roles_ok(p, &team_of, t))
             .collect();
+        let mut premade_broken = !premade_ok(p, &team_of);
         let mut sums = team_sums(p, &team_of);
         let mut score = (
-            infeasible.iter().filter(|&&b| b).count(),
+            infeasible.iter().filter(|&&b| b).count() + usize::from(premade_broken),
             spread(p.team_sizes, &sums),
         );
         let n = p.groups.len();
@@ -551,9 +554,17 @@ impl Balancer {
                     }
                     team_of.swap(a, b);
                     let moved = mass(b) - mass(a);
-                    let change = Change::new(ta, tb, moved);
+                    let change = Change {
+                        gains: ta,
+                        loses: tb,
+                        mass: moved,
+                    };
+                    let broken = Broken {
+                        teams: &mut infeasible,
+                        premade: &mut premade_broken,
+                    };
                     if let Some(next) =
-                        self.score_if_better(p, &team_of, &mut infeasible, &mut sums, change, score)
+                        self.score_if_better(p, &team_of, broken, &mut sums, change, score)
                     {
                         score = next;
                         improved = true;
@@ -588,15 +599,18 @@ impl Balancer {
                             team_of[b] = ta;
                             team_of[c] = ta;
                             let moved = mass(b) + mass(c) - mass(a);
-                            let change = Change::new(ta, tb, moved);
-                            if let Some(next) = self.score_if_better(
-                                p,
-                                &team_of,
-                                &mut infeasible,
-                                &mut sums,
-                                change,
-                                score,
-                            ) {
+                            let change = Change {
+                                gains: ta,
+                                loses: tb,
+                                mass: moved,
+                            };
+                            let broken = Broken {
+                                teams: &mut infeasible,
+                                premade: &mut premade_broken,
+                            };
+                            if let Some(next) =
+                                self.score_if_better(p, &team_of, broken, &mut sums, change, score)
+                            {
                                 score = next;
                                 improved = true;
                             } else {
@@ -621,22 +635,23 @@ impl Balancer {
     }
 
     /// Scores `team_of`, the current split with `change` applied: if it is
-    /// better than `current`, records it (infeasible teams, `sums`) and
-    /// returns its score.
+    /// better than `current`, records it (what it breaks, `sums`) and returns
+    /// its score.
     fn score_if_better(
         &mut self,
         p: &Problem<'_>,
         team_of: &[u16],
-        infeasible: &mut [bool],
+        broken: Broken<'_>,
         sums: &mut [f64],
         change: Change,
         current: (usize, f64),
     ) -> Option<(usize, f64)> {
-        let touched = [change.from, change.to];
-        let (from, to) = (change.from as usize, change.to as usize);
-        let (old_from, old_to) = (sums[from], sums[to]);
-        sums[from] += change.mass;
-        sums[to] -= change.mass;
+        let infeasible = broken.teams;
+        let touched = [change.gains, change.loses];
+        let (gains, loses) = (usize::from(change.gains), usize::from(change.loses));
+        let (old_gains, old_loses) = (sums[gains], sums[loses]);
+        sums[gains] += change.mass;
+        sums[loses] -= change.mass;
         let imbalance = spread(p.team_sizes, sums);
         let mut changed = [false; 2];
         let mut bad = current.0;
@@ -651,6 +666,8 @@ impl Balancer {
                 }
             }
         }
+        let premade_now = !premade_ok(p, team_of);
+        let bad = bad - usize::from(*broken.premade) + usize::from(premade_now);
         let better = bad < current.0 || (bad == current.0 && imbalance < current.1 - EPS);
         if better {
             for (k, &t) in touched.iter().enumerate() {
@@ -658,28 +675,30 @@ impl Balancer {
                     infeasible[t as usize] = !infeasible[t as usize];
                 }
             }
+            *broken.premade = premade_now;
             Some((bad, imbalance))
         } else {
-            sums[from] = old_from;
-            sums[to] = old_to;
+            sums[gains] = old_gains;
+            sums[loses] = old_loses;
             None
         }
     }
 }
 
-/// A local-search move between two teams: `mass` (rating × players) enters
-/// team `from` and leaves team `to`.
-#[derive(Debug, Clone, Copy)]
-struct Change {
-    from: u16,
-    to: u16,
-    mass: f64,
+/// What the current split of a local search breaks: each team's roles, and
+/// the premade limit.
+struct Broken<'a> {
+    teams: &'a mut [bool],
+    premade: &'a mut bool,
 }
 
-impl Change {
-    fn new(from: u16, to: u16, mass: f64) -> Self {
-        Self { from, to, mass }
-    }
+/// A local-search move between two teams: team `gains` gains `mass` (rating
+/// × players) and team `loses` loses it.
+#[derive(Debug, Clone, Copy)]
+struct Change {
+    gains: u16,
+    loses: u16,
+    mass: f64,
 }
 
 /// Spread of team means: highest minus lowest.
