@@ -44,8 +44,8 @@ pub(crate) struct Builder<'m> {
     ratings: Vec<Rating>,
     /// Per ticket of the match being built: where its players start.
     first_player: Vec<usize>,
-    /// The tickets of the match being built (indices into its entries) by
-    /// team, each team's in the order chosen.
+    /// The tickets of the match being built (positions in its chosen
+    /// entries) by team, each team's in the order chosen.
     by_team: Vec<u32>,
     /// Every team has one place (1v1, free-for-all), so every ticket is one
     /// player: a proposal then needs nothing of its entries but their
@@ -118,14 +118,15 @@ impl<'m> Builder<'m> {
         roles: std::ops::Range<usize>,
         m: Pending,
     ) -> MatchProposal {
+        // The search and the balancer put a 1v1 match's tickets on teams 0
+        // and 1 in the order chosen; any other order takes the general path.
         let duel = match (&self.chosen[entries.clone()], &self.teams[entries.clone()]) {
             (&[a, b], &[0, 1]) => Some([a, b]),
-            (&[a, b], &[1, 0]) => Some([b, a]),
             _ => None,
         }
         .filter(|_| self.solo && self.config.spec().roles.is_none());
         let (seats, win_probability) = match duel {
-            Some(by_team) => self.duel_seats(prep, by_team),
+            Some(pair) => self.duel_seats(prep, pair),
             None => self.team_seats(prep, entries.clone(), roles),
         };
         let chosen = &self.chosen[entries];
@@ -148,11 +149,11 @@ impl<'m> Builder<'m> {
         }
     }
 
-    /// The seats of a 1v1 match without roles (`by_team`: the entries of
-    /// teams 0 and 1), straight from the entries' infos, and team 0's
-    /// predicted win probability.
-    fn duel_seats(&self, prep: &Prepared<'_>, by_team: [u32; 2]) -> (Vec<Seat>, Option<f64>) {
-        let [a, b] = by_team.map(|e| &prep.infos[e as usize]);
+    /// The seats of a 1v1 match without roles (`pair`: the entries of teams
+    /// 0 and 1), straight from the entries' infos, and team 0's predicted win
+    /// probability.
+    fn duel_seats(&self, prep: &Prepared<'_>, pair: [u32; 2]) -> (Vec<Seat>, Option<f64>) {
+        let [a, b] = pair.map(|e| &prep.infos[e as usize]);
         let seat = |info: &EntryInfo, team| Seat {
             player: info.lead.id,
             ticket: info.id,

@@ -635,8 +635,7 @@ impl Searcher {
         if self.solo_teams && !self.has_roles() {
             return true;
         }
-        let placed = self.placed.len() == self.chosen.len()
-            && (!self.has_roles() || !self.team_slots.is_empty());
+        let placement_splits = self.placement_splits();
         let limit = self
             .chosen
             .iter()
@@ -644,12 +643,19 @@ impl Searcher {
             .min()
             .unwrap_or(u32::MAX);
         if limit == u32::MAX {
-            return placed || self.balance(prep);
+            return placement_splits || self.balance(prep);
         }
-        if !self.premade_possible(prep, limit) {
-            return false;
+        if placement_splits && self.placement_within(prep, limit) {
+            return true;
         }
-        (placed && self.placement_within(prep, limit)) || self.balance(prep)
+        self.premade_possible(prep, limit) && self.balance(prep)
+    }
+
+    /// Whether the search's placement of `chosen` is a valid split as far as
+    /// sizes and roles go: every ticket placed, and roles checked while
+    /// placing (Hall's condition) or none.
+    fn placement_splits(&self) -> bool {
+        self.placed.len() == self.chosen.len() && (!self.has_roles() || !self.team_slots.is_empty())
     }
 
     /// Whether some split of `chosen` could keep the teams' largest parties
@@ -732,9 +738,7 @@ impl Searcher {
             premade_limit: (premade != u32::MAX).then_some(premade),
             // The placement is a valid split only if roles were checked while
             // placing (Hall's condition) or there are none.
-            hint: (self.placed.len() == self.chosen.len()
-                && (!self.has_roles() || !self.team_slots.is_empty()))
-            .then_some(self.placed.as_slice()),
+            hint: self.placement_splits().then_some(self.placed.as_slice()),
         };
         self.balanced = self.balancer.solve(&problem, &mut self.solution);
         self.balanced
