@@ -761,10 +761,12 @@ fn premade_ok(p: &Problem<'_>, team_of: &[u16]) -> bool {
 /// `slack`, which is subtracted. More teams: 0 (the trivial bound).
 ///
 /// The subset-sum's answer lies between the optimum minus `2 × slack` and the
-/// optimum, so it can say nothing that `found ≤ 2 × slack` does not already
-/// say to within its own rounding: then the trivial bound 0 is returned without
-/// it. (For 100 solo players that subset-sum is about 8 million word
-/// operations, and a split within its rounding is the common case.)
+/// optimum. When `found ≤ 2 × slack` it could only return a bound between 0
+/// and `found`, a difference inside its own rounding error, so the trivial
+/// bound 0 is returned without it: a weaker bound than it might have given,
+/// by less than `2 × slack`. (For 100 solo players that subset-sum is about 8
+/// million word operations, and a split within its rounding is the common
+/// case.)
 pub(crate) fn lower_bound(p: &Problem<'_>, found: f64) -> f64 {
     let [n0, n1] = p.team_sizes else {
         return 0.0;
