@@ -645,10 +645,11 @@ impl Searcher {
         if limit == u32::MAX {
             return placement_splits || self.balance(prep);
         }
-        if placement_splits && self.placement_within(prep, limit) {
-            return true;
+        // The refusal first: it is the common outcome, and the cheaper test.
+        if !self.premade_possible(prep, limit) {
+            return false;
         }
-        self.premade_possible(prep, limit) && self.balance(prep)
+        (placement_splits && self.placement_within(prep, limit)) || self.balance(prep)
     }
 
     /// Whether the search's placement of `chosen` is a valid split as far as
