@@ -297,25 +297,38 @@ fn large_matches_report_a_small_gap() {
     assert!(split.imbalance < 20.0, "imbalance {}", split.imbalance);
 }
 
+/// Two teams of 20 whose only split within a premade limit of 0 gives each a
+/// five-stack: a five-stack, then groups of 1 to 3, twice.
+fn stacked_teams(picks: &[u32]) -> Vec<u32> {
+    let team: Vec<u32> = std::iter::once(5).chain(sizes_from(15, 3, picks)).collect();
+    team.iter().chain(&team).copied().collect()
+}
+
+/// The largest party on each of two teams, `team_of` giving a ticket's team.
+fn largest_parties(tickets: &[Ticket], team_of: impl Fn(usize, &Ticket) -> u16) -> [usize; 2] {
+    let mut largest = [0; 2];
+    for (i, ticket) in tickets.iter().enumerate() {
+        let team = &mut largest[usize::from(team_of(i, ticket))];
+        *team = (*team).max(ticket.size());
+    }
+    largest
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 
     /// Above 16 players with a premade limit: when a split within the limit
-    /// exists (here: one five-stack per team, the rest smaller), the heuristic
-    /// returns one. Its local search may trade a five-stack for a trio and a
-    /// duo, which would leave it outside the limit.
+    /// exists, the heuristic returns one. Its local search may trade a
+    /// five-stack for a trio and a duo, which would leave it outside the limit.
     #[test]
     fn large_matches_keep_the_premade_limit(
         picks in proptest::collection::vec(0u32..10, 1..20),
         ratings in proptest::collection::vec(1000.0..2000.0f64, 1..60),
         limit in 0u32..2,
     ) {
-        // Each team of 20: a five-stack, then groups of 1 to 3.
-        let team: Vec<u32> = std::iter::once(5).chain(sizes_from(15, 3, &picks)).collect();
-        let sizes: Vec<u32> = team.iter().chain(&team).copied().collect();
         let c = Case {
             format: MatchFormat::teams_of(2, 20).unwrap(),
-            tickets: tickets_for(&sizes, &ratings, &[0]),
+            tickets: tickets_for(&stacked_teams(&picks), &ratings, &[0]),
             roles: None,
             premade: Some(limit),
         };
@@ -323,35 +336,20 @@ proptest! {
         prop_assert!(split.is_ok(), "no split found: {:?}", split.err());
         let split = split.unwrap();
         check_split(&c, &split)?;
-        let largest = |t: u16| {
-            c.tickets
-                .iter()
-                .zip(&split.team_of_ticket)
-                .filter(|(_, team)| **team == t)
-                .map(|(ticket, _)| ticket.size())
-                .max()
-                .unwrap_or(0)
-        };
-        prop_assert!(largest(0).abs_diff(largest(1)) as u32 <= limit, "largest parties {} and {}", largest(0), largest(1));
+        let [a, b] = largest_parties(&c.tickets, |i, _| split.team_of_ticket[i]);
+        prop_assert!(a.abs_diff(b) as u32 <= limit, "largest parties {} and {}", a, b);
     }
-}
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
-
-    /// The same through the matcher: a 20v20 queue with a premade limit whose
-    /// tickets fill one match only with a five-stack per team. The matcher
-    /// keeps a set once its search's placement is within the limit, and the
-    /// balancer must then find a split within it too.
+    /// The same through the matcher: it keeps a set once its search's
+    /// placement is within the limit, and the balancer must then find a split
+    /// within it too.
     #[test]
     fn matcher_keeps_the_premade_limit_beyond_the_exact_balancer(
         picks in proptest::collection::vec(0u32..10, 1..20),
         ratings in proptest::collection::vec(1000.0..2000.0f64, 1..60),
         limit in 0u32..2,
     ) {
-        let team: Vec<u32> = std::iter::once(5).chain(sizes_from(15, 3, &picks)).collect();
-        let sizes: Vec<u32> = team.iter().chain(&team).copied().collect();
-        let tickets = tickets_for(&sizes, &ratings, &[0]);
+        let tickets = tickets_for(&stacked_teams(&picks), &ratings, &[0]);
         let config = QueueSpec::new("q", MatchFormat::teams_of(2, 20).unwrap())
             .with_rating_window(Widening::fixed(2000.0).unwrap())
             .with_premade_matching(Widening::fixed(f64::from(limit)).unwrap())
@@ -361,14 +359,9 @@ proptest! {
         let outcome = Matcher::new(config).find_matches(&tickets, now);
         prop_assert_eq!(outcome.proposals.len(), 1);
         let p = &outcome.proposals[0];
-        let largest = |t: u16| {
-            tickets
-                .iter()
-                .filter(|ticket| p.team(t).any(|s| s.ticket == ticket.id()))
-                .map(Ticket::size)
-                .max()
-                .unwrap_or(0)
-        };
-        prop_assert!(largest(0).abs_diff(largest(1)) as u32 <= limit, "largest parties {} and {}", largest(0), largest(1));
+        let [a, b] = largest_parties(&tickets, |_, t| {
+            p.seats.iter().find(|s| s.ticket == t.id()).map_or(0, |s| s.team)
+        });
+        prop_assert!(a.abs_diff(b) as u32 <= limit, "largest parties {} and {}", a, b);
     }
 }
