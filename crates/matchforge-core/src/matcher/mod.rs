@@ -272,6 +272,18 @@ impl Matcher {
     /// every match, or a note that compatible tickets exist but do not yet add up
     /// to a valid match. An empty list means the ticket can be matched now.
     ///
+    /// Pass the tickets still waiting (after the tick's matches are committed):
+    /// a ticket whose compatible partners were just matched to others is
+    /// otherwise reported as [`Blocker::NoValidCombination`].
+    ///
+    /// # Cost
+    /// One pass over `tickets` per rule, and, when every rule finds a
+    /// compatible ticket, one [`find_matches`](Self::find_matches) over them to
+    /// tell whether a whole match exists: about the cost of a tick (on the
+    /// development machine, over 100,000 tickets, about 12 ms for a 1v1 queue
+    /// and 120 ms for the 5v5 benchmark's). Meant for one ticket on demand, not
+    /// for every waiting ticket on every tick.
+    ///
     /// # Errors
     /// [`Error::TicketNotFound`](crate::Error::TicketNotFound) if `ticket` is not
     /// among `tickets`.
