@@ -226,19 +226,22 @@ impl Ticket {
         self.wait_from_micros(now.timestamp_micros())
     }
 
-    /// The enqueue time in microseconds since the epoch.
     /// The first player's id and rating (see the `lead_id` field).
     pub(crate) fn lead(&self) -> (PlayerId, Rating) {
         (self.lead_id, self.lead_rating)
     }
 
+    /// The enqueue time in microseconds since the epoch.
     pub(crate) fn enqueued_micros(&self) -> i64 {
         self.enqueued_us
     }
 
     /// The wait at `now_us` microseconds since the epoch (zero if earlier).
+    /// Saturating: between chrono's extreme dates the difference does not fit
+    /// an `i64`, and such a wait is past any limit anyway.
     pub(crate) fn wait_from_micros(&self, now_us: i64) -> std::time::Duration {
-        std::time::Duration::from_micros(u64::try_from(now_us - self.enqueued_us).unwrap_or(0))
+        let micros = now_us.saturating_sub(self.enqueued_us);
+        std::time::Duration::from_micros(u64::try_from(micros).unwrap_or(0))
     }
 
     /// The ticket's attributes.

@@ -645,3 +645,119 @@ fn why_not_names_the_blocking_rule() {
     ));
     let _ = Blocker::NoValidCombination;
 }
+
+#[test]
+fn premade_anchor_is_not_stranded_behind_closer_solos() {
+    // Two five-stacks that may only face each other, and nine solos closer
+    // in rating to the older stack than the other stack is. No set with a
+    // solo beside a stack can be valid; the search must not spend its node
+    // budget on those sets before it reaches the other stack.
+    let config = QueueSpec::new("five", MatchFormat::five_v_five())
+        .with_rating_window(Widening::fixed(500.0).unwrap())
+        .with_premade_matching(Widening::fixed(0.0).unwrap())
+        .build()
+        .unwrap();
+    let mut tickets = vec![
+        T::party(1, &[1400.0; 5]).waited(120),
+        T::party(2, &[1600.0; 5]).waited(110),
+    ];
+    tickets.extend((10..19).map(|id| solo(id, 1500.0)));
+    check(config, tickets, &[&[1, 2]]);
+    // The same in 2v2, with many more solos than the node budget would
+    // allow combinations of.
+    let config = QueueSpec::new("duo", MatchFormat::two_v_two())
+        .with_rating_window(Widening::fixed(500.0).unwrap())
+        .with_premade_matching(Widening::fixed(0.0).unwrap())
+        .with_search_breadth(60)
+        .build()
+        .unwrap();
+    let mut tickets = vec![
+        T::party(1, &[1400.0; 2]).waited(120),
+        T::party(2, &[1600.0; 2]).waited(110),
+    ];
+    tickets.extend((10..50).map(|id| solo(id, 1500.0).waited(100)));
+    let now = t0();
+    let tickets = build("duo", tickets, now);
+    let got = matches(&config, &tickets, now);
+    assert_eq!(got.first(), Some(&vec![1, 2]), "{got:?}");
+    assert_eq!(got.len(), 11, "the forty solos make ten matches: {got:?}");
+}
+
+#[test]
+fn why_not_agrees_with_the_matcher_on_roles_the_queue_does_not_know() {
+    // A role the queue does not list counts as an open place for the
+    // matcher; the why-not must not call such a ticket unusable.
+    let config = QueueSpec::new("duo", MatchFormat::two_v_two())
+        .with_roles(RoleComposition::new([("tank", 1)]))
+        .with_rating_window(Widening::fixed(100.0).unwrap())
+        .build()
+        .unwrap();
+    let now = t0();
+    let tickets = build(
+        "duo",
+        vec![
+            solo(1, 1500.0).roles(vec![vec!["tank"]]),
+            solo(2, 1500.0).roles(vec![vec!["tank"]]),
+            solo(3, 1500.0).roles(vec![vec!["flex"]]),
+            solo(4, 1500.0).roles(vec![vec!["flex"]]),
+        ],
+        now,
+    );
+    assert_eq!(matches(&config, &tickets, now), vec![vec![1, 2, 3, 4]]);
+    let matcher = Matcher::new(config);
+    for id in 1..=4 {
+        let why = matcher
+            .explain(TicketId::from_u128(id), &tickets, now)
+            .unwrap();
+        assert!(why.is_empty(), "ticket {id}: {why:?}");
+    }
+}
+
+#[test]
+fn a_search_breadth_that_cannot_fill_a_match_is_rejected() {
+    let spec = |breadth| {
+        QueueSpec::new("duo", MatchFormat::two_v_two())
+            .with_search_breadth(breadth)
+            .build()
+    };
+    let err = spec(2).unwrap_err().to_string();
+    assert!(err.contains("search breadth is 2"), "{err}");
+    assert!(err.contains("at least 3"), "{err}");
+    let config = spec(3).unwrap();
+    check(
+        config,
+        (1..=4).map(|id| solo(id, 1500.0)).collect(),
+        &[&[1, 2, 3, 4]],
+    );
+}
+
+#[test]
+fn extreme_enqueue_times_do_not_overflow_the_wait() {
+    // Between chrono's earliest and latest dates the wait in microseconds
+    // does not fit an i64: it saturates instead of overflowing.
+    let ticket = |n: u128, at: DateTime<Utc>| {
+        Ticket::builder(TicketId::from_u128(n), QueueName::new("duel"), at)
+            .player(TicketPlayer::new(
+                PlayerId::from_u128(n),
+                Rating::new(1500.0, 50.0, 0.06).unwrap(),
+            ))
+            .build(&PartyRating::Average)
+            .unwrap()
+    };
+    let tickets = vec![
+        ticket(1, DateTime::<Utc>::MIN_UTC),
+        ticket(2, DateTime::<Utc>::MIN_UTC),
+    ];
+    let config = duel(Widening::linear(50.0, 5.0, 400.0).unwrap());
+    assert_eq!(
+        matches(&config, &tickets, DateTime::<Utc>::MAX_UTC),
+        vec![vec![1, 2]]
+    );
+    let expiring = QueueSpec::new("duel", MatchFormat::one_v_one())
+        .with_max_wait_secs(600)
+        .build()
+        .unwrap();
+    let outcome = Matcher::new(expiring).find_matches(&tickets, DateTime::<Utc>::MAX_UTC);
+    assert_eq!(outcome.expired.len(), 2);
+    assert!(tickets[0].wait(DateTime::<Utc>::MAX_UTC) > std::time::Duration::from_secs(1 << 40));
+}

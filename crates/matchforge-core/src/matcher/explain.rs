@@ -230,16 +230,15 @@ pub(super) fn explain(
             max_wait_secs: max.as_secs(),
         }]);
     }
-    if let Err(e) = config.validate_ticket(ticket) {
-        return Ok(vec![Blocker::Unusable {
-            reason: e.to_string(),
-        }]);
+    // The matcher's own test of which tickets take part, so the two agree.
+    if let Err(reason) = config.usable(ticket) {
+        return Ok(vec![Blocker::Unusable { reason }]);
     }
     let others: Vec<Limits<'_>> = tickets
         .iter()
         .filter(|t| t.id() != id)
         .filter(|t| config.max_wait().is_none_or(|max| t.wait(now) <= max))
-        .filter(|t| config.validate_ticket(t).is_ok())
+        .filter(|t| config.usable(t).is_ok())
         .map(|t| Limits::new(config, t, now))
         .collect();
     let mut blockers = Vec::new();

@@ -218,7 +218,7 @@ impl<'a> Prepared<'a> {
             self.expired.push(ticket.id());
             return;
         }
-        if let Err(reason) = self.usable(ticket) {
+        if let Err(reason) = config.usable(ticket) {
             self.rejected.push((ticket.id(), reason));
             return;
         }
@@ -293,43 +293,6 @@ impl<'a> Prepared<'a> {
         buffers.matched = self.matched;
         buffers.roles = self.roles;
         (self.expired, self.rejected)
-    }
-
-    /// Cheap checks that every rule can read what it needs from the ticket (the
-    /// runner validates fully when a ticket is queued; the queue name is not
-    /// compared here — the caller passes one queue's tickets, and a lobby
-    /// refuses tickets of another queue).
-    fn usable(&self, ticket: &Ticket) -> Result<(), String> {
-        if ticket.size() as u32 > self.config.max_party_size() {
-            return Err(format!(
-                "party of {} exceeds the queue's limit of {}",
-                ticket.size(),
-                self.config.max_party_size()
-            ));
-        }
-        let attrs = ticket.attributes();
-        match &self.config.spec().region {
-            Some(RegionRule::Same) if attrs.region.is_none() => {
-                return Err("no region given".into());
-            }
-            Some(RegionRule::BestCommon { .. }) if attrs.latencies.is_empty() => {
-                return Err("no latencies given".into());
-            }
-            _ => {}
-        }
-        for rule in &self.config.spec().custom {
-            let present = match rule.kind {
-                CustomRuleKind::NumericDifference { .. } => {
-                    attrs.numbers.contains_key(&rule.attribute)
-                }
-                CustomRuleKind::Equal { .. } => attrs.strings.contains_key(&rule.attribute),
-                CustomRuleKind::Intersect { .. } => attrs.sets.contains_key(&rule.attribute),
-            };
-            if !present {
-                return Err(format!("attribute {:?} is missing", rule.attribute));
-            }
-        }
-        Ok(())
     }
 
     /// For each partition dimension, the values under which the ticket may meet

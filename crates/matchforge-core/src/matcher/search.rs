@@ -158,6 +158,8 @@ pub(crate) struct Searcher {
     solo_teams: bool,
     /// 1v1 without roles: a match is one ticket against the closest other.
     duel: bool,
+    /// The queue matches premades against premades of similar size.
+    premade: bool,
     team_sizes: Vec<u32>,
     /// Places per set of place types, per team (when Hall's check applies).
     team_slots: Vec<[u32; 64]>,
@@ -225,6 +227,7 @@ impl Searcher {
             players: format.players(),
             solo_teams: format.is_solo_teams(),
             duel: format.team_sizes() == [1, 1] && !has_roles,
+            premade: prep.config.spec().party.premade_size_difference.is_some(),
             team_sizes: format.team_sizes().to_vec(),
             team_slots,
             candidates: Vec::new(),
@@ -502,6 +505,9 @@ impl Searcher {
                 continue;
             }
             let remaining = need - entry.size;
+            if self.premade && !self.premade_reachable(prep, c, remaining) {
+                continue;
+            }
             if self.has_roles() {
                 let able = prep.roles.able(c);
                 let mut sum = self.able_stack[level];
@@ -672,6 +678,35 @@ impl Searcher {
             .filter(|c| size(c).saturating_add(limit) >= biggest)
             .count();
         big_enough >= self.team_sizes.len()
+    }
+
+    /// Whether `chosen` with entry `c` added, and then tickets of `remaining`
+    /// players more, could still be split within the premade limit: a
+    /// necessary condition, checked as each candidate is taken so the search
+    /// does not spend its node budget on sets no split can make valid (a
+    /// five-stack anchor among many closer solos would otherwise try every
+    /// combination of the solos, and a valid match further out would be
+    /// stranded).
+    ///
+    /// Adding tickets can only raise the biggest party and lower the limit
+    /// (the strictest tolerance among the tickets), so the final set needs at
+    /// least one ticket per team of at least `biggest - limit` players, where
+    /// both are taken over the set so far. Those missing must fit in
+    /// `remaining`.
+    fn premade_reachable(&self, prep: &Prepared<'_>, c: u32, remaining: u32) -> bool {
+        let entry = |e: u32| prep.entries[e as usize];
+        let (mut biggest, mut limit) = (entry(c).size, entry(c).premade);
+        for &e in &self.chosen {
+            biggest = biggest.max(entry(e).size);
+            limit = limit.min(entry(e).premade);
+        }
+        let least = biggest.saturating_sub(limit).max(1);
+        let have = std::iter::once(c)
+            .chain(self.chosen.iter().copied())
+            .filter(|&e| entry(e).size >= least)
+            .count();
+        let missing = self.team_sizes.len().saturating_sub(have) as u64;
+        missing * u64::from(least) <= u64::from(remaining)
     }
 
     /// Whether the search's placement keeps the teams' largest parties within

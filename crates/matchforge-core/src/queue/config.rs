@@ -63,7 +63,7 @@ pub struct QueueSpec {
     #[serde(default)]
     pub party_rating: PartyRating,
     /// How many nearby tickets the matcher weighs per match it builds (default: three
-    /// times the match size, at least 8).
+    /// times the match size, at least 8; at least the match size minus one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_breadth: Option<u32>,
 }
@@ -237,8 +237,14 @@ impl QueueConfig {
                 ))?;
             }
         }
-        if spec.search_breadth == Some(0) {
-            return bad("the search breadth must be at least 1".into());
+        // A match of solo players needs `players - 1` candidates besides the
+        // ticket it is built around; a smaller breadth could never fill one.
+        let fewest = spec.format.players().saturating_sub(1).max(1);
+        if let Some(breadth) = spec.search_breadth.filter(|&b| b < fewest) {
+            return bad(format!(
+                "the search breadth is {breadth} but a match of {} players needs at least {fewest}",
+                spec.format.players()
+            ));
         }
         Ok(Self {
             spec,
@@ -306,13 +312,6 @@ impl QueueConfig {
         if ticket.queue() != &self.spec.name {
             return bad(format!("it is for queue {}", ticket.queue()));
         }
-        let size = ticket.size() as u32;
-        if size > self.max_party_size {
-            return bad(format!(
-                "a party of {size} is bigger than the queue allows ({})",
-                self.max_party_size
-            ));
-        }
         if let Some(roles) = &self.spec.roles {
             for p in ticket.players() {
                 if let Some(unknown) = p
@@ -324,13 +323,31 @@ impl QueueConfig {
                 }
             }
         }
+        self.usable(ticket).or_else(bad)
+    }
+
+    /// What the matcher needs of a ticket: a party no bigger than the queue
+    /// allows and everything its rules read. The matcher and
+    /// [`Matcher::explain`](crate::matcher::Matcher::explain) both use this
+    /// one check, so they agree on which tickets take part. It is looser than
+    /// [`validate_ticket`](Self::validate_ticket): the queue name is the
+    /// caller's business, and a role the queue does not know counts as an
+    /// open place.
+    pub(crate) fn usable(&self, ticket: &Ticket) -> std::result::Result<(), String> {
+        let size = ticket.size() as u32;
+        if size > self.max_party_size {
+            return Err(format!(
+                "a party of {size} is bigger than the queue allows ({})",
+                self.max_party_size
+            ));
+        }
         let attrs = ticket.attributes();
         match &self.spec.region {
             Some(RegionRule::Same) if attrs.region.is_none() => {
-                return bad("the queue matches by region but the ticket names none".into());
+                return Err("the queue matches by region but the ticket names none".into());
             }
             Some(RegionRule::BestCommon { .. }) if attrs.latencies.is_empty() => {
-                return bad("the queue matches by latency but the ticket reports none".into());
+                return Err("the queue matches by latency but the ticket reports none".into());
             }
             _ => {}
         }
@@ -342,7 +359,7 @@ impl QueueConfig {
                 CustomRuleKind::Intersect { .. } => attrs.sets.contains_key(key),
             };
             if !present {
-                return bad(format!("the queue's rules need the attribute {key:?}"));
+                return Err(format!("the queue's rules need the attribute {key:?}"));
             }
         }
         Ok(())
