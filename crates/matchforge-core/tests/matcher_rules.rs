@@ -761,3 +761,34 @@ fn extreme_enqueue_times_do_not_overflow_the_wait() {
     assert_eq!(outcome.expired.len(), 2);
     assert!(tickets[0].wait(DateTime::<Utc>::MAX_UTC) > std::time::Duration::from_secs(1 << 40));
 }
+
+#[test]
+fn check_distinct_names_a_repeated_ticket_or_player() {
+    use matchforge_core::matcher::check_distinct;
+    let now = t0();
+    let clean = build(
+        "duel",
+        vec![solo(1, 1500.0), T::party(2, &[1500.0, 1500.0])],
+        now,
+    );
+    assert!(check_distinct(&clean).is_ok());
+    let twice = build("duel", vec![solo(1, 1500.0), solo(1, 1600.0)], now);
+    let err = check_distinct(&twice).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("ticket {} appears twice", TicketId::from_u128(1))),
+        "{err}"
+    );
+    // Ticket 3's first player is 300, who is also on ticket 4 below.
+    let mut shared = build("duel", vec![solo(3, 1500.0)], now);
+    shared.push(
+        Ticket::builder(TicketId::from_u128(4), QueueName::new("duel"), now)
+            .player(TicketPlayer::new(
+                PlayerId::from_u128(300),
+                Rating::new(1500.0, 50.0, 0.06).unwrap(),
+            ))
+            .build(&PartyRating::Average)
+            .unwrap(),
+    );
+    let err = check_distinct(&shared).unwrap_err().to_string();
+    assert!(err.contains(&PlayerId::from_u128(300).to_string()), "{err}");
+}

@@ -40,6 +40,17 @@
 //! match is in a proposal; the same input gives the same output; and, within
 //! the search breadth, a ticket is left waiting only if no valid match exists
 //! for it among the tickets still unmatched.
+//!
+//! # Input
+//!
+//! The tickets of one queue, each ticket id once and each player on one
+//! ticket, as a [`TicketStore`](crate::ports::TicketStore) returns them (its
+//! enqueue refuses a player who already waits). The matcher does not check
+//! this on every tick: over 100,000 tickets a hashed check measured about
+//! 4 ms on the development machine, a fifth of a 1v1 tick there, for a
+//! property every store already guarantees. A list assembled any other way
+//! should go through [`check_distinct`] first: given a repeated ticket or
+//! player, the matcher may propose it twice.
 
 mod build;
 mod explain;
@@ -97,6 +108,55 @@ fn touch_anchors(prep: &Prepared<'_>, anchors: std::ops::Range<usize>) {
         acc ^= pool.touch(left as usize) ^ pool.touch(right as usize);
     }
     std::hint::black_box(acc);
+}
+
+/// Checks that `tickets` name every ticket once and every player on one
+/// ticket only, as the matcher expects of its input (see the [module
+/// documentation](self#input)).
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use matchforge_core::ids::{PlayerId, QueueName, TicketId};
+/// use matchforge_core::matcher::check_distinct;
+/// use matchforge_core::rating::{PartyRating, Rating};
+/// use matchforge_core::ticket::{Ticket, TicketPlayer};
+///
+/// let at = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+/// let ticket = |t: u128, p: u128| {
+///     Ticket::builder(TicketId::from_u128(t), QueueName::new("duel"), at)
+///         .player(TicketPlayer::new(PlayerId::from_u128(p), Rating::new(1500.0, 60.0, 0.06)?))
+///         .build(&PartyRating::Average)
+/// };
+/// assert!(check_distinct(&[ticket(1, 10)?, ticket(2, 20)?]).is_ok());
+/// let err = check_distinct(&[ticket(1, 10)?, ticket(2, 10)?]).unwrap_err();
+/// assert!(err.to_string().contains("is on tickets"));
+/// # Ok::<(), matchforge_core::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidTicket`](crate::Error::InvalidTicket) naming the first
+/// ticket id that appears twice, or the first player on two tickets.
+pub fn check_distinct(tickets: &[Ticket]) -> Result<()> {
+    let mut ids = std::collections::HashSet::with_capacity(tickets.len());
+    let mut players = std::collections::HashMap::with_capacity(tickets.len());
+    for ticket in tickets {
+        if !ids.insert(ticket.id()) {
+            return Err(crate::Error::InvalidTicket(format!(
+                "ticket {} appears twice",
+                ticket.id()
+            )));
+        }
+        for player in ticket.players() {
+            if let Some(other) = players.insert(player.id, ticket.id()) {
+                return Err(crate::Error::InvalidTicket(format!(
+                    "player {} is on tickets {other} and {}",
+                    player.id,
+                    ticket.id()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What one tick of the matcher decided.
@@ -179,6 +239,9 @@ impl Matcher {
     }
 
     /// Proposes as many matches as the rules allow among `tickets` at `now`.
+    ///
+    /// `tickets` are one queue's, each ticket and each player once (see the
+    /// [module documentation](self#input) and [`check_distinct`]).
     #[must_use]
     pub fn find_matches(&self, tickets: &[Ticket], now: DateTime<Utc>) -> MatchOutcome {
         self.find_matches_limited(tickets, now, usize::MAX)
