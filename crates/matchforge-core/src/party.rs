@@ -2,7 +2,8 @@
 //!
 //! The leader invites, invited players join, anyone leaves, the leader kicks
 //! and promotes. When the leader leaves, the longest-standing member leads; the
-//! party dissolves only when its last member leaves.
+//! party dissolves only when its last member leaves, and a dissolved party
+//! refuses every change.
 
 use std::collections::BTreeSet;
 
@@ -27,6 +28,8 @@ use crate::ids::{PartyId, PlayerId};
 /// assert_eq!(party.leave(ana)?, Departure::Left { new_leader: Some(bo) });
 /// assert_eq!(party.leader(), bo);
 /// assert_eq!(party.leave(bo)?, Departure::Dissolved);
+/// assert!(party.is_dissolved());
+/// assert!(party.invite(bo, ana).is_err());
 /// # Ok::<(), matchforge_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,7 +81,7 @@ impl Party {
         self.id
     }
 
-    /// The leader.
+    /// The leader. Once the party has dissolved, the last leader it had.
     #[must_use]
     pub fn leader(&self) -> PlayerId {
         self.leader
@@ -114,6 +117,13 @@ impl Party {
         self.created_at
     }
 
+    /// Whether the party has dissolved: its last member left, and it refuses
+    /// every change.
+    #[must_use]
+    pub fn is_dissolved(&self) -> bool {
+        self.members.is_empty()
+    }
+
     /// Whether `player` is a member.
     #[must_use]
     pub fn has_member(&self, player: PlayerId) -> bool {
@@ -127,7 +137,18 @@ impl Party {
         }
     }
 
+    /// Refuses any change to a dissolved party: its `leader` still names the
+    /// last leader, who must not be able to bring it back.
+    fn require_active(&self, action: &str) -> Result<()> {
+        if self.is_dissolved() {
+            Err(self.refuse(format!("cannot {action}: the party has dissolved")))
+        } else {
+            Ok(())
+        }
+    }
+
     fn require_leader(&self, by: PlayerId, action: &str) -> Result<()> {
+        self.require_active(action)?;
         if by == self.leader {
             Ok(())
         } else {
@@ -138,8 +159,9 @@ impl Party {
     /// The leader invites `player`.
     ///
     /// # Errors
-    /// [`Error::PartyRule`] if `by` is not the leader or `player` is already a
-    /// member; [`Error::PartyFull`] if the party is full.
+    /// [`Error::PartyRule`] if the party has dissolved, `by` is not the leader
+    /// or `player` is already a member; [`Error::PartyFull`] if the party is
+    /// full.
     pub fn invite(&mut self, by: PlayerId, player: PlayerId) -> Result<()> {
         self.require_leader(by, "invite")?;
         if self.has_member(player) {
@@ -158,9 +180,10 @@ impl Party {
     /// An invited `player` joins.
     ///
     /// # Errors
-    /// [`Error::PartyRule`] without an invitation or for a member;
-    /// [`Error::PartyFull`] if the party is full.
+    /// [`Error::PartyRule`] if the party has dissolved, without an invitation
+    /// or for a member; [`Error::PartyFull`] if the party is full.
     pub fn join(&mut self, player: PlayerId) -> Result<()> {
+        self.require_active("join")?;
         if self.has_member(player) {
             return Err(self.refuse(format!("player {player} is already a member")));
         }
@@ -181,8 +204,10 @@ impl Party {
     /// `player` turns an invitation down (or the leader withdraws it).
     ///
     /// # Errors
-    /// [`Error::PartyRule`] if there is no such invitation.
+    /// [`Error::PartyRule`] if the party has dissolved or there is no such
+    /// invitation.
     pub fn decline_invite(&mut self, player: PlayerId) -> Result<()> {
+        self.require_active("decline an invitation")?;
         if self.invites.remove(&player) {
             Ok(())
         } else {
@@ -194,8 +219,10 @@ impl Party {
     /// member; the last member's departure dissolves the party.
     ///
     /// # Errors
-    /// [`Error::PartyRule`] if `player` is not a member.
+    /// [`Error::PartyRule`] if the party has dissolved or `player` is not a
+    /// member.
     pub fn leave(&mut self, player: PlayerId) -> Result<Departure> {
+        self.require_active("leave")?;
         let Some(at) = self.members.iter().position(|&m| m == player) else {
             return Err(self.refuse(format!("player {player} is not a member")));
         };
@@ -216,8 +243,9 @@ impl Party {
     /// The leader removes `player`.
     ///
     /// # Errors
-    /// [`Error::PartyRule`] if `by` is not the leader, `player` is not a member,
-    /// or the leader tries to kick themselves (use [`leave`](Self::leave)).
+    /// [`Error::PartyRule`] if the party has dissolved, `by` is not the leader,
+    /// `player` is not a member, or the leader tries to kick themselves (use
+    /// [`leave`](Self::leave)).
     pub fn kick(&mut self, by: PlayerId, player: PlayerId) -> Result<()> {
         self.require_leader(by, "kick")?;
         if player == by {
@@ -233,7 +261,8 @@ impl Party {
     /// The leader hands leadership to `player`.
     ///
     /// # Errors
-    /// [`Error::PartyRule`] if `by` is not the leader or `player` is not a member.
+    /// [`Error::PartyRule`] if the party has dissolved, `by` is not the leader
+    /// or `player` is not a member.
     pub fn promote(&mut self, by: PlayerId, player: PlayerId) -> Result<()> {
         self.require_leader(by, "promote")?;
         if !self.has_member(player) {

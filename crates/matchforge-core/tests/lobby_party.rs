@@ -315,3 +315,36 @@ fn parties_hand_over_leadership_and_dissolve_when_empty() {
     assert_eq!(party.leave(p(1)).unwrap(), Departure::Dissolved);
     assert!(Party::new(PartyId::from_u128(2), p(1), 0, t(0)).is_err());
 }
+
+/// Once its last member left, a party refuses every change.
+#[test]
+fn a_dissolved_party_refuses_every_change() {
+    let mut party = Party::new(PartyId::from_u128(1), p(1), 3, t(0)).unwrap();
+    party.invite(p(1), p(2)).unwrap();
+    assert_eq!(party.leave(p(1)).unwrap(), Departure::Dissolved);
+    assert!(party.members().is_empty());
+    type Change = fn(&mut Party) -> Result<(), Error>;
+    let changes: [(&str, Change); 7] = [
+        ("invite", |x| x.invite(p(1), p(2))),
+        ("join", |x| x.join(p(2))),
+        ("decline invite", |x| x.decline_invite(p(2))),
+        ("leave", |x| x.leave(p(1)).map(|_| ())),
+        ("kick", |x| x.kick(p(1), p(2))),
+        ("promote", |x| x.promote(p(1), p(1))),
+        ("promote", |x| x.promote(p(1), p(2))),
+    ];
+    for (name, change) in changes {
+        let mut after = party.clone();
+        match change(&mut after) {
+            Err(Error::PartyRule { reason, .. }) => {
+                assert!(reason.contains("dissolved"), "{name}: {reason}");
+            }
+            other => panic!("{name} on a dissolved party: {other:?}"),
+        }
+        assert_eq!(after, party, "a refused {name} changed the party");
+    }
+    // The sequence that used to revive it.
+    assert!(party.invite(p(1), p(2)).is_err());
+    assert!(party.join(p(2)).is_err());
+    assert!(party.members().is_empty());
+}
