@@ -32,7 +32,13 @@ use crate::ids::{PartyId, PlayerId};
 /// assert!(party.invite(bo, ana).is_err());
 /// # Ok::<(), matchforge_core::Error>(())
 /// ```
+///
+/// Deserialising checks the invariants the operations keep: a maximum size of
+/// at least 1, no member twice, no more members than the maximum, a leader who
+/// is a member, no member also invited. A dissolved party (no members, no
+/// invitations, the last leader kept) loads as it was saved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "PartyRepr", into = "PartyRepr")]
 pub struct Party {
     id: PartyId,
     leader: PlayerId,
@@ -40,6 +46,47 @@ pub struct Party {
     invites: BTreeSet<PlayerId>,
     max_size: usize,
     created_at: DateTime<Utc>,
+}
+
+/// The serialised form of a [`Party`]; deserialising validates it again.
+#[derive(Serialize, Deserialize)]
+struct PartyRepr {
+    id: PartyId,
+    leader: PlayerId,
+    members: Vec<PlayerId>,
+    invites: BTreeSet<PlayerId>,
+    max_size: usize,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<PartyRepr> for Party {
+    type Error = Error;
+
+    fn try_from(r: PartyRepr) -> Result<Self> {
+        let party = Party {
+            id: r.id,
+            leader: r.leader,
+            members: r.members,
+            invites: r.invites,
+            max_size: r.max_size,
+            created_at: r.created_at,
+        };
+        party.check()?;
+        Ok(party)
+    }
+}
+
+impl From<Party> for PartyRepr {
+    fn from(p: Party) -> Self {
+        PartyRepr {
+            id: p.id,
+            leader: p.leader,
+            members: p.members,
+            invites: p.invites,
+            max_size: p.max_size,
+            created_at: p.created_at,
+        }
+    }
 }
 
 /// What a departure did to the party.
@@ -128,6 +175,42 @@ impl Party {
     #[must_use]
     pub fn has_member(&self, player: PlayerId) -> bool {
         self.members.contains(&player)
+    }
+
+    /// The invariants [`new`](Self::new) establishes and every operation
+    /// keeps, for a party read back from storage.
+    fn check(&self) -> Result<()> {
+        if self.max_size == 0 {
+            return Err(Error::InvalidConfig(format!(
+                "party {}: a party's maximum size must be at least 1",
+                self.id
+            )));
+        }
+        let mut seen = BTreeSet::new();
+        if let Some(twice) = self.members.iter().find(|&&m| !seen.insert(m)) {
+            return Err(self.refuse(format!("player {twice} is a member twice")));
+        }
+        if self.size() > self.max_size {
+            return Err(self.refuse(format!(
+                "{} members, more members than its maximum size {}",
+                self.size(),
+                self.max_size
+            )));
+        }
+        if self.is_dissolved() {
+            // `leave` clears the invitations when the last member goes.
+            if !self.invites.is_empty() {
+                return Err(self.refuse("a dissolved party cannot hold invitations"));
+            }
+            return Ok(());
+        }
+        if !self.has_member(self.leader) {
+            return Err(self.refuse(format!("leader {} is not a member", self.leader)));
+        }
+        if let Some(both) = self.invites.iter().find(|&&i| self.has_member(i)) {
+            return Err(self.refuse(format!("player {both} is a member and also invited")));
+        }
+        Ok(())
     }
 
     fn refuse(&self, reason: impl Into<String>) -> Error {

@@ -348,3 +348,56 @@ fn a_dissolved_party_refuses_every_change() {
     assert!(party.join(p(2)).is_err());
     assert!(party.members().is_empty());
 }
+
+fn player_json(n: u128) -> serde_json::Value {
+    serde_json::to_value(p(n)).unwrap()
+}
+
+fn players_json(ns: &[u128]) -> serde_json::Value {
+    ns.iter()
+        .map(|&n| player_json(n))
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// A stored party must keep the invariants its operations keep; a dissolved
+/// one (no members, no invitations) loads as it was saved.
+#[test]
+fn a_stored_party_is_checked_when_read() {
+    let mut party = Party::new(PartyId::from_u128(1), p(1), 3, t(0)).unwrap();
+    party.invite(p(1), p(2)).unwrap();
+    party.invite(p(1), p(3)).unwrap();
+    party.join(p(2)).unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let reread = |edit: Edit| {
+        let mut json = serde_json::to_value(&party).unwrap();
+        edit(&mut json);
+        serde_json::from_value::<Party>(json).map_err(|e| e.to_string())
+    };
+    assert_eq!(reread(|_| {}).unwrap(), party);
+    let cases: [(Edit, &str); 7] = [
+        (|j| j["leader"] = player_json(9), "not a member"),
+        (|j| j["members"] = players_json(&[1, 2, 1]), "twice"),
+        (|j| j["max_size"] = 0.into(), "at least 1"),
+        (|j| j["max_size"] = 1.into(), "more members"),
+        (|j| j["invites"] = players_json(&[2]), "invited"),
+        // Dissolved (no members) but still holding an invitation.
+        (|j| j["members"] = players_json(&[]), "invit"),
+        (
+            |j| j["members"] = players_json(&[1, 2, 4, 5]),
+            "more members",
+        ),
+    ];
+    for (i, (edit, says)) in cases.into_iter().enumerate() {
+        let err = reread(edit).expect_err(&format!("case {i} loaded"));
+        assert!(err.contains(says), "case {i}: {err}");
+    }
+    // A dissolved party round-trips, and stays dissolved.
+    let mut dissolved = Party::new(PartyId::from_u128(2), p(1), 3, t(0)).unwrap();
+    dissolved.invite(p(1), p(2)).unwrap();
+    dissolved.leave(p(1)).unwrap();
+    let back: Party = serde_json::from_str(&serde_json::to_string(&dissolved).unwrap()).unwrap();
+    assert_eq!(back, dissolved);
+    assert!(back.members().is_empty());
+    assert!(back.clone().invite(p(1), p(2)).is_err());
+}
