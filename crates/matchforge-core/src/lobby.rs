@@ -13,7 +13,7 @@
 //! removed (the runner may put them on a cooldown). A party ticket returns only
 //! if every member accepted.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -248,8 +248,10 @@ impl Lobby {
     /// requeue them later).
     ///
     /// # Errors
-    /// [`Error::InvalidTicket`] if the tickets are not exactly the proposal's, or
-    /// a ticket is for another queue.
+    /// [`Error::InvalidTicket`] if the tickets are not exactly the proposal's, a
+    /// ticket is for another queue, the seats are not exactly the tickets'
+    /// players each seated for their own ticket, a ticket's players sit on more
+    /// than one team, or the teams are not numbered `0..n` without a gap.
     pub fn new(
         id: LobbyId,
         queue: QueueName,
@@ -270,7 +272,8 @@ impl Lobby {
     }
 
     /// The tickets are exactly the proposal's, of this queue, and the seats
-    /// are exactly their players.
+    /// are exactly their players, each for their own ticket, a ticket on one
+    /// team, teams `0..n`.
     fn check(
         id: LobbyId,
         queue: &QueueName,
@@ -296,6 +299,36 @@ impl Lobby {
         if seated != holders || seated.len() != proposal.seats.len() {
             return Err(Error::InvalidTicket(format!(
                 "lobby {id}: the seats do not match the tickets' players"
+            )));
+        }
+        // Each seat on its player's own ticket, a ticket's players on one
+        // team, as the matcher seats them.
+        let mut team_of: BTreeMap<TicketId, u16> = BTreeMap::new();
+        for seat in &proposal.seats {
+            let on_ticket = tickets
+                .iter()
+                .any(|t| t.id() == seat.ticket && t.contains(seat.player));
+            if !on_ticket {
+                return Err(Error::InvalidTicket(format!(
+                    "lobby {id}: player {} is seated for ticket {} but is not on ticket {}",
+                    seat.player, seat.ticket, seat.ticket
+                )));
+            }
+            let team = *team_of.entry(seat.ticket).or_insert(seat.team);
+            if team != seat.team {
+                return Err(Error::InvalidTicket(format!(
+                    "lobby {id}: ticket {} is split over teams {team} and {}",
+                    seat.ticket, seat.team
+                )));
+            }
+        }
+        // Teams numbered 0..n without a gap, so `teams()` has no empty team
+        // and a result needs exactly one rank per team that plays.
+        let teams: BTreeSet<u16> = proposal.seats.iter().map(|s| s.team).collect();
+        let last = teams.last().copied().unwrap_or(0);
+        if let Some(gap) = (0..last).find(|t| !teams.contains(t)) {
+            return Err(Error::InvalidTicket(format!(
+                "lobby {id}: nobody sits on team {gap}; teams are numbered from 0 without a gap"
             )));
         }
         Ok(())

@@ -401,3 +401,47 @@ fn a_stored_party_is_checked_when_read() {
     assert!(back.members().is_empty());
     assert!(back.clone().invite(p(1), p(2)).is_err());
 }
+
+/// The 2v2 of `lobby()` with its seats replaced by `(player, ticket, team)`.
+fn seated(seats: &[(u128, u128, u16)]) -> Result<Lobby, Error> {
+    let l = lobby();
+    let mut proposal = l.proposal().clone();
+    proposal.seats = seats
+        .iter()
+        .map(|&(player, ticket, team)| Seat {
+            player: p(player),
+            ticket: TicketId::from_u128(ticket),
+            team,
+            role: None,
+        })
+        .collect();
+    Lobby::new(
+        l.id(),
+        l.queue().clone(),
+        proposal,
+        l.tickets().to_vec(),
+        t(10),
+    )
+}
+
+/// Seats must agree with the tickets: each player on their own ticket, a
+/// ticket's players on one team, teams numbered 0..n without a gap.
+#[test]
+fn seats_that_do_not_fit_the_tickets_are_refused() {
+    let refused = |seats: &[(u128, u128, u16)], says: &str| match seated(seats) {
+        Err(Error::InvalidTicket(m)) => assert!(m.contains(says), "{seats:?}: {m}"),
+        other => panic!("{seats:?}: {other:?}"),
+    };
+    assert!(seated(&[(1, 1, 0), (2, 1, 0), (3, 3, 1), (4, 4, 1)]).is_ok());
+    // Team 1 first is fine: the teams are what the seats say.
+    assert!(seated(&[(3, 3, 1), (4, 4, 1), (1, 1, 0), (2, 1, 0)]).is_ok());
+    // The party of 1 and 2 split over both teams.
+    refused(&[(1, 1, 0), (3, 3, 0), (2, 1, 1), (4, 4, 1)], "split");
+    // Players 3 and 4 seated on each other's tickets.
+    refused(
+        &[(1, 1, 0), (2, 1, 0), (3, 4, 1), (4, 3, 1)],
+        "not on ticket",
+    );
+    // Teams 0 and 2: no team 1.
+    refused(&[(1, 1, 0), (2, 1, 0), (3, 3, 2), (4, 4, 2)], "team 1");
+}
