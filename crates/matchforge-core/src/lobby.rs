@@ -183,17 +183,7 @@ impl TryFrom<LobbyRepr> for Lobby {
 
     fn try_from(r: LobbyRepr) -> Result<Self> {
         Lobby::check(r.id, &r.queue, &r.proposal, &r.tickets)?;
-        if let LobbyState::Completed { result } = &r.state
-            && result.ranks.len() != r.proposal.team_count()
-        {
-            return Err(Error::InvalidResult(format!(
-                "lobby {}: {} ranks for {} teams",
-                r.id,
-                result.ranks.len(),
-                r.proposal.team_count()
-            )));
-        }
-        Ok(Lobby {
+        let lobby = Lobby {
             id: r.id,
             queue: r.queue,
             proposal: r.proposal,
@@ -201,7 +191,9 @@ impl TryFrom<LobbyRepr> for Lobby {
             state: r.state,
             created_at: r.created_at,
             updated_at: r.updated_at,
-        })
+        };
+        lobby.check_state()?;
+        Ok(lobby)
     }
 }
 
@@ -230,7 +222,11 @@ pub struct Cancellation {
 
 /// A match that was claimed from the queue.
 ///
-/// Deserialising validates the lobby again, as [`Lobby::new`] does.
+/// Deserialising validates the lobby again, as [`Lobby::new`] does, and
+/// refuses a state its own moves could never reach: players in the ready
+/// check's `accepted` set, a decline or a timeout who are not in the lobby, a
+/// ready check everyone already accepted, a timeout that names nobody or
+/// someone twice, an empty server id, a result without one rank per team.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "LobbyRepr", into = "LobbyRepr")]
 pub struct Lobby {
@@ -329,6 +325,76 @@ impl Lobby {
         if let Some(gap) = (0..last).find(|t| !teams.contains(t)) {
             return Err(Error::InvalidTicket(format!(
                 "lobby {id}: nobody sits on team {gap}; teams are numbered from 0 without a gap"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The state's data is what the lobby's own moves could have produced
+    /// (for a lobby read back from storage).
+    fn check_state(&self) -> Result<()> {
+        let unreachable = |action| Err(self.illegal(action));
+        match &self.state {
+            LobbyState::Forming | LobbyState::Ready => Ok(()),
+            LobbyState::AwaitingAcceptance { accepted, .. } => {
+                self.check_members(accepted)?;
+                // The last accept moves the lobby to Ready at once.
+                if accepted.len() == self.proposal.seats.len() {
+                    return unreachable("load with everyone accepted");
+                }
+                Ok(())
+            }
+            LobbyState::Dispatched { server } => self.check_server(server),
+            LobbyState::Completed { result } => self.check_result(result),
+            LobbyState::Cancelled { reason } => match reason {
+                CancelReason::Declined { player } => self.check_members([player]),
+                CancelReason::AcceptanceTimeout { missing } => {
+                    self.check_members(missing)?;
+                    // Somebody had not accepted, or the lobby would be Ready.
+                    if missing.is_empty() {
+                        return unreachable("load a ready-check timeout that names nobody");
+                    }
+                    let distinct: BTreeSet<&PlayerId> = missing.iter().collect();
+                    if distinct.len() != missing.len() {
+                        return unreachable("load a ready-check timeout that names a player twice");
+                    }
+                    Ok(())
+                }
+                CancelReason::Aborted { .. } => Ok(()),
+            },
+        }
+    }
+
+    /// Every one of `players` is in the lobby.
+    fn check_members<'a>(&self, players: impl IntoIterator<Item = &'a PlayerId>) -> Result<()> {
+        match players.into_iter().find(|&&p| !self.has_player(p)) {
+            Some(&player) => Err(Error::NotInLobby {
+                player,
+                lobby: self.id,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// A server id names something: [`dispatch`](Self::dispatch)'s rule.
+    fn check_server(&self, server: &str) -> Result<()> {
+        if server.trim().is_empty() {
+            return Err(Error::InvalidConfig(format!(
+                "lobby {}: a server id cannot be empty",
+                self.id
+            )));
+        }
+        Ok(())
+    }
+
+    /// One rank per team: [`complete`](Self::complete)'s rule.
+    fn check_result(&self, result: &MatchResult) -> Result<()> {
+        let teams = self.proposal.team_count();
+        if result.ranks.len() != teams {
+            return Err(Error::InvalidResult(format!(
+                "lobby {}: {} ranks given for {teams} teams",
+                self.id,
+                result.ranks.len()
             )));
         }
         Ok(())
@@ -565,12 +631,7 @@ impl Lobby {
             return Err(self.illegal("dispatch"));
         }
         let server = server.into();
-        if server.trim().is_empty() {
-            return Err(Error::InvalidConfig(format!(
-                "lobby {}: a server id cannot be empty",
-                self.id
-            )));
-        }
+        self.check_server(&server)?;
         self.set(LobbyState::Dispatched { server }, now);
         Ok(())
     }
@@ -584,14 +645,7 @@ impl Lobby {
         if self.phase() != LobbyPhase::Dispatched {
             return Err(self.illegal("complete"));
         }
-        let teams = self.proposal.team_count();
-        if result.ranks.len() != teams {
-            return Err(Error::InvalidResult(format!(
-                "lobby {}: {} ranks given for {teams} teams",
-                self.id,
-                result.ranks.len()
-            )));
-        }
+        self.check_result(&result)?;
         self.set(LobbyState::Completed { result }, now);
         Ok(())
     }

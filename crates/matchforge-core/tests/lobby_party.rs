@@ -445,3 +445,120 @@ fn seats_that_do_not_fit_the_tickets_are_refused() {
     // Teams 0 and 2: no team 1.
     refused(&[(1, 1, 0), (2, 1, 0), (3, 3, 2), (4, 4, 2)], "team 1");
 }
+
+/// `lobby()` with its JSON changed by `edit`, read back.
+fn reread(lobby: &Lobby, edit: impl FnOnce(&mut serde_json::Value)) -> Result<Lobby, String> {
+    let mut json = serde_json::to_value(lobby).unwrap();
+    edit(&mut json);
+    serde_json::from_value::<Lobby>(json).map_err(|e| e.to_string())
+}
+
+/// Every state the public API can reach comes back from storage as it was:
+/// the Redis and Postgres stores keep lobbies as this JSON.
+#[test]
+fn every_reachable_lobby_state_round_trips() {
+    let mut states = vec![lobby()];
+    let mut awaiting = lobby();
+    awaiting.open_acceptance(t(40), t(11)).unwrap();
+    states.push(awaiting.clone());
+    let mut three_accepted = awaiting.clone();
+    for n in [1, 2, 3] {
+        three_accepted.accept(p(n), t(12 + n as i64)).unwrap();
+    }
+    states.push(three_accepted.clone());
+    let mut everyone = three_accepted.clone();
+    everyone.accept(p(4), t(40)).unwrap();
+    states.push(everyone.clone());
+    let mut skipped = lobby();
+    skipped.skip_acceptance(t(11)).unwrap();
+    states.push(skipped.clone());
+    let mut dispatched = everyone.clone();
+    dispatched.dispatch("s1", t(41)).unwrap();
+    states.push(dispatched.clone());
+    for result in [
+        MatchResult::winner(0, 2),
+        MatchResult::draw(2),
+        MatchResult::ranks([2, 1]),
+    ] {
+        let mut completed = dispatched.clone();
+        completed.complete(result, t(42)).unwrap();
+        states.push(completed);
+    }
+    let mut declined = three_accepted.clone();
+    declined.decline(p(1), t(20)).unwrap();
+    states.push(declined);
+    let mut timed_out = three_accepted.clone();
+    timed_out.expire_acceptance(t(40)).unwrap();
+    states.push(timed_out);
+    let mut nobody_answered = awaiting.clone();
+    nobody_answered.expire_acceptance(t(50)).unwrap();
+    states.push(nobody_answered);
+    for from in [lobby(), awaiting, three_accepted, skipped, dispatched] {
+        let mut cancelled = from;
+        cancelled.cancel("", t(45)).unwrap();
+        states.push(cancelled);
+    }
+    for l in states {
+        let json = serde_json::to_string(&l).unwrap();
+        let back: Lobby = serde_json::from_str(&json)
+            .unwrap_or_else(|e| panic!("{:?} did not load back: {e}", l.state()));
+        assert_eq!(back, l);
+    }
+}
+
+/// A stored lobby in a state its own moves could never reach is refused, so
+/// it cannot go on to become Ready with a player who never accepted.
+#[test]
+fn a_stored_lobby_in_an_unreachable_state_is_refused() {
+    let mut awaiting = lobby();
+    awaiting.open_acceptance(t(40), t(11)).unwrap();
+    let accepted = |players: &[u128]| {
+        let ids: Vec<serde_json::Value> = players.iter().map(|&n| player_json(n)).collect();
+        move |json: &mut serde_json::Value| json["state"]["accepted"] = ids.into()
+    };
+    assert!(reread(&awaiting, accepted(&[1, 2])).is_ok());
+    // Player 99 is not in the lobby.
+    let err = reread(&awaiting, accepted(&[99])).unwrap_err();
+    assert!(err.contains("not in lobby"), "{err}");
+    // Everyone accepted, yet still awaiting.
+    let err = reread(&awaiting, accepted(&[1, 2, 3, 4])).unwrap_err();
+    assert!(err.contains("everyone"), "{err}");
+
+    let mut dispatched = lobby();
+    dispatched.skip_acceptance(t(11)).unwrap();
+    dispatched.dispatch("s1", t(12)).unwrap();
+    let err = reread(&dispatched, |j| j["state"]["server"] = " ".into()).unwrap_err();
+    assert!(err.contains("server"), "{err}");
+
+    let mut completed = dispatched.clone();
+    completed.complete(MatchResult::draw(2), t(13)).unwrap();
+    let err = reread(&completed, |j| {
+        j["state"]["result"]["ranks"] = vec![1].into()
+    })
+    .unwrap_err();
+    assert!(err.contains("ranks"), "{err}");
+
+    let mut declined = awaiting.clone();
+    declined.decline(p(2), t(12)).unwrap();
+    let err = reread(&declined, |j| {
+        j["state"]["reason"]["player"] = player_json(99)
+    })
+    .unwrap_err();
+    assert!(err.contains("not in lobby"), "{err}");
+
+    let mut timed_out = awaiting.clone();
+    timed_out.expire_acceptance(t(40)).unwrap();
+    let missing = |players: &[u128]| {
+        let ids: Vec<serde_json::Value> = players.iter().map(|&n| player_json(n)).collect();
+        move |json: &mut serde_json::Value| json["state"]["reason"]["missing"] = ids.into()
+    };
+    assert!(reread(&timed_out, missing(&[4])).is_ok());
+    for (bad, says) in [
+        (&[][..], "nobody"),
+        (&[4, 99][..], "not in lobby"),
+        (&[4, 4][..], "twice"),
+    ] {
+        let err = reread(&timed_out, missing(bad)).unwrap_err();
+        assert!(err.contains(says), "{bad:?}: {err}");
+    }
+}
