@@ -533,18 +533,26 @@ impl Lobby {
         Ok(())
     }
 
-    /// `player` accepts. Returns `true` when this made everyone accept (the lobby
-    /// is then Ready). Accepting twice is harmless.
+    /// `player` accepts. Returns `true` when this call made everyone accept
+    /// (the lobby is then Ready), `false` otherwise.
+    ///
+    /// Accepting twice is harmless. Once the lobby is Ready everyone has
+    /// accepted (or it held no ready check), so an accept there is a repeat: it
+    /// changes nothing and returns `false`, whatever the time.
     ///
     /// # Errors
-    /// [`Error::NotInLobby`]; [`Error::IllegalTransition`] if no ready check is
-    /// open or its deadline has passed.
+    /// [`Error::NotInLobby`]; [`Error::IllegalTransition`] if the lobby is
+    /// neither awaiting acceptance nor Ready, or the ready check's deadline has
+    /// passed.
     pub fn accept(&mut self, player: PlayerId, now: DateTime<Utc>) -> Result<bool> {
         if !self.has_player(player) {
             return Err(Error::NotInLobby {
                 player,
                 lobby: self.id,
             });
+        }
+        if self.phase() == LobbyPhase::Ready {
+            return Ok(false);
         }
         let everyone = self.proposal.seats.len();
         let LobbyState::AwaitingAcceptance { deadline, accepted } = &mut self.state else {

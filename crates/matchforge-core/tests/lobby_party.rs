@@ -96,7 +96,8 @@ fn transition_table() {
         //                 open   skip   accept decline dispatch complete cancel
         (&forming, [true, true, false, false, false, false, true]),
         (&awaiting, [false, false, true, true, false, false, true]),
-        (&ready, [false, false, false, false, true, false, true]),
+        // An accept once Ready is a harmless repeat (see the test below).
+        (&ready, [false, false, true, false, true, false, true]),
         (&dispatched, [false, false, false, false, false, true, true]),
         (
             &completed,
@@ -561,4 +562,23 @@ fn a_stored_lobby_in_an_unreachable_state_is_refused() {
         let err = reread(&timed_out, missing(bad)).unwrap_err();
         assert!(err.contains(says), "{bad:?}: {err}");
     }
+}
+
+#[test]
+fn accepting_again_once_ready_is_harmless() {
+    let mut l = lobby();
+    l.open_acceptance(t(40), t(11)).unwrap();
+    for (n, last) in [(1, false), (2, false), (3, false), (4, true)] {
+        assert_eq!(l.accept(p(n), t(12)).unwrap(), last);
+    }
+    let ready = l.clone();
+    // A repeat, even after the old deadline: nothing changes.
+    assert!(!l.accept(p(1), t(13)).unwrap());
+    assert!(!l.accept(p(4), t(50)).unwrap());
+    assert_eq!(l, ready);
+    // Strangers are still refused.
+    assert!(matches!(
+        l.accept(p(99), t(13)),
+        Err(Error::NotInLobby { .. })
+    ));
 }

@@ -50,7 +50,7 @@ impl Matchmaker {
     /// # Errors
     /// [`Error::LobbyNotFound`]; [`Error::NotInLobby`];
     /// [`Error::IllegalTransition`] outside the ready check or after its
-    /// deadline.
+    /// deadline (a repeat accept once the lobby is Ready is harmless).
     pub async fn accept(&self, lobby: LobbyId, player: PlayerId) -> Result<Lobby> {
         self.change_lobby(lobby, |l, now| {
             l.accept(player, now)?;
@@ -195,6 +195,11 @@ impl Matchmaker {
             let now = self.clock.now();
             let mut next = stored.value.clone();
             let cancellation = change(&mut next, now)?;
+            if next == stored.value {
+                // Nothing changed (a repeat accept once Ready): nothing to
+                // write, and no event to repeat.
+                return Ok(next);
+            }
             let update = self.update_for(next.clone(), stored.version, cancellation, now)?;
             match self.store.update_lobby(update).await {
                 Ok(_) => {

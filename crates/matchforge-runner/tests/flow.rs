@@ -9,6 +9,7 @@ use matchforge_core::Error;
 use matchforge_core::event::EventKind;
 use matchforge_core::ids::{PlayerId, QueueName, Role};
 use matchforge_core::lobby::{LobbyPhase, MatchResult};
+use matchforge_core::ports::LobbyStore;
 use matchforge_core::queue::{MatchFormat, QueueSpec, RoleComposition, Widening};
 use matchforge_core::rating::{Elo, Rating};
 use matchforge_core::ticket::Attributes;
@@ -92,6 +93,11 @@ async fn join_match_accept_dispatch_report_updates_ratings_once() {
     w.mm.accept(lobby.id(), p(1)).await.unwrap();
     let ready = w.mm.accept(lobby.id(), p(2)).await.unwrap();
     assert_eq!(ready.phase(), LobbyPhase::Ready);
+    // A repeat accept once Ready is harmless: it writes nothing.
+    let version = w.store.lobby(lobby.id()).await.unwrap().unwrap().version;
+    assert_eq!(w.mm.accept(lobby.id(), p(1)).await.unwrap(), ready);
+    let after = w.store.lobby(lobby.id()).await.unwrap().unwrap();
+    assert_eq!((after.version, &after.value), (version, &ready));
     w.mm.dispatch(lobby.id(), "eu-1").await.unwrap();
 
     // Team 0 wins.
