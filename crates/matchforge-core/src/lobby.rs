@@ -574,11 +574,13 @@ impl Lobby {
         Ok(false)
     }
 
-    /// `player` declines: the lobby is cancelled.
+    /// `player` declines: the lobby is cancelled. Like an accept, a decline
+    /// counts up to the deadline; after it the ready check has timed out
+    /// ([`expire_acceptance`](Self::expire_acceptance)).
     ///
     /// # Errors
     /// [`Error::NotInLobby`]; [`Error::IllegalTransition`] if no ready check is
-    /// open.
+    /// open or its deadline has passed.
     pub fn decline(&mut self, player: PlayerId, now: DateTime<Utc>) -> Result<Cancellation> {
         if !self.has_player(player) {
             return Err(Error::NotInLobby {
@@ -586,9 +588,16 @@ impl Lobby {
                 lobby: self.id,
             });
         }
-        let LobbyState::AwaitingAcceptance { accepted, .. } = &self.state else {
+        let LobbyState::AwaitingAcceptance { deadline, accepted } = &self.state else {
             return Err(self.illegal("decline"));
         };
+        if now > *deadline {
+            return Err(Error::IllegalTransition {
+                lobby: self.id,
+                state: "past its ready-check deadline",
+                action: "decline",
+            });
+        }
         let mut accepted = accepted.clone();
         accepted.remove(&player);
         let cancellation = self.split_by_acceptance(&accepted);

@@ -582,3 +582,21 @@ fn accepting_again_once_ready_is_harmless() {
         Err(Error::NotInLobby { .. })
     ));
 }
+
+#[test]
+fn declining_after_the_deadline_is_refused() {
+    let mut l = lobby();
+    l.open_acceptance(t(40), t(11)).unwrap();
+    l.accept(p(1), t(12)).unwrap();
+    let before = l.clone();
+    assert!(matches!(
+        l.decline(p(1), t(41)),
+        Err(Error::IllegalTransition { .. })
+    ));
+    assert_eq!(l, before);
+    // At the deadline itself a decline still counts, as an accept would.
+    l.clone().decline(p(2), t(40)).unwrap();
+    // Past it, the ready check times out instead.
+    let out = l.expire_acceptance(t(41)).unwrap();
+    assert_eq!(out.removed, vec![p(2), p(3), p(4)]);
+}

@@ -64,7 +64,9 @@ impl Matchmaker {
     /// decliners and non-responders get the queue's cooldown.
     ///
     /// # Errors
-    /// As for [`accept`](Self::accept).
+    /// [`Error::LobbyNotFound`]; [`Error::NotInLobby`];
+    /// [`Error::IllegalTransition`] outside the ready check or after its
+    /// deadline (the ready check has then timed out).
     pub async fn decline(&self, lobby: LobbyId, player: PlayerId) -> Result<Lobby> {
         self.change_lobby(lobby, |l, now| l.decline(player, now))
             .await
