@@ -792,3 +792,48 @@ fn check_distinct_names_a_repeated_ticket_or_player() {
     let err = check_distinct(&shared).unwrap_err().to_string();
     assert!(err.contains(&PlayerId::from_u128(300).to_string()), "{err}");
 }
+
+#[test]
+fn why_not_counts_roles_per_region_under_best_common_region() {
+    // Two healers are compatible with ticket 1, but one plays only in eu and
+    // the other only in us: no region has the two a match needs. The reason
+    // is the healer shortage, not "no valid combination".
+    let config = QueueSpec::new("duo", MatchFormat::two_v_two())
+        .with_region(RegionRule::BestCommon {
+            max_latency_ms: Widening::fixed(80.0).unwrap(),
+        })
+        .with_roles(RoleComposition::new([("tank", 1), ("healer", 1)]))
+        .with_rating_window(Widening::fixed(100.0).unwrap())
+        .build()
+        .unwrap();
+    let both = || {
+        Attributes::new()
+            .with_latency("eu", 30)
+            .with_latency("us", 30)
+    };
+    let eu = Attributes::new()
+        .with_latency("eu", 30)
+        .with_latency("us", 200);
+    let us = Attributes::new()
+        .with_latency("eu", 200)
+        .with_latency("us", 30);
+    let now = t0();
+    let tickets = build(
+        "duo",
+        vec![
+            solo(1, 1500.0).roles(vec![vec!["tank"]]).attrs(both()),
+            solo(2, 1500.0).roles(vec![vec!["tank"]]).attrs(both()),
+            solo(3, 1500.0).roles(vec![vec!["healer"]]).attrs(eu),
+            solo(4, 1500.0).roles(vec![vec!["healer"]]).attrs(us),
+        ],
+        now,
+    );
+    assert!(matches(&config, &tickets, now).is_empty());
+    let why: Vec<String> = Matcher::new(config)
+        .explain(TicketId::from_u128(1), &tickets, now)
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(why, vec!["no healer in region eu (1 of 2 needed)"]);
+}

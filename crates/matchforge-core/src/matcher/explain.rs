@@ -286,18 +286,38 @@ pub(super) fn explain(
     }
     if let Some(roles) = &config.spec().roles {
         let teams = config.format().teams() as u32;
-        let region = me.regions(config).first().map(|r| (*r).clone());
+        // A match is played in one region: count each role per region this
+        // ticket accepts, among the compatible tickets that accept it too, and
+        // report a role short in every region with the region where it comes
+        // closest (the first on a tie).
+        let mine = me.regions(config);
+        let scopes: Vec<Option<&Region>> = if mine.is_empty() {
+            vec![None]
+        } else {
+            mine.iter().map(|r| Some(*r)).collect()
+        };
         for slot in &roles.slots {
-            let able = std::iter::once(ticket)
-                .chain(compatible.iter().map(|o| o.ticket))
-                .flat_map(Ticket::players)
-                .filter(|p| p.roles.is_empty() || p.roles.contains(&slot.role))
-                .count() as u32;
             let need = slot.count * teams;
-            if able < need {
+            let mut closest: Option<(u32, Option<&Region>)> = None;
+            for &scope in &scopes {
+                let able = std::iter::once(ticket)
+                    .chain(
+                        compatible
+                            .iter()
+                            .filter(|o| scope.is_none_or(|r| o.regions(config).contains(&r)))
+                            .map(|o| o.ticket),
+                    )
+                    .flat_map(Ticket::players)
+                    .filter(|p| p.roles.is_empty() || p.roles.contains(&slot.role))
+                    .count() as u32;
+                if closest.is_none_or(|(most, _)| able > most) {
+                    closest = Some((able, scope));
+                }
+            }
+            if let Some((able, region)) = closest.filter(|&(able, _)| able < need) {
                 blockers.push(Blocker::Role {
                     role: slot.role.clone(),
-                    region: region.clone(),
+                    region: region.cloned(),
                     available: able,
                     needed: need,
                 });
