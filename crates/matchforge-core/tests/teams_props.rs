@@ -365,3 +365,36 @@ proptest! {
         prop_assert!(a.abs_diff(b) as u32 <= limit, "largest parties {} and {}", a, b);
     }
 }
+
+/// A composition with more fixed places than a team has is refused as a
+/// configuration error, as `QueueSpec::build` refuses it, rather than
+/// overflowing a place count inside the solver (a panic in debug builds, a
+/// misleading "no valid teams" in release).
+#[test]
+fn compositions_bigger_than_a_team_are_invalid_config() {
+    use matchforge_core::Error;
+    let cases = [
+        (
+            MatchFormat::two_v_two(),
+            RoleComposition::new([("tank", 1), ("healer", 1), ("dps", 3)]),
+        ),
+        (
+            MatchFormat::one_v_one(),
+            RoleComposition::new([("tank", 2)]),
+        ),
+        (
+            MatchFormat::teams_of(2, 10).unwrap(),
+            RoleComposition::new([("tank", 11)]),
+        ),
+    ];
+    for (format, roles) in cases {
+        let sizes = vec![1; format.players() as usize];
+        let tickets = tickets_for(&sizes, &[1500.0], &[0]);
+        match balance_teams(&format, &tickets, Some(&roles), None) {
+            Err(Error::InvalidConfig(msg)) => {
+                assert!(msg.contains("players per team"), "{}: {msg}", format.name());
+            }
+            other => panic!("{}: {other:?}", format.name()),
+        }
+    }
+}

@@ -198,33 +198,10 @@ impl QueueConfig {
         if let Some(RegionRule::BestCommon { max_latency_ms }) = &spec.region {
             max_latency_ms.validate(&format!("queue {}: max latency", spec.name))?;
         }
-        if let Some(roles) = &spec.roles {
-            if roles.slots.is_empty() {
-                return bad("a role composition needs at least one role".into());
-            }
-            if roles.slots.len() >= crate::teams::roles::MAX_ROLES {
-                return bad(format!(
-                    "a role composition may name at most {} roles",
-                    crate::teams::roles::MAX_ROLES - 1
-                ));
-            }
-            for (i, slot) in roles.slots.iter().enumerate() {
-                if slot.role.as_str().is_empty() {
-                    return bad("a role needs a name".into());
-                }
-                if slot.count == 0 {
-                    return bad(format!("role {} has a count of 0", slot.role));
-                }
-                if roles.slots[..i].iter().any(|s| s.role == slot.role) {
-                    return bad(format!("role {} is listed twice", slot.role));
-                }
-            }
-            let places = roles.fixed_places();
-            if let Some(small) = spec.format.team_sizes().iter().find(|&&s| s < places) {
-                return bad(format!(
-                    "the roles need {places} players per team but a team has only {small}"
-                ));
-            }
+        if let Some(roles) = &spec.roles
+            && let Err(msg) = roles.check(spec.format.team_sizes())
+        {
+            return bad(msg);
         }
         for (i, rule) in spec.custom.iter().enumerate() {
             if rule.attribute.is_empty() {

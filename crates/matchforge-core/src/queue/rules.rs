@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::widening::Widening;
 use crate::ids::Role;
+use crate::teams::roles::MAX_ROLES;
 
 /// Where the players of a match must be able to play.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +66,44 @@ impl RoleComposition {
     #[must_use]
     pub fn index_of(&self, role: &str) -> Option<usize> {
         self.slots.iter().position(|s| s.role.as_str() == role)
+    }
+
+    /// Checks the composition for teams of `team_sizes`: at least one role,
+    /// no more than the balancer supports, each named, counted at least once
+    /// and listed once, and its fixed places fit in every team. The one check
+    /// both [`QueueSpec::build`](super::QueueSpec::build) and
+    /// [`balance_teams`](crate::teams::balance_teams) apply.
+    ///
+    /// # Errors
+    /// The first problem, in words.
+    pub(crate) fn check(&self, team_sizes: &[u32]) -> Result<(), String> {
+        if self.slots.is_empty() {
+            return Err("a role composition needs at least one role".into());
+        }
+        if self.slots.len() >= MAX_ROLES {
+            return Err(format!(
+                "a role composition may name at most {} roles",
+                MAX_ROLES - 1
+            ));
+        }
+        for (i, slot) in self.slots.iter().enumerate() {
+            if slot.role.as_str().is_empty() {
+                return Err("a role needs a name".into());
+            }
+            if slot.count == 0 {
+                return Err(format!("role {} has a count of 0", slot.role));
+            }
+            if self.slots[..i].iter().any(|s| s.role == slot.role) {
+                return Err(format!("role {} is listed twice", slot.role));
+            }
+        }
+        let places = self.fixed_places();
+        if let Some(small) = team_sizes.iter().find(|&&s| s < places) {
+            return Err(format!(
+                "the roles need {places} players per team but a team has only {small}"
+            ));
+        }
+        Ok(())
     }
 }
 

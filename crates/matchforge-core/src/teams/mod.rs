@@ -79,20 +79,21 @@ pub struct TeamSplit {
 /// # Errors
 /// [`Error::NoValidTeams`] if the players don't add up to the format, or no
 /// split keeps parties whole and meets the roles and premade limit;
-/// [`Error::InvalidConfig`] for a composition with too many roles.
+/// [`Error::InvalidConfig`] for a composition that
+/// [`QueueSpec::build`](crate::queue::QueueSpec::build) would reject: no roles
+/// or too many, a role unnamed, counted 0 times or listed twice, or more fixed
+/// places than a team of `format` has.
 pub fn balance_teams(
     format: &MatchFormat,
     tickets: &[Ticket],
     roles: Option<&RoleComposition>,
     premade_limit: Option<u32>,
 ) -> Result<TeamSplit> {
+    // The solver relies on every team having room for the composition.
     if let Some(c) = roles
-        && c.slots.len() >= roles::MAX_ROLES
+        && let Err(msg) = c.check(format.team_sizes())
     {
-        return Err(Error::InvalidConfig(format!(
-            "at most {} roles are supported",
-            roles::MAX_ROLES - 1
-        )));
+        return Err(Error::InvalidConfig(msg));
     }
     let mut groups = Vec::with_capacity(tickets.len());
     let mut prefs = Vec::new();
