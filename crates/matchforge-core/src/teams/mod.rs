@@ -6,16 +6,18 @@
 //! branch is cut when even the most favourable placement of the remaining
 //! players cannot beat the best split found). Larger matches, up to 200
 //! players, run the same search with a node budget (20,000 nodes, and at most
-//! 5,000 more once a split is known), then improve the best split by local
-//! search (swapping groups of equal size, and one group for two whose sizes
-//! add up to it, never breaking roles or the premade limit once they hold)
-//! and report a **lower bound** on the optimum: for two teams a subset-sum
-//! over (players, rating mass rounded to 1/100,000 of the total) solves the
-//! rounded problem exactly, minus the most rounding can move a team mean; for
-//! more teams the bound is 0. When the split found is within twice that
-//! rounding of a perfect balance, the subset-sum could only add a bound inside
-//! its own rounding error, and the bound is 0 without it. The gap to optimal
-//! is at most `imbalance - lower_bound`.
+//! 5,000 more once a split is known), cutting a branch as soon as a team can
+//! no longer fill its roles or the premade limit can no longer hold, then
+//! improve the best split by local search (swapping groups of equal size, and
+//! one group for two whose sizes add up to it, never breaking roles or the
+//! premade limit once they hold) and report a **lower bound** on the
+//! optimum: for two teams a subset-sum over (players, rating mass rounded to
+//! 1/100,000 of the total) solves the rounded problem exactly, minus the most
+//! rounding can move a team mean; for more teams the bound is 0. When the
+//! split found is within twice that rounding of a perfect balance, the
+//! subset-sum could only add a bound inside its own rounding error, and the
+//! bound is 0 without it. The gap to optimal is at most
+//! `imbalance - lower_bound`.
 
 pub(crate) mod roles;
 pub(crate) mod solver;

@@ -149,6 +149,111 @@ impl TeamHall {
     }
 }
 
+/// One team's places kept matched to its players as they join: every player
+/// holds a place of a type they accept, and a newcomer whose types are all
+/// taken gets one by moving players along an augmenting path. Exact for any
+/// number of roles: a newcomer is accepted iff the team's players can then
+/// all get distinct places (Hall's condition, which [`TeamHall`] checks
+/// directly for fewer place types).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TeamMatching {
+    /// Places per type: the roles in composition order, then the open places.
+    caps: [u32; MAX_ROLES + 1],
+    /// Places taken per type.
+    used: [u32; MAX_ROLES + 1],
+    /// Every place type's bit.
+    all: u32,
+    /// Each member's accepted types (see [`RolePrefs::mask`]) and place type,
+    /// in the order they joined.
+    members: Vec<(u32, u8)>,
+}
+
+impl TeamMatching {
+    /// An empty team with `counts` role places and `open` open places.
+    pub(crate) fn reset(&mut self, counts: &[u32], open: u32) {
+        debug_assert!(counts.len() < MAX_ROLES);
+        self.caps = [0; MAX_ROLES + 1];
+        self.caps[..counts.len()].copy_from_slice(counts);
+        self.caps[counts.len()] = open;
+        self.used = [0; MAX_ROLES + 1];
+        self.all = (1 << (counts.len() + 1)) - 1;
+        self.members.clear();
+    }
+
+    /// Adds a player accepting the place types in `mask`; returns false, and
+    /// leaves the team as it was, if the players can then no longer all get
+    /// distinct places.
+    pub(crate) fn push(&mut self, mask: u32) -> bool {
+        let mask = mask & self.all;
+        let mut types = mask;
+        while types != 0 {
+            let t = types.trailing_zeros() as usize;
+            types &= types - 1;
+            if self.used[t] < self.caps[t] {
+                self.used[t] += 1;
+                self.members.push((mask, t as u8));
+                return true;
+            }
+        }
+        // Breadth first over place types: from a full type, a member holding
+        // it may move to another type they accept. `parent[b]` is the type
+        // the path came from and the member who would move to `b`.
+        const SOURCE: u8 = u8::MAX;
+        let mut parent = [(SOURCE, 0u32); MAX_ROLES + 1];
+        let mut queue = [0u8; MAX_ROLES + 1];
+        let mut tail = 0;
+        let mut types = mask;
+        while types != 0 {
+            queue[tail] = types.trailing_zeros() as u8;
+            types &= types - 1;
+            tail += 1;
+        }
+        let mut seen = mask;
+        let mut head = 0;
+        while head < tail {
+            let from = queue[head];
+            head += 1;
+            for i in 0..self.members.len() {
+                let (accepts, place) = self.members[i];
+                if place != from {
+                    continue;
+                }
+                let mut next = accepts & !seen;
+                while next != 0 {
+                    let to = next.trailing_zeros() as usize;
+                    next &= next - 1;
+                    seen |= 1 << to;
+                    parent[to] = (from, i as u32);
+                    if self.used[to] < self.caps[to] {
+                        // Shift every member on the path one step along it;
+                        // the newcomer takes the type it started from.
+                        self.used[to] += 1;
+                        let mut t = to;
+                        while parent[t].0 != SOURCE {
+                            let (prev, member) = parent[t];
+                            self.members[member as usize].1 = t as u8;
+                            t = usize::from(prev);
+                        }
+                        self.members.push((mask, t as u8));
+                        return true;
+                    }
+                    queue[tail] = to as u8;
+                    tail += 1;
+                }
+            }
+        }
+        false
+    }
+
+    /// Removes the player who joined last. The others keep distinct places
+    /// they accept, so the team stays matched.
+    pub(crate) fn pop(&mut self) {
+        if let Some((_, place)) = self.members.pop() {
+            self.used[usize::from(place)] -= 1;
+        }
+    }
+}
+
 impl RoleSolver {
     /// The common case without search: every player who names roles gets their
     /// first choice, and those who take any role fill what is left. Costs 0, so
@@ -234,6 +339,8 @@ pub(crate) struct RoleSolver {
     by_remaining: Vec<Vec<u32>>,
     /// Per player of the current problem: the cost of each role.
     costs: Vec<[u32; MAX_ROLES]>,
+    /// [`feasible`](Self::feasible)'s check beyond [`HALL_TYPES`] place types.
+    matching: TeamMatching,
 }
 
 const UNREACHABLE: u32 = u32::MAX;
@@ -251,8 +358,10 @@ impl RoleSolver {
     /// interchangeable when they accept the same set of places, and an assignment
     /// exists iff for every set `T` of place types, the players who accept only
     /// types in `T` fit into the places of `T` (and the counts match). That is a
-    /// subset-sum over at most 2^6 masks; more roles fall back to the dynamic
-    /// programme.
+    /// subset-sum over at most 2^6 masks. With more roles the players are
+    /// matched to places one by one ([`TeamMatching`]), in time polynomial in
+    /// the team size, where the assignment's dynamic programme grows with the
+    /// product of the role counts.
     pub(crate) fn feasible(&mut self, players: &[RolePrefs], counts: &[u32], open: u32) -> bool {
         let places: u32 = counts.iter().sum::<u32>() + open;
         if players.len() as u32 != places {
@@ -260,7 +369,11 @@ impl RoleSolver {
         }
         let types = counts.len() + 1;
         if types > HALL_TYPES {
-            return self.solve(players, counts, open, None).is_some();
+            let matching = &mut self.matching;
+            matching.reset(counts, open);
+            return players
+                .iter()
+                .all(|p| matching.push(p.mask(counts.len()) as u32));
         }
         let open_bit = 1usize << counts.len();
         let all = (1usize << types) - 1;
@@ -537,6 +650,53 @@ mod tests {
                 }
                 proptest::prop_assert_eq!(&used, &counts);
                 proptest::prop_assert_eq!(total, cost);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Beyond Hall's range (6 roles and more), matching players to places
+        /// one by one agrees with the dynamic programme, and a player who does
+        /// not fit leaves the team as it was.
+        #[test]
+        fn matching_agrees_with_the_assignment(
+            masks in proptest::collection::vec(0u16..256, 6..14),
+            counts in proptest::collection::vec(1u32..3, 5..9),
+            order in proptest::collection::vec(0usize..64, 14),
+        ) {
+            let roles = counts.len();
+            let players: Vec<RolePrefs> = masks
+                .iter()
+                .map(|m| if *m == 0 { RolePrefs::ANY } else {
+                    RolePrefs::from_indices((0..8).filter(|r| m & (1 << r) != 0))
+                })
+                .collect();
+            let fixed: u32 = counts.iter().sum();
+            let open = (players.len() as u32).saturating_sub(fixed);
+            let mut solver = RoleSolver::default();
+            let cost = solver.solve(&players, &counts, open, None);
+            proptest::prop_assert_eq!(solver.feasible(&players, &counts, open), cost.is_some());
+            // The same players joining one by one, some refused and retried
+            // after others left: the team ends matched iff they fit.
+            let mut team = TeamMatching::default();
+            team.reset(&counts, open);
+            let mut inside = Vec::new();
+            for (i, p) in players.iter().enumerate() {
+                if team.push(p.mask(roles) as u32) {
+                    inside.push(i);
+                }
+                if order[i] % 4 == 0 && !inside.is_empty() {
+                    team.pop();
+                    inside.pop();
+                }
+            }
+            let rest: Vec<usize> = (0..players.len()).filter(|i| !inside.contains(i)).collect();
+            let mut all_in = true;
+            for &i in &rest {
+                all_in &= team.push(players[i].mask(roles) as u32);
+            }
+            if players.len() as u32 == fixed + open {
+                proptest::prop_assert_eq!(all_in, cost.is_some());
             }
         }
     }
