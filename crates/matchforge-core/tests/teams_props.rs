@@ -573,3 +573,144 @@ fn six_roles_and_a_premade_limit_find_the_valid_split() {
         .expect("a valid split exists: tickets 4, 6, 7, 8, 9, 11, 14, 16 and 17 against the rest");
     check_valid(&format, &tickets, &roles, Some(0), &split).unwrap();
 }
+
+const MANY_ROLES: [&str; 8] = [
+    "tank", "healer", "dps", "support", "scout", "sniper", "medic", "pilot",
+];
+
+/// A large match built around a valid split, then shuffled.
+#[derive(Debug, Clone)]
+struct Feasible {
+    format: MatchFormat,
+    tickets: Vec<Ticket>,
+    roles: RoleComposition,
+    premade: Option<u32>,
+}
+
+/// Tiny deterministic generator for a case's details (who accepts which
+/// roles, party cuts, ratings, order), so a case is its shape plus a seed.
+struct Xorshift(u64);
+impl Xorshift {
+    fn below(&mut self, n: u32) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % u64::from(n)) as u32
+    }
+}
+
+/// 2 to 4 teams beyond 16 players, up to 8 roles of 1 or 2 places, parties
+/// up to `max_party`, and sometimes a premade limit: each team is made first
+/// (a player for every role place who accepts that role, perhaps among
+/// others; open places for anyone), cut into parties, and then all tickets
+/// are shuffled together.
+fn feasible_large_case() -> impl Strategy<Value = Feasible> {
+    (
+        2usize..=4,
+        proptest::collection::vec(0u32..1000, 4),
+        proptest::collection::vec(1u32..=2, 1..=8),
+        1u32..=5,
+        proptest::option::weighted(0.6, 0u32..=1),
+        any::<u64>(),
+    )
+        .prop_map(|(teams, size_picks, counts, max_party, slack, seed)| {
+            let sizes: Vec<u32> = size_picks[..teams]
+                .iter()
+                .map(|p| if teams == 2 { 9 + p % 16 } else { 6 + p % 15 })
+                .collect();
+            let smallest = *sizes.iter().min().unwrap();
+            let mut fixed = 0;
+            let counts: Vec<u32> = counts
+                .into_iter()
+                .take_while(|c| {
+                    fixed += c;
+                    fixed <= smallest
+                })
+                .collect();
+            let roles =
+                RoleComposition::new(counts.iter().enumerate().map(|(r, &c)| (MANY_ROLES[r], c)));
+            let mut rng = Xorshift(seed | 1);
+            let n = counts.len() as u32;
+            // A role index, or one the queue does not know.
+            let any_role = |rng: &mut Xorshift| match rng.below(n + 1) {
+                r if r == n => "x".to_string(),
+                r => MANY_ROLES[r as usize].to_string(),
+            };
+            let mut groups: Vec<Vec<Vec<String>>> = Vec::new();
+            let mut largest = Vec::new();
+            for &size in &sizes {
+                let mut players: Vec<Vec<String>> = Vec::new();
+                for (r, &c) in counts.iter().enumerate() {
+                    for _ in 0..c {
+                        let mut list = vec![MANY_ROLES[r].to_string()];
+                        for _ in 0..rng.below(3) {
+                            let extra = any_role(&mut rng);
+                            if !list.contains(&extra) {
+                                list.push(extra);
+                            }
+                        }
+                        let first = rng.below(list.len() as u32) as usize;
+                        list.swap(0, first);
+                        players.push(list);
+                    }
+                }
+                while (players.len() as u32) < size {
+                    let mut list = Vec::new();
+                    if rng.below(4) != 0 {
+                        for _ in 0..=rng.below(2) {
+                            let role = any_role(&mut rng);
+                            if !list.contains(&role) {
+                                list.push(role);
+                            }
+                        }
+                    }
+                    players.push(list);
+                }
+                for i in (1..players.len()).rev() {
+                    players.swap(i, rng.below(i as u32 + 1) as usize);
+                }
+                let mut biggest = 0;
+                while !players.is_empty() {
+                    let party = if rng.below(2) == 0 {
+                        1
+                    } else {
+                        1 + rng.below(max_party)
+                    };
+                    let party = (party as usize).min(players.len());
+                    biggest = biggest.max(party);
+                    groups.push(players.drain(..party).collect());
+                }
+                largest.push(biggest as u32);
+            }
+            for i in (1..groups.len()).rev() {
+                groups.swap(i, rng.below(i as u32 + 1) as usize);
+            }
+            let tickets = groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    ticket_with_roles(i as u128 + 1, f64::from(1000 + rng.below(1000)), g)
+                })
+                .collect();
+            let spread = largest.iter().max().unwrap() - largest.iter().min().unwrap();
+            Feasible {
+                format: MatchFormat::custom(sizes).unwrap(),
+                tickets,
+                roles,
+                premade: slack.map(|s| spread + s),
+            }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Beyond 16 players, with many roles, parties and premade limits: when
+    /// a valid split exists (these are built around one), one is found.
+    #[test]
+    fn large_role_constrained_matches_find_a_valid_split(c in feasible_large_case()) {
+        let split = balance_teams(&c.format, &c.tickets, Some(&c.roles), c.premade);
+        prop_assert!(split.is_ok(), "no split found: {:?}", split.err());
+        check_valid(&c.format, &c.tickets, &c.roles, c.premade, &split.unwrap())?;
+    }
+}

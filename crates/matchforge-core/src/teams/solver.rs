@@ -1,6 +1,7 @@
 //! The team-balancing search: exact branch and bound for small matches, a
 //! bounded search plus local improvement (with a lower bound) for large ones.
 
+use super::feasible::FeasibleSplit;
 use super::roles::{RoleChoice, RolePrefs, RoleSolver, TeamHall, TeamMatching};
 
 /// Matches of at most this many players are always solved exactly.
@@ -93,6 +94,10 @@ pub(crate) struct Balancer {
     sums: Vec<f64>,
     /// Players per team of a hinted split (see `valid_split`).
     fill: Vec<u32>,
+    /// The last resort on a large match (see `solve`).
+    feasible: FeasibleSplit,
+    /// Whether the last `solve` that failed gave up at a node budget.
+    undecided: bool,
 }
 
 struct Search {
@@ -130,6 +135,7 @@ impl Balancer {
     /// whole, fills every team exactly and satisfies roles and the premade
     /// limit (`out` is then unspecified).
     pub(crate) fn solve(&mut self, p: &Problem<'_>, out: &mut Solution) -> bool {
+        self.undecided = false;
         let players: u32 = p.groups.iter().map(|g| g.size).sum();
         if players != p.team_sizes.iter().sum::<u32>() || p.groups.is_empty() {
             return false;
@@ -162,12 +168,31 @@ impl Balancer {
         } else {
             self.greedy_packing(p)
         };
-        let Some(team_of) = start.and_then(|start| self.local_search(p, start)) else {
+        let mut team_of = start.and_then(|start| self.local_search(p, start));
+        if team_of.is_none() {
+            // No valid split in the search's budget, and the packing (blind to
+            // roles and the premade limit) could not be repaired: look for
+            // one for feasibility alone, then balance it.
+            team_of = self
+                .feasible
+                .find(p, &self.order)
+                .and_then(|start| self.local_search(p, start));
+            self.undecided = self.feasible.ran_out();
+        }
+        let Some(team_of) = team_of else {
             return false;
         };
         let imbalance = imbalance_of(p, &team_of);
         let lower_bound = lower_bound(p, imbalance);
         self.finish(p, &team_of, imbalance, lower_bound, false, out)
+    }
+
+    /// After [`solve`](Self::solve) returned false: whether it gave up at a
+    /// node budget, so that a valid split may exist (possible beyond
+    /// [`EXACT_PLAYERS`] only, and rare: see the `teams` module). Otherwise
+    /// none exists.
+    pub(crate) fn undecided(&self) -> bool {
+        self.undecided
     }
 
     /// Free-for-all and 1v1: every group is one player and every team one place,
@@ -820,7 +845,13 @@ fn team_sums(p: &Problem<'_>, team_of: &[u16]) -> Vec<f64> {
 /// first: `largest` holds each team's biggest party so far (0 for a team
 /// without one yet, which will get one no bigger than `next`, the next party
 /// to place).
-fn premade_reachable(largest: &[u32], team: usize, size: u32, next: u32, limit: u32) -> bool {
+pub(crate) fn premade_reachable(
+    largest: &[u32],
+    team: usize,
+    size: u32,
+    next: u32,
+    limit: u32,
+) -> bool {
     let mut hi = 0;
     let mut lo = u32::MAX;
     for (t, &biggest) in largest.iter().enumerate() {
@@ -836,7 +867,7 @@ fn premade_reachable(largest: &[u32], team: usize, size: u32, next: u32, limit: 
 }
 
 /// Whether the teams' biggest parties differ by at most the premade limit.
-fn premade_ok(p: &Problem<'_>, team_of: &[u16]) -> bool {
+pub(crate) fn premade_ok(p: &Problem<'_>, team_of: &[u16]) -> bool {
     let Some(limit) = p.premade_limit else {
         return true;
     };
