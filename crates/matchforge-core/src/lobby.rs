@@ -491,6 +491,15 @@ impl Lobby {
         }
     }
 
+    /// An answer to the ready check after its deadline.
+    fn past_deadline(&self, action: &'static str) -> Error {
+        Error::IllegalTransition {
+            lobby: self.id,
+            state: "past its ready-check deadline",
+            action,
+        }
+    }
+
     fn set(&mut self, state: LobbyState, now: DateTime<Utc>) {
         self.state = state;
         self.updated_at = now;
@@ -559,11 +568,7 @@ impl Lobby {
             return Err(self.illegal("accept"));
         };
         if now > *deadline {
-            return Err(Error::IllegalTransition {
-                lobby: self.id,
-                state: "past its ready-check deadline",
-                action: "accept",
-            });
+            return Err(self.past_deadline("accept"));
         }
         accepted.insert(player);
         if accepted.len() == everyone {
@@ -592,11 +597,7 @@ impl Lobby {
             return Err(self.illegal("decline"));
         };
         if now > *deadline {
-            return Err(Error::IllegalTransition {
-                lobby: self.id,
-                state: "past its ready-check deadline",
-                action: "decline",
-            });
+            return Err(self.past_deadline("decline"));
         }
         let mut accepted = accepted.clone();
         accepted.remove(&player);

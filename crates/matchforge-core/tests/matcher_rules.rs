@@ -715,14 +715,26 @@ fn why_not_agrees_with_the_matcher_on_roles_the_queue_does_not_know() {
 
 #[test]
 fn a_search_breadth_that_cannot_fill_a_match_is_rejected() {
+    // Solo tickets only: a 2v2 match needs three besides its anchor.
     let spec = |breadth| {
         QueueSpec::new("duo", MatchFormat::two_v_two())
+            .with_max_party_size(1)
             .with_search_breadth(breadth)
             .build()
     };
     let err = spec(2).unwrap_err().to_string();
     assert!(err.contains("search breadth is 2"), "{err}");
     assert!(err.contains("at least 3"), "{err}");
+    // With duos allowed, one duo besides the anchor can fill it.
+    let duos = QueueSpec::new("duo", MatchFormat::two_v_two())
+        .with_search_breadth(1)
+        .build()
+        .unwrap();
+    check(
+        duos,
+        vec![T::party(1, &[1500.0; 2]), T::party(2, &[1500.0; 2])],
+        &[&[1, 2]],
+    );
     let config = spec(3).unwrap();
     check(
         config,

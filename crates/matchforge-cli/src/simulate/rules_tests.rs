@@ -257,7 +257,8 @@ fn team_rules() {
 }
 
 /// A split party never reaches the audit: the core refuses to build such a
-/// lobby (the audit's own "parties" check stays as a second line).
+/// lobby. The audit's own "parties" check stays as a defensive second line
+/// that no `Lobby` can reach any more, so no test exercises it.
 #[test]
 fn a_party_on_two_teams_is_caught() {
     let spec = duo();

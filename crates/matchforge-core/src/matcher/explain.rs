@@ -53,7 +53,10 @@ pub enum Blocker {
     Role {
         /// The role in short supply.
         role: Role,
-        /// The region searched, when the queue matches by region.
+        /// The region, when the queue matches by region: the ticket's own
+        /// (same-region rule), or, under the best-common-region rule, the one
+        /// of its acceptable regions where the role comes closest to the
+        /// need (none of them has enough).
         region: Option<Region>,
         /// Players available for it (this ticket's included).
         available: u32,

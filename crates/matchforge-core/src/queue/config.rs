@@ -63,7 +63,9 @@ pub struct QueueSpec {
     #[serde(default)]
     pub party_rating: PartyRating,
     /// How many nearby tickets the matcher weighs per match it builds (default: three
-    /// times the match size, at least 8; at least the match size minus one).
+    /// times the match size, at least 8). At least the number of tickets a
+    /// match needs besides the one it is built around, with every party of
+    /// the largest size allowed (the match size minus one for solo queues).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_breadth: Option<u32>,
 }
@@ -214,13 +216,15 @@ impl QueueConfig {
                 ))?;
             }
         }
-        // A match of solo players needs `players - 1` candidates besides the
-        // ticket it is built around; a smaller breadth could never fill one.
-        let fewest = spec.format.players().saturating_sub(1).max(1);
+        // A match needs at least `ceil(players / max_party_size) - 1`
+        // candidates besides the ticket it is built around (all of them
+        // parties of the largest size); a smaller breadth could never fill one.
+        let players = spec.format.players();
+        let fewest = players.div_ceil(max_party_size).saturating_sub(1).max(1);
         if let Some(breadth) = spec.search_breadth.filter(|&b| b < fewest) {
             return bad(format!(
-                "the search breadth is {breadth} but a match of {} players needs at least {fewest}",
-                spec.format.players()
+                "the search breadth is {breadth} but a match of {players} players from \
+                 parties of at most {max_party_size} needs at least {fewest}"
             ));
         }
         Ok(Self {
@@ -310,6 +314,7 @@ impl QueueConfig {
     /// [`validate_ticket`](Self::validate_ticket): the queue name is the
     /// caller's business, and a role the queue does not know counts as an
     /// open place.
+    #[inline]
     pub(crate) fn usable(&self, ticket: &Ticket) -> std::result::Result<(), String> {
         let size = ticket.size() as u32;
         if size > self.max_party_size {

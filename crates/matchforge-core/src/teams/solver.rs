@@ -131,9 +131,10 @@ impl Search {
 }
 
 impl Balancer {
-    /// Balances `p` into `out`, or returns `false` when no split keeps parties
-    /// whole, fills every team exactly and satisfies roles and the premade
-    /// limit (`out` is then unspecified).
+    /// Balances `p` into `out`, or returns `false` when it found no split that
+    /// keeps parties whole, fills every team exactly and satisfies roles and
+    /// the premade limit (`out` is then unspecified): none exists, unless
+    /// [`undecided`](Self::undecided) says the search gave up at its budget.
     pub(crate) fn solve(&mut self, p: &Problem<'_>, out: &mut Solution) -> bool {
         self.undecided = false;
         let players: u32 = p.groups.iter().map(|g| g.size).sum();
@@ -506,8 +507,9 @@ impl Balancer {
         }
     }
 
-    /// Adds `group`'s players to `team`'s matching; false, with the team as
-    /// it was, if its places can then no longer all be filled.
+    /// Adds `group`'s players to `team`'s matching; false, with the team's
+    /// members as they were (still all matched, perhaps to other places), if
+    /// its places can then no longer all be filled.
     fn join_matching(&mut self, group: Group, team: usize) -> bool {
         let first = group.first_player as usize;
         for k in 0..group.size as usize {
