@@ -126,6 +126,10 @@ impl MatchHistory for MemoryStore {
         to: Option<DateTime<Utc>>,
         limit: usize,
     ) -> Result<Vec<MatchRecord>> {
+        // An inverted range is empty (`BTreeSet::range` would panic on it).
+        if from.zip(to).is_some_and(|(from, to)| from >= to) {
+            return Ok(Vec::new());
+        }
         let state = self.lock();
         let Some(played) = state.records_of.get(&player) else {
             return Ok(Vec::new());

@@ -334,7 +334,8 @@ pub trait MatchHistory: Send + Sync {
     async fn match_record(&self, lobby: LobbyId) -> Result<Option<MatchRecord>>;
 
     /// Matches `player` played that completed in `[from, to)`, newest first, at
-    /// most `limit`.
+    /// most `limit`. A range with `from` at or after `to` is empty: it lists
+    /// nothing and is not an error.
     async fn matches_of(
         &self,
         player: PlayerId,

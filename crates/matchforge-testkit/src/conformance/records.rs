@@ -322,7 +322,8 @@ pub async fn party_membership_is_unique<S: Store + ?Sized + 'static>(store: Arc<
 }
 
 /// `matches_of` lists a player's matches completed in `[from, to)`, newest
-/// first, at most `limit`, and no one else's.
+/// first, at most `limit`, and no one else's; an empty or inverted range
+/// lists nothing.
 pub async fn history_by_player_and_time<S: Store + ?Sized + 'static>(store: Arc<S>) {
     let what = "history_by_player_and_time";
     let mut fresh = Fresh::new();
@@ -356,6 +357,9 @@ pub async fn history_by_player_and_time<S: Store + ?Sized + 'static>(store: Arc<
         (hero, t(20), t(40), 10, vec![&r30, &r20]),
         (hero, t(21), None, 10, vec![&r40, &r30]),
         (hero, None, t(20), 10, vec![&r10]),
+        // Empty and inverted ranges list nothing.
+        (hero, t(30), t(30), 10, vec![]),
+        (hero, t(40), t(20), 10, vec![]),
         (friend, None, None, 10, vec![&r40, &r10]),
         (stranger, None, None, 10, vec![]),
     ];
