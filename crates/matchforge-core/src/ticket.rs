@@ -109,6 +109,10 @@ impl Attributes {
     }
 
     fn validate(&self) -> Result<()> {
+        let unnamed = |r: &Region| r.as_str().trim().is_empty();
+        if self.region.as_ref().is_some_and(unnamed) || self.latencies.keys().any(unnamed) {
+            return Err(Error::InvalidTicket("a region needs a name".into()));
+        }
         for (key, value) in &self.numbers {
             if !value.is_finite() {
                 return Err(Error::InvalidTicket(format!(
@@ -123,7 +127,7 @@ impl Attributes {
 /// One player or one party waiting in one queue.
 ///
 /// A ticket is immutable once built and always valid: at least one player, no
-/// player twice, finite attributes. Its `rating` is the party rating the queue's
+/// player twice, finite attributes, named regions. Its `rating` is the party rating the queue's
 /// [`PartyRatingStrategy`] gives (a solo ticket's rating is the player's own).
 ///
 /// ```
@@ -302,8 +306,8 @@ impl TicketBuilder {
     /// Validates and builds the ticket, rating a party with `strategy`.
     ///
     /// # Errors
-    /// [`Error::InvalidTicket`] for no players, a duplicate player or a non-finite
-    /// attribute; the strategy's error if it cannot rate the party.
+    /// [`Error::InvalidTicket`] for no players, a duplicate player, a non-finite
+    /// attribute or an empty region name; the strategy's error if it cannot rate the party.
     pub fn build(self, strategy: &dyn PartyRatingStrategy) -> Result<Ticket> {
         let rating = match self.players.as_slice() {
             [] => {
@@ -362,6 +366,15 @@ impl Ticket {
         }
         r.attributes.validate()?;
         let lead = &r.players[0];
+        if r.players.len() == 1 && r.rating != lead.rating {
+            return Err(Error::InvalidTicket(format!(
+                "ticket {} has rating {} but its one player, {}, has {}",
+                r.id,
+                r.rating.rating(),
+                lead.id,
+                lead.rating.rating()
+            )));
+        }
         Ok(Ticket {
             id: r.id,
             lead_id: lead.id,

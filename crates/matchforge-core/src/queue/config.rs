@@ -35,6 +35,7 @@ use crate::ticket::Ticket;
 /// # Ok::<(), matchforge_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[must_use]
 pub struct QueueSpec {
     /// The queue's name.
@@ -155,7 +156,10 @@ impl QueueSpec {
     /// # Errors
     /// [`Error::InvalidConfig`] naming the first problem: an empty name, a negative
     /// or non-finite window, a party bigger than every team, a role composition
-    /// that does not fit a team, a duplicate role, an empty attribute name...
+    /// that does not fit a team, a duplicate role, an empty attribute name, a
+    /// max wait of 0... Read from a file (serde), a config also refuses any
+    /// field it does not know, so a misspelt rule is an error rather than a
+    /// default.
     pub fn build(self) -> Result<QueueConfig> {
         QueueConfig::new(self)
     }
@@ -193,6 +197,13 @@ impl QueueConfig {
             return bad(format!(
                 "a party of {max_party_size} is bigger than the largest team ({largest})"
             ));
+        }
+        if spec.max_wait_secs == Some(0) {
+            return bad(
+                "a max wait of 0 s would expire every ticket at once (leave it unset \
+                 for no expiry)"
+                    .into(),
+            );
         }
         if let Some(w) = &spec.party.premade_size_difference {
             w.validate(&format!("queue {}: premade size difference", spec.name))?;
@@ -268,7 +279,10 @@ impl QueueConfig {
         &self.spec.party_rating
     }
 
-    /// Candidate tickets weighed per match built.
+    /// Candidate tickets weighed per match built: the nearest in rating that
+    /// every rule accepts. Tickets a numeric custom rule refuses are skipped,
+    /// up to sixteen times this many (see the [matcher's
+    /// guarantees](crate::matcher#guarantees-each-a-property-test)).
     #[must_use]
     pub fn search_breadth(&self) -> usize {
         self.spec.search_breadth.map_or_else(

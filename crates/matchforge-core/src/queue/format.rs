@@ -47,12 +47,16 @@ impl MatchFormat {
         }
         let total: u64 = team_sizes.iter().map(|&s| u64::from(s)).sum();
         if total > u64::from(Self::MAX_PLAYERS) {
-            return Err(Error::InvalidConfig(format!(
-                "a match of {total} players is more than the {} supported",
-                Self::MAX_PLAYERS
-            )));
+            return Err(Self::too_many(total));
         }
         Ok(Self { team_sizes })
+    }
+
+    fn too_many(total: u64) -> Error {
+        Error::InvalidConfig(format!(
+            "a match of {total} players is more than the {} supported",
+            Self::MAX_PLAYERS
+        ))
     }
 
     /// `teams` teams of `size` players each.
@@ -60,7 +64,12 @@ impl MatchFormat {
     /// # Errors
     /// As for [`custom`](Self::custom).
     pub fn teams_of(teams: u32, size: u32) -> Result<Self> {
-        Self::custom(vec![size; teams as usize])
+        // Refused before the list of teams is allocated: `teams` may be
+        // anything up to `u32::MAX`.
+        if teams > Self::MAX_PLAYERS && size > 0 {
+            return Err(Self::too_many(u64::from(teams) * u64::from(size)));
+        }
+        Self::custom(vec![size; teams.min(Self::MAX_PLAYERS) as usize])
     }
 
     /// One against one.

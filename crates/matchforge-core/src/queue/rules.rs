@@ -8,7 +8,7 @@ use crate::teams::roles::MAX_ROLES;
 
 /// Where the players of a match must be able to play.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "RegionRuleRepr")]
 pub enum RegionRule {
     /// Every ticket names the same [`region`](crate::ticket::Attributes::region).
     Same,
@@ -21,8 +21,46 @@ pub enum RegionRule {
     },
 }
 
+/// A [`RegionRule`] as read: serde lets a unit variant of a tagged enum
+/// ignore unknown fields, so the fields are read here and checked against
+/// the kind.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegionRuleRepr {
+    kind: RegionRuleTag,
+    #[serde(default)]
+    max_latency_ms: Option<Widening>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RegionRuleTag {
+    Same,
+    BestCommon,
+}
+
+impl TryFrom<RegionRuleRepr> for RegionRule {
+    type Error = &'static str;
+
+    fn try_from(r: RegionRuleRepr) -> Result<Self, Self::Error> {
+        match (r.kind, r.max_latency_ms) {
+            (RegionRuleTag::Same, None) => Ok(Self::Same),
+            (RegionRuleTag::Same, Some(_)) => {
+                Err("the same-region rule takes no max_latency_ms (best_common does)")
+            }
+            (RegionRuleTag::BestCommon, Some(max_latency_ms)) => {
+                Ok(Self::BestCommon { max_latency_ms })
+            }
+            (RegionRuleTag::BestCommon, None) => {
+                Err("the best_common region rule needs a max_latency_ms")
+            }
+        }
+    }
+}
+
 /// One role slot of a team's composition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RoleSlot {
     /// The role.
     pub role: Role,
@@ -56,10 +94,13 @@ impl RoleComposition {
         }
     }
 
-    /// Places the composition fixes in one team.
+    /// Places the composition fixes in one team (saturating at `u32::MAX`,
+    /// which no team reaches).
     #[must_use]
     pub fn fixed_places(&self) -> u32 {
-        self.slots.iter().map(|s| s.count).sum()
+        self.slots
+            .iter()
+            .fold(0u32, |sum, s| sum.saturating_add(s.count))
     }
 
     /// The index of `role` in the composition.
@@ -109,6 +150,7 @@ impl RoleComposition {
 
 /// How parties are treated.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PartyRule {
     /// The largest party that may queue; defaults to the largest team.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,7 +162,12 @@ pub struct PartyRule {
 }
 
 /// A game-specific rule on ticket attributes.
+///
+/// Serialised flat: `{"attribute": "level", "kind": "numeric_difference",
+/// "max": {...}}`. Deserialising refuses fields the rule's kind does not
+/// have.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "CustomRuleRepr")]
 pub struct CustomRule {
     /// The attribute key the rule reads.
     pub attribute: String,
@@ -160,9 +207,71 @@ impl CustomRule {
     }
 }
 
+/// A [`CustomRule`] as read: serde cannot refuse unknown fields through
+/// `flatten`, so the kind's fields are read here and checked against it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomRuleRepr {
+    attribute: String,
+    kind: CustomRuleTag,
+    #[serde(default)]
+    max: Option<Widening>,
+    #[serde(default)]
+    relax_after_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum CustomRuleTag {
+    NumericDifference,
+    Equal,
+    Intersect,
+}
+
+impl TryFrom<CustomRuleRepr> for CustomRule {
+    type Error = String;
+
+    fn try_from(r: CustomRuleRepr) -> Result<Self, String> {
+        let kind = match (r.kind, r.max, r.relax_after_secs) {
+            (CustomRuleTag::NumericDifference, Some(max), None) => {
+                CustomRuleKind::NumericDifference { max }
+            }
+            (CustomRuleTag::NumericDifference, None, _) => {
+                return Err(format!(
+                    "the numeric_difference rule on {:?} needs a max",
+                    r.attribute
+                ));
+            }
+            (CustomRuleTag::NumericDifference, Some(_), Some(_)) => {
+                return Err(format!(
+                    "the numeric_difference rule on {:?} relaxes through its max, \
+                     not relax_after_secs",
+                    r.attribute
+                ));
+            }
+            (tag @ (CustomRuleTag::Equal | CustomRuleTag::Intersect), Some(_), _) => {
+                return Err(format!(
+                    "the {tag:?} rule on {:?} takes no max (only numeric_difference does)",
+                    r.attribute
+                ));
+            }
+            (CustomRuleTag::Equal, None, relax_after_secs) => {
+                CustomRuleKind::Equal { relax_after_secs }
+            }
+            (CustomRuleTag::Intersect, None, relax_after_secs) => {
+                CustomRuleKind::Intersect { relax_after_secs }
+            }
+        };
+        Ok(Self {
+            attribute: r.attribute,
+            kind,
+        })
+    }
+}
+
 /// The kinds of [`CustomRule`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CustomRuleKind {
     /// `|a - b| <= max` for the numeric attribute, under each ticket's own limit.
     NumericDifference {

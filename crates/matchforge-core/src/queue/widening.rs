@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 /// # Ok::<(), matchforge_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Widening {
     /// The same limit whatever the wait.
     Fixed {
@@ -53,6 +53,7 @@ pub enum Widening {
 
 /// One threshold of [`Widening::Steps`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WideningStep {
     /// Seconds of waiting after which this value applies.
     pub after_secs: u64,
