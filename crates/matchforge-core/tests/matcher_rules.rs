@@ -849,3 +849,78 @@ fn why_not_counts_roles_per_region_under_best_common_region() {
         .collect();
     assert_eq!(why, vec!["no healer in region eu (1 of 2 needed)"]);
 }
+
+#[test]
+fn numeric_rule_misfits_closer_in_rating_do_not_strand_a_valid_pair() {
+    // 40 tickets sit between the pair in rating, every one refused by the
+    // level rule. A search skips up to sixteen times its breadth (8 here) of
+    // such misfits, so the pair meets.
+    let config = QueueSpec::new("duel", MatchFormat::one_v_one())
+        .with_rating_window(Widening::fixed(1000.0).unwrap())
+        .with_custom_rule(CustomRule::numeric_difference(
+            "level",
+            Widening::fixed(0.0).unwrap(),
+        ))
+        .build()
+        .unwrap();
+    assert_eq!(config.search_breadth(), 8);
+    let lvl = |l: f64| Attributes::new().with_number("level", l);
+    let mut tickets = vec![
+        solo(1, 1500.0).attrs(lvl(0.0)).waited(100),
+        solo(2, 1600.0).attrs(lvl(0.0)).waited(90),
+    ];
+    for i in 0..40u32 {
+        tickets.push(
+            solo(100 + u128::from(i), 1540.0 + f64::from(i) * 0.5)
+                .attrs(lvl(100.0 + f64::from(i)))
+                .waited(10),
+        );
+    }
+    check(config, tickets, &[&[1, 2]]);
+}
+
+#[test]
+fn why_not_names_the_premade_rule() {
+    // A duo among solos, with premade matching at no difference: the other
+    // team needs a party of two, and there is none.
+    let config = QueueSpec::new("duos", MatchFormat::two_v_two())
+        .with_rating_window(Widening::fixed(100.0).unwrap())
+        .with_premade_matching(Widening::linear(0.0, 0.05, 1.0).unwrap())
+        .build()
+        .unwrap();
+    let now = t0();
+    let population = |duo_waited: i64| {
+        build(
+            "duos",
+            vec![
+                T::party(1, &[1500.0, 1500.0]).waited(duo_waited),
+                solo(2, 1500.0).waited(duo_waited),
+                solo(3, 1500.0).waited(duo_waited),
+            ],
+            now,
+        )
+    };
+    let matcher = Matcher::new(config);
+    let tickets = population(0);
+    assert!(matcher.find_matches(&tickets, now).proposals.is_empty());
+    let why: Vec<String> = matcher
+        .explain(TicketId::from_u128(1), &tickets, now)
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        why,
+        vec!["no party of at least 2 players to face this party of 2 (0 of the 1 needed)"]
+    );
+    // After 20 s every ticket tolerates a difference of one: the duo plays the
+    // two solos, and nothing blocks it.
+    let tickets = population(20);
+    assert_eq!(matcher.find_matches(&tickets, now).proposals.len(), 1);
+    assert!(
+        matcher
+            .explain(TicketId::from_u128(1), &tickets, now)
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -63,6 +63,20 @@ pub enum Blocker {
         /// Players a match needs in it.
         needed: u32,
     },
+    /// Premade matching: too few compatible parties are big enough to face
+    /// this party (each other team needs a party of at least `least` players,
+    /// or of more if that party's own tolerance is stricter).
+    Premade {
+        /// This ticket's party size.
+        size: u32,
+        /// The smallest party this ticket's relaxed tolerance lets another
+        /// team's largest party be.
+        least: u32,
+        /// Compatible tickets big enough to lead another team.
+        available: u32,
+        /// Other teams, each needing one.
+        needed: u32,
+    },
     /// Compatible tickets exist but hold too few players for a match.
     NotEnoughPlayers {
         /// Players on compatible tickets, this ticket's included.
@@ -72,7 +86,9 @@ pub enum Blocker {
     },
     /// Enough compatible players exist, but no combination satisfies every
     /// ticket's window at once and splits into valid teams yet (or they were
-    /// taken by older tickets this tick).
+    /// taken by older tickets this tick, or the matcher's search did not reach
+    /// one within the queue's
+    /// [search breadth](crate::queue::QueueConfig::search_breadth)).
     NoValidCombination,
 }
 
@@ -120,6 +136,16 @@ impl fmt::Display for Blocker {
                 f,
                 "not enough {role} players ({available} of {needed} needed)"
             ),
+            Blocker::Premade {
+                size,
+                least,
+                available,
+                needed,
+            } => write!(
+                f,
+                "no party of at least {least} players to face this party of {size} \
+                 ({available} of the {needed} needed)"
+            ),
             Blocker::NotEnoughPlayers { available, needed } => write!(
                 f,
                 "only {available} of the {needed} players a match needs are compatible"
@@ -137,6 +163,8 @@ struct Limits<'a> {
     ticket: &'a Ticket,
     window: f64,
     latency: Option<f64>,
+    /// The premade tolerance, in whole players, as the matcher reads it.
+    premade: Option<u32>,
     wait: std::time::Duration,
 }
 
@@ -147,10 +175,17 @@ impl<'a> Limits<'a> {
             Some(RegionRule::BestCommon { max_latency_ms }) => Some(max_latency_ms.at(wait)),
             _ => None,
         };
+        let premade = config
+            .spec()
+            .party
+            .premade_size_difference
+            .as_ref()
+            .map(|w| w.at(wait).floor() as u32);
         Self {
             ticket,
             window: config.spec().rating_window.at(wait),
             latency,
+            premade,
             wait,
         }
     }
@@ -325,6 +360,27 @@ pub(super) fn explain(
                     needed: need,
                 });
             }
+        }
+    }
+    if let Some(mine) = me.premade {
+        // Every match with this party has a largest party of at least its
+        // size and a limit of at most its tolerance, so each other team needs
+        // a party of at least `size - limit`, whose own tolerance counts too
+        // (the matcher's `premade_room`, from this ticket's side).
+        let size = ticket.size() as u32;
+        let fits = |o: &&&Limits<'_>| {
+            let limit = o.premade.map_or(mine, |theirs| theirs.min(mine));
+            o.ticket.size() as u32 >= size.saturating_sub(limit)
+        };
+        let available = compatible.iter().filter(fits).count() as u32;
+        let needed = config.format().teams() as u32 - 1;
+        if available < needed {
+            blockers.push(Blocker::Premade {
+                size,
+                least: size.saturating_sub(mine).max(1),
+                available,
+                needed,
+            });
         }
     }
     if blockers.is_empty() {

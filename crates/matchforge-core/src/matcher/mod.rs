@@ -28,7 +28,7 @@
 //! # Cost
 //!
 //! O(n log n) per tick for n waiting tickets: one sort per pool, then per
-//! anchor a bounded number of O(log n) tree steps (at most four times the
+//! anchor a bounded number of O(log n) tree steps (at most sixteen times the
 //! search breadth) and a search capped at a fixed node budget. No pairwise scan
 //! of the queue.
 //!
@@ -36,10 +36,19 @@
 //!
 //! Every ticket is in at most one proposal; parties are never split; teams have
 //! exactly the format's sizes; role compositions are met; every rule holds
-//! under each ticket's window at `now`; the oldest ticket that has any valid
-//! match is in a proposal; the same input gives the same output; and, within
-//! the search breadth, a ticket is left waiting only if no valid match exists
-//! for it among the tickets still unmatched.
+//! under each ticket's window at `now`; the oldest ticket that has a valid
+//! match within the search breadth is in a proposal; the same input gives the
+//! same output; and, within the search breadth, a ticket is left waiting only
+//! if no valid match exists for it among the tickets still unmatched.
+//!
+//! *Within the search breadth* means among the
+//! [`search_breadth`](crate::queue::QueueConfig::search_breadth) tickets
+//! nearest in rating that every rule accepts. Numeric custom rules are a
+//! second dimension the rating order does not know: a search skips the
+//! tickets they refuse, but at most sixteen times the breadth of them, so a
+//! partner that sits behind more misfits than that is not seen on this tick
+//! (raise the breadth for a queue whose numeric rules refuse most of its
+//! rating neighbours).
 //!
 //! # Input
 //!

@@ -137,6 +137,16 @@ impl Stream {
     }
 }
 
+/// How many tickets a search may draw from the stream per candidate it may
+/// keep: the stream yields tickets in rating order that every rule but the
+/// numeric ones accepts, and those the numeric rules refuse are skipped. A
+/// numeric rule is a second dimension the rating order knows nothing of, so
+/// the skipped ones are bounded to keep a search's cost constant; 16 lets a
+/// valid partner sit behind 15 misfits per place of the breadth (a ticket
+/// whose match needs 9 others and a default breadth of 30 looks past up to
+/// 450 of them).
+const SCAN_FACTOR: usize = 16;
+
 /// Per-anchor search limits and progress.
 struct Budget {
     breadth: usize,
@@ -383,7 +393,7 @@ impl Searcher {
         let first_new = self.candidates.len();
         while self.candidates.len() < i + PULL_AHEAD && !budget.exhausted {
             let next = if self.candidates.len() >= budget.breadth
-                || budget.scanned >= 4 * budget.breadth
+                || budget.scanned >= SCAN_FACTOR * budget.breadth
             {
                 None
             } else {
