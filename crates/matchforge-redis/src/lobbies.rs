@@ -72,7 +72,9 @@ impl LobbyStore for RedisStore {
     /// The deadlines' sorted set is scored by whole seconds, its members
     /// start with the nanoseconds, so it is ordered exactly by (deadline, id).
     /// The range up to `before`'s second may end with lobbies due later in
-    /// that second; they sort last and are dropped here.
+    /// that second; they sort last and are dropped here. Redis takes a
+    /// `LIMIT` count up to `i64::MAX` only, so a larger `limit` (such as
+    /// `usize::MAX`, "all of them") is sent as that.
     async fn lobbies_due(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<LobbyId>> {
         if limit == 0 {
             return Ok(Vec::new());
@@ -86,7 +88,7 @@ impl LobbyStore for RedisStore {
             .arg("WITHSCORES")
             .arg("LIMIT")
             .arg(0)
-            .arg(limit);
+            .arg(i64::try_from(limit).unwrap_or(i64::MAX));
         let place = self.keys.deadlines();
         let items = array(self.conn.read("lobbies_due", &range).await?, &place)?;
         let mut due = Vec::with_capacity(items.len() / 2);

@@ -330,7 +330,8 @@ pub async fn update_lobby_rejects_foreign_tickets<S: Store + ?Sized + 'static>(s
 
 /// `lobby_of` names the unfinished lobby of a player until it finishes;
 /// `lobbies_due` lists unfinished lobbies whose ready-check deadline is at or
-/// before the given time, earliest first, at most `limit`.
+/// before the given time, earliest first, at most `limit` (any `usize`, so
+/// `usize::MAX` lists them all).
 ///
 /// Its deadlines lie in 2001, so that on a store shared with other checks no
 /// other lobby is due before them.
@@ -376,6 +377,7 @@ pub async fn lobbies_due_by_deadline<S: Store + ?Sized + 'static>(store: Arc<S>)
         (s(35), 10, vec![ids[1], ids[2]]),
         (s(40), 10, vec![ids[1], ids[2], ids[0]]),
         (s(40), 2, vec![ids[1], ids[2]]),
+        (s(40), usize::MAX, vec![ids[1], ids[2], ids[0]]),
         (s(40), 0, vec![]),
     ];
     for (before, limit, want) in table {
