@@ -23,8 +23,9 @@ type Expected = fn(&Error) -> bool;
 /// stale, unknown, foreign-requeue, rating-conflict and duplicate-record lobby
 /// updates, conflicting party saves and deletes — leaves everything observable
 /// exactly as it was: queue contents, ticket lookups, lobbies and versions,
-/// `lobby_of`, ratings, parties, history and the event log. A failed update
-/// that carried a cooldown does not leave the cooldown behind either.
+/// `lobby_of`, due deadlines, cooldowns, ratings, parties, history and the
+/// event log. A failed update that carried a cooldown does not leave the
+/// cooldown behind either.
 pub async fn failed_operations_change_nothing<S: Store + ?Sized + 'static>(store: Arc<S>) {
     let what = "failed_operations_change_nothing";
     let mut fresh = Fresh::new();
@@ -77,6 +78,9 @@ pub async fn failed_operations_change_nothing<S: Store + ?Sized + 'static>(store
         parties: vec![party_id, other_id],
     };
     let s = &*store;
+    // Taken before any failing call: each case is compared with the store as
+    // it was before the first of them.
+    let before = Snapshot::take(s, &scope).await;
 
     // Enqueue and cancel.
     let cases: Vec<(&str, Result<(), Error>, Expected)> = vec![
@@ -112,7 +116,6 @@ pub async fn failed_operations_change_nothing<S: Store + ?Sized + 'static>(store
             |e| matches!(e, Error::TicketNotFound(_)),
         ),
     ];
-    let before = Snapshot::take(s, &scope).await;
     for (why, result, expected) in cases {
         assert!(
             result.as_ref().is_err_and(expected),

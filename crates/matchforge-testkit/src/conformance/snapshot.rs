@@ -1,6 +1,8 @@
 //! Everything a check can observe about its own part of a store, to compare
 //! before and after a call that must change nothing.
 
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use matchforge_core::Error;
 use matchforge_core::event::{Event, EventCursor};
 use matchforge_core::history::MatchRecord;
 use matchforge_core::ids::{Ladder, LobbyId, PartyId, PlayerId, QueueName, TicketId};
@@ -10,7 +12,7 @@ use matchforge_core::ports::{Store, Versioned};
 use matchforge_core::rating::Rating;
 use matchforge_core::ticket::Ticket;
 
-use super::fixtures::event_queue;
+use super::fixtures::{Fresh, event_queue};
 
 /// Page size for reading the event log.
 const PAGE: usize = 512;
@@ -76,6 +78,36 @@ pub(crate) struct Scope {
     pub(crate) parties: Vec<PartyId>,
 }
 
+/// What a snapshot learns about a player's cooldown.
+///
+/// No port reads cooldowns: the snapshot finds them out by queueing a free
+/// player (neither waiting nor in an unfinished lobby) on a ticket of its own,
+/// in a queue of its own, with an enqueue time long before any check's
+/// ([`cooldown_probe`]); a cooldown refuses it and names its end, otherwise the
+/// ticket is cancelled at once. The probe's events are about its own queue,
+/// which no [`Scope`] lists, so they never show in a snapshot.
+#[derive(Debug, PartialEq)]
+enum Cooldown {
+    /// Waiting or in an unfinished lobby: enqueue would refuse for that
+    /// first, so the cooldown cannot be seen.
+    Busy,
+    /// Free to queue at the probe's time.
+    None,
+    /// On a cooldown that ends then.
+    Until(DateTime<Utc>),
+}
+
+/// The enqueue time of a cooldown probe: before every time the checks use,
+/// so any cooldown they set is still running then.
+fn cooldown_probe() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap()
+}
+
+/// A time after every deadline the checks set.
+fn far_future() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0).unwrap()
+}
+
 /// Everything observable about a [`Scope`].
 #[derive(Debug, PartialEq)]
 pub(crate) struct Snapshot {
@@ -83,7 +115,12 @@ pub(crate) struct Snapshot {
     tickets: Vec<Option<Ticket>>,
     ticket_of: Vec<Option<Ticket>>,
     lobby_of: Vec<Option<LobbyId>>,
+    cooldowns: Vec<Cooldown>,
     lobbies: Vec<Option<Versioned<Lobby>>>,
+    /// `lobbies_due(t, usize::MAX)` restricted to the scope's lobbies, for `t`
+    /// far in the future and just before and at each of their stored
+    /// deadlines: a deadline left behind, dropped or moved shows here.
+    due: Vec<(DateTime<Utc>, Vec<LobbyId>)>,
     records: Vec<Option<MatchRecord>>,
     history: Vec<Vec<MatchRecord>>,
     ratings: Vec<Vec<Option<Rating>>>,
@@ -100,7 +137,9 @@ impl Snapshot {
             tickets: Vec::new(),
             ticket_of: Vec::new(),
             lobby_of: Vec::new(),
+            cooldowns: Vec::new(),
             lobbies: Vec::new(),
+            due: Vec::new(),
             records: Vec::new(),
             history: Vec::new(),
             ratings: Vec::new(),
@@ -135,6 +174,13 @@ impl Snapshot {
                     .await
                     .unwrap_or_else(|e| fail("lobby_of", e)),
             );
+            let cooldown =
+                if snap.ticket_of.last() != Some(&None) || snap.lobby_of.last() != Some(&None) {
+                    Cooldown::Busy
+                } else {
+                    probe_cooldown(store, p).await
+                };
+            snap.cooldowns.push(cooldown);
             snap.history.push(
                 store
                     .matches_of(p, None, None, usize::MAX)
@@ -158,6 +204,28 @@ impl Snapshot {
                     .unwrap_or_else(|e| fail("match_record", e)),
             );
         }
+        let mut times: Vec<DateTime<Utc>> = snap
+            .lobbies
+            .iter()
+            .flatten()
+            .filter_map(|l| l.value.deadline())
+            .flat_map(|d| [d - Duration::nanoseconds(1), d])
+            .chain([far_future()])
+            .collect();
+        times.sort();
+        times.dedup();
+        for t in times {
+            let due = store
+                .lobbies_due(t, usize::MAX)
+                .await
+                .unwrap_or_else(|e| fail("lobbies_due", e));
+            snap.due.push((
+                t,
+                due.into_iter()
+                    .filter(|l| scope.lobbies.contains(l))
+                    .collect(),
+            ));
+        }
         for ladder in &scope.ladders {
             snap.ratings.push(
                 store
@@ -175,6 +243,24 @@ impl Snapshot {
             );
         }
         snap
+    }
+}
+
+/// The cooldown of a free `player`, found by queueing them (see [`Cooldown`]).
+async fn probe_cooldown<S: Store + ?Sized>(store: &S, player: PlayerId) -> Cooldown {
+    let mut fresh = Fresh::new();
+    let queue = fresh.queue();
+    let probe = fresh.ticket(&queue, cooldown_probe(), &[player]);
+    match store.enqueue(probe.clone()).await {
+        Ok(()) => {
+            store
+                .cancel(probe.id(), cooldown_probe())
+                .await
+                .unwrap_or_else(|e| panic!("snapshot: cancel of a cooldown probe failed: {e}"));
+            Cooldown::None
+        }
+        Err(Error::Cooldown { player: p, until }) if p == player => Cooldown::Until(until),
+        Err(e) => panic!("snapshot: a cooldown probe of free player {player} failed: {e:?}"),
     }
 }
 
