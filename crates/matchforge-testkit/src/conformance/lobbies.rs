@@ -198,11 +198,12 @@ pub async fn update_lobby_checks_version<S: Store + ?Sized + 'static>(store: Arc
     );
 }
 
-/// `update_lobby` refuses ([`Error::InvalidTicket`] where the port names it,
-/// some error in any case) and changes nothing when it would requeue another
-/// lobby's ticket, change the lobby's tickets or queue, requeue while the
-/// lobby stays unfinished, requeue a ticket twice, requeue again after the
-/// lobby finished, or reopen a finished lobby.
+/// `update_lobby` refuses with [`Error::InvalidTicket`] and changes nothing
+/// when it would requeue another lobby's ticket, change the lobby's tickets or
+/// queue, requeue while the lobby stays unfinished, requeue a ticket twice, or
+/// requeue again after the lobby finished (the lobby does not finish in that
+/// update); it refuses with [`Error::IllegalTransition`] naming the lobby and
+/// changes nothing when it would reopen a finished lobby.
 pub async fn update_lobby_rejects_foreign_tickets<S: Store + ?Sized + 'static>(store: Arc<S>) {
     let what = "update_lobby_rejects_foreign_tickets";
     let mut fresh = Fresh::new();
@@ -243,54 +244,38 @@ pub async fn update_lobby_rejects_foreign_tickets<S: Store + ?Sized + 'static>(s
         })
         .collect();
     let swapped = [t[0].clone(), t[4].clone()];
-    let cases: Vec<(LobbyUpdate, &str, bool)> = vec![
+    let cases: Vec<(LobbyUpdate, &str)> = vec![
         (
             requeue(&mine, 1, vec![t[2].clone()]),
             "requeue of another lobby's ticket",
-            true,
         ),
         (
             requeue(&mine, 1, vec![t[4].clone()]),
             "requeue of a waiting ticket the lobby never held",
-            true,
         ),
         (
             LobbyUpdate::new(lobby_with_id(mine.id(), &q, &swapped, at(6)), 1),
             "an update that swaps a ticket",
-            true,
         ),
         (
             LobbyUpdate::new(lobby_with_id(mine.id(), &q2, &moved, at(6)), 1),
             "an update that moves the lobby to another queue",
-            true,
         ),
         (
             requeue(&open, 1, vec![t[0].clone()]),
             "requeue while the lobby stays unfinished",
-            false,
         ),
         (
             requeue(&mine, 1, vec![t[0].clone(), t[0].clone()]),
             "requeue of the same ticket twice",
-            false,
         ),
     ];
-    for (update, why, invalid_ticket) in cases {
+    for (update, why) in cases {
         let before = Snapshot::take(&*store, &scope).await;
         let result = store.update_lobby(update).await;
-        let ok = if invalid_ticket {
-            matches!(result, Err(Error::InvalidTicket(_)))
-        } else {
-            result.is_err()
-        };
         assert!(
-            ok,
-            "{what}: {why}: expected {}, got {}",
-            if invalid_ticket {
-                "InvalidTicket"
-            } else {
-                "an error"
-            },
+            matches!(result, Err(Error::InvalidTicket(_))),
+            "{what}: {why}: expected InvalidTicket, got {}",
             describe(&result)
         );
         assert_unchanged(&*store, &scope, &before, &format!("{what}: {why}")).await;
@@ -302,30 +287,33 @@ pub async fn update_lobby_rejects_foreign_tickets<S: Store + ?Sized + 'static>(s
         what,
     )
     .await;
-    let cases = [
-        (
-            requeue(&mine, 2, vec![t[0].clone()]),
-            "a second requeue after the lobby finished",
-        ),
-        (
-            LobbyUpdate::new(pristine, 2),
-            "an update that reopens a finished lobby",
-        ),
-    ];
+    let id = mine.id();
+    let second_requeue = requeue(&mine, 2, vec![t[0].clone()]);
+    let reopen = LobbyUpdate::new(pristine, 2);
     store
         .cancel(t[0].id(), at(7))
         .await
         .expect("cancel the requeued ticket");
-    for (update, why) in cases {
-        let before = Snapshot::take(&*store, &scope).await;
-        let result = store.update_lobby(update).await;
-        assert!(
-            result.is_err(),
-            "{what}: {why}: expected an error, got {}",
-            describe(&result)
-        );
-        assert_unchanged(&*store, &scope, &before, &format!("{what}: {why}")).await;
-    }
+
+    let why = "a second requeue after the lobby finished";
+    let before = Snapshot::take(&*store, &scope).await;
+    let result = store.update_lobby(second_requeue).await;
+    assert!(
+        matches!(result, Err(Error::InvalidTicket(_))),
+        "{what}: {why}: expected InvalidTicket, got {}",
+        describe(&result)
+    );
+    assert_unchanged(&*store, &scope, &before, &format!("{what}: {why}")).await;
+
+    let why = "an update that reopens a finished lobby";
+    let before = Snapshot::take(&*store, &scope).await;
+    let result = store.update_lobby(reopen).await;
+    assert!(
+        matches!(result, Err(Error::IllegalTransition { lobby, .. }) if lobby == id),
+        "{what}: {why}: expected IllegalTransition naming lobby {id}, got {}",
+        describe(&result)
+    );
+    assert_unchanged(&*store, &scope, &before, &format!("{what}: {why}")).await;
 }
 
 /// `lobby_of` names the unfinished lobby of a player until it finishes;
