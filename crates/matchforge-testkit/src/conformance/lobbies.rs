@@ -316,6 +316,68 @@ pub async fn update_lobby_rejects_foreign_tickets<S: Store + ?Sized + 'static>(s
     assert_unchanged(&*store, &scope, &before, &format!("{what}: {why}")).await;
 }
 
+/// A ticket cannot be requeued while another ticket with its id waits (its
+/// id was free again once the lobby claimed it, and a new ticket took it):
+/// the update that finishes the lobby fails and changes nothing — the lobby
+/// stays unfinished with its players, no ticket is requeued, the waiting
+/// ticket is untouched, no cooldown is set and nothing is logged.
+///
+/// The port names no error for this case: [`Error::AlreadyQueued`] is
+/// promised only for a requeued ticket whose *player* waits, and
+/// [`Error::InLobby`] for one whose player is in another unfinished lobby;
+/// neither can be set up through the ports, since a player seated in an
+/// unfinished lobby can neither queue nor be committed elsewhere. So this
+/// check asks only that the update fail and change nothing.
+pub async fn update_lobby_requeue_refuses_taken_ticket_id<S: Store + ?Sized + 'static>(
+    store: Arc<S>,
+) {
+    let what = "update_lobby_requeue_refuses_taken_ticket_id";
+    let mut fresh = Fresh::new();
+    let q = fresh.queue();
+    let (a, b) = (fresh.solo(&q, at(0)), fresh.solo(&q, at(1)));
+    enqueue_all(&*store, &[a.clone(), b.clone()], what).await;
+    let mut lobby = fresh.lobby(&q, &[a.clone(), b.clone()], at(2));
+    commit_ok(&*store, &lobby, what).await;
+    let (newcomer, bystander) = (fresh.player(), fresh.player());
+    let impostor = ticket_with_id(a.id(), &q, at(3), &[newcomer]);
+    store.enqueue(impostor.clone()).await.unwrap_or_else(|e| {
+        panic!("{what}: a claimed ticket's id is free to queue under again: {e}")
+    });
+    let scope = Scope {
+        since: tail(&*store).await,
+        queues: vec![q.clone()],
+        tickets: vec![a.id(), b.id()],
+        players: vec![a.players()[0].id, b.players()[0].id, newcomer, bystander],
+        lobbies: vec![lobby.id()],
+        ..Scope::default()
+    };
+
+    let cancellation = lobby.cancel("server lost", at(4)).expect("cancel");
+    assert_eq!(
+        cancellation.requeue,
+        vec![a.clone(), b.clone()],
+        "{what}: (fixture) who goes back"
+    );
+    let mut update = LobbyUpdate::new(lobby.clone(), 1);
+    update.requeue = cancellation.requeue;
+    update.cooldowns = vec![(bystander, at(100))];
+    let before = Snapshot::take(&*store, &scope).await;
+    let result = store.update_lobby(update).await;
+    assert!(
+        result.is_err(),
+        "{what}: requeue of ticket {} while another ticket with its id waits: expected an \
+         error, got {}",
+        a.id(),
+        describe(&result)
+    );
+    assert_unchanged(&*store, &scope, &before, what).await;
+    assert_eq!(
+        store.ticket(a.id()).await.expect("ticket"),
+        Some(impostor),
+        "{what}: the ticket waiting under the id"
+    );
+}
+
 /// `lobby_of` names the unfinished lobby of a player until it finishes;
 /// `lobbies_due` lists unfinished lobbies whose ready-check deadline is at or
 /// before the given time, earliest first, at most `limit` (any `usize`, so

@@ -17,7 +17,7 @@
 //! | tickets | [`enqueue_and_lookup`], [`enqueue_rejects_waiting_players`], [`enqueue_rejects_taken_ticket_id`], [`enqueue_rejects_players_in_lobby`], [`enqueue_rejects_players_on_cooldown`], [`cancel_withdraws_waiting_tickets`], [`tickets_are_oldest_first`], [`expire_removes_waiting_tickets`] |
 //! | commit | [`commit_claims_every_ticket`], [`commit_is_all_or_nothing`], [`commit_rejects_duplicate_lobby`], [`concurrent_commits_claim_each_ticket_once`] |
 //! | batches | [`enqueue_many_is_per_ticket`], [`commit_many_is_per_lobby`] |
-//! | lobbies | [`requeue_keeps_enqueue_time`], [`update_lobby_checks_version`], [`update_lobby_rejects_foreign_tickets`], [`update_lobby_compares_ratings`], [`update_lobby_records_match_once`], [`lobbies_due_by_deadline`] |
+//! | lobbies | [`requeue_keeps_enqueue_time`], [`update_lobby_checks_version`], [`update_lobby_rejects_foreign_tickets`], [`update_lobby_requeue_refuses_taken_ticket_id`], [`update_lobby_compares_ratings`], [`update_lobby_compares_repeated_players`], [`update_lobby_records_match_once`], [`update_lobby_rejects_foreign_record`], [`cooldowns_keep_the_later_end`], [`lobbies_due_by_deadline`] |
 //! | ratings, parties, history | [`ratings_per_ladder`], [`parties_are_versioned`], [`party_membership_is_unique`], [`history_by_player_and_time`] |
 //! | events | [`events_follow_operations_in_order`], [`events_after_resumes_at_cursor`], [`concurrent_writers_lose_no_events`], [`readers_following_writers_miss_nothing`] |
 //! | all | [`failed_operations_change_nothing`] |
@@ -60,9 +60,13 @@ pub use events::{
 pub use failures::failed_operations_change_nothing;
 pub use lobbies::{
     lobbies_due_by_deadline, requeue_keeps_enqueue_time, update_lobby_checks_version,
-    update_lobby_rejects_foreign_tickets,
+    update_lobby_rejects_foreign_tickets, update_lobby_requeue_refuses_taken_ticket_id,
 };
-pub use outcomes::{update_lobby_compares_ratings, update_lobby_records_match_once};
+pub use outcomes::{
+    cooldowns_keep_the_later_end, update_lobby_compares_ratings,
+    update_lobby_compares_repeated_players, update_lobby_records_match_once,
+    update_lobby_rejects_foreign_record,
+};
 pub use race::concurrent_commits_claim_each_ticket_once;
 pub use records::{
     history_by_player_and_time, parties_are_versioned, party_membership_is_unique,
