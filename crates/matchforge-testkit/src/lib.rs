@@ -64,6 +64,7 @@ macro_rules! conformance_tests {
             enqueue_rejects_taken_ticket_id,
             enqueue_rejects_players_in_lobby,
             enqueue_rejects_players_on_cooldown,
+            enqueue_rejects_any_busy_party_member,
             cancel_withdraws_waiting_tickets,
             tickets_are_oldest_first,
             expire_removes_waiting_tickets,

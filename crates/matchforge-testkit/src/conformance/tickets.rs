@@ -245,6 +245,73 @@ pub async fn enqueue_rejects_players_on_cooldown<S: Store + ?Sized + 'static>(st
         .unwrap_or_else(|e| panic!("{what}: a cooldown has ended at its end time: {e}"));
 }
 
+/// A party ticket is refused for any of its players, not only the first: a
+/// member after the first who is in an unfinished lobby makes the enqueue
+/// fail with [`Error::InLobby`] naming that member and the lobby, one on a
+/// cooldown with [`Error::Cooldown`] naming that member and the end; either
+/// failed enqueue changes nothing. Without the busy member the party queues.
+pub async fn enqueue_rejects_any_busy_party_member<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "enqueue_rejects_any_busy_party_member";
+    let mut fresh = Fresh::new();
+    let q = fresh.queue();
+    let (a, b) = (fresh.solo(&q, at(0)), fresh.solo(&q, at(1)));
+    let seated = b.players()[0].id;
+    let (first, second, cooled) = (fresh.player(), fresh.player(), fresh.player());
+    enqueue_all(&*store, &[a.clone(), b.clone()], what).await;
+    let mut lobby = fresh.lobby(&q, &[a, b], at(2));
+    commit_ok(&*store, &lobby, what).await;
+    lobby.open_acceptance(at(60), at(3)).expect("open");
+    let mut update = LobbyUpdate::new(lobby.clone(), 1);
+    update.cooldowns = vec![(cooled, at(100))];
+    update_ok(&*store, update, what).await;
+
+    let scope = Scope {
+        since: tail(&*store).await,
+        queues: vec![q.clone()],
+        players: vec![first, second, seated, cooled],
+        lobbies: vec![lobby.id()],
+        ..Scope::default()
+    };
+    let before = Snapshot::take(&*store, &scope).await;
+    let result = store
+        .enqueue(fresh.ticket(&q, at(5), &[first, second, seated]))
+        .await;
+    assert!(
+        matches!(&result, Err(Error::InLobby { player, lobby: l }) if *player == seated && *l == lobby.id()),
+        "{what}: a party whose third member is in lobby {}: expected InLobby naming {seated}, got {}",
+        lobby.id(),
+        describe(&result)
+    );
+    assert_unchanged(
+        &*store,
+        &scope,
+        &before,
+        &format!("{what}: member in a lobby"),
+    )
+    .await;
+    let result = store
+        .enqueue(fresh.ticket(&q, at(50), &[first, cooled]))
+        .await;
+    assert!(
+        matches!(&result, Err(Error::Cooldown { player, until }) if *player == cooled && *until == at(100)),
+        "{what}: a party whose second member is on a cooldown: expected Cooldown naming {cooled} \
+         until {}, got {}",
+        at(100),
+        describe(&result)
+    );
+    assert_unchanged(
+        &*store,
+        &scope,
+        &before,
+        &format!("{what}: member on a cooldown"),
+    )
+    .await;
+    store
+        .enqueue(fresh.ticket(&q, at(50), &[first, second]))
+        .await
+        .unwrap_or_else(|e| panic!("{what}: the party without its busy members may queue: {e}"));
+}
+
 /// Cancel returns the waiting ticket, removes it everywhere and logs
 /// `TicketCancelled`; unknown, already cancelled and matched tickets are
 /// [`Error::TicketNotFound`].
