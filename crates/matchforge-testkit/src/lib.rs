@@ -74,6 +74,8 @@ macro_rules! conformance_tests {
             concurrent_commits_claim_each_ticket_once,
             enqueue_many_is_per_ticket,
             commit_many_is_per_lobby,
+            enqueue_many_logs_each_queued_ticket,
+            commit_many_logs_each_committed_lobby,
             requeue_keeps_enqueue_time,
             update_lobby_checks_version,
             update_lobby_rejects_foreign_tickets,
