@@ -206,21 +206,28 @@ pub(crate) async fn update_ok<S: Store + ?Sized>(
     }
 }
 
-/// Completes a committed (version 1) lobby at `done`, recording `record`.
-pub(crate) async fn complete_ok<S: Store + ?Sized>(
-    store: &S,
-    mut lobby: Lobby,
-    done: DateTime<Utc>,
-    record: Option<MatchRecord>,
-    what: &str,
-) -> Lobby {
-    lobby.skip_acceptance(done).expect("forming → ready");
+/// `lobby` played: ready and dispatched to `server-1` at `ready`, won by
+/// team 0 at `done` (in memory; nothing is written).
+pub(crate) fn played(mut lobby: Lobby, ready: DateTime<Utc>, done: DateTime<Utc>) -> Lobby {
+    lobby.skip_acceptance(ready).expect("forming → ready");
     lobby
-        .dispatch("server-1", done)
+        .dispatch("server-1", ready)
         .expect("ready → dispatched");
     lobby
         .complete(MatchResult::winner(0, 2), done)
         .expect("dispatched → completed");
+    lobby
+}
+
+/// Completes a committed (version 1) lobby at `done`, recording `record`.
+pub(crate) async fn complete_ok<S: Store + ?Sized>(
+    store: &S,
+    lobby: Lobby,
+    done: DateTime<Utc>,
+    record: Option<MatchRecord>,
+    what: &str,
+) -> Lobby {
+    let lobby = played(lobby, done, done);
     let mut update = LobbyUpdate::new(lobby.clone(), 1);
     update.record = record;
     update_ok(store, update, what).await;

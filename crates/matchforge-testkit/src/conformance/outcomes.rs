@@ -8,13 +8,12 @@ use std::sync::Arc;
 use matchforge_core::Error;
 use matchforge_core::history::{MatchRecord, RatingChange};
 use matchforge_core::ids::PlayerId;
-use matchforge_core::lobby::MatchResult;
 use matchforge_core::ports::{LobbyUpdate, Store};
 use matchforge_core::rating::Rating;
 use matchforge_core::ticket::Ticket;
 
 use super::fixtures::{
-    Fresh, at, commit_ok, complete_ok, describe, enqueue_all, rating, record_for, update_ok,
+    Fresh, at, commit_ok, complete_ok, describe, enqueue_all, played, rating, record_for, update_ok,
 };
 use super::records::odd_rating;
 use super::snapshot::{Scope, Snapshot, assert_unchanged, tail};
@@ -41,13 +40,9 @@ pub async fn update_lobby_compares_ratings<S: Store + ?Sized + 'static>(store: A
         .await
         .expect("put_ratings");
     enqueue_all(&*store, &t, what).await;
-    let mut lobby = fresh.lobby(&q, &t, at(2));
+    let lobby = fresh.lobby(&q, &t, at(2));
     commit_ok(&*store, &lobby, what).await;
-    lobby.skip_acceptance(at(3)).expect("ready");
-    lobby.dispatch("server-1", at(3)).expect("dispatch");
-    lobby
-        .complete(MatchResult::winner(0, 2), at(9))
-        .expect("complete");
+    let lobby = played(lobby, at(3), at(9));
     let scope = Scope {
         since: tail(&*store).await,
         queues: vec![q.clone()],
@@ -93,16 +88,10 @@ pub async fn update_lobby_compares_ratings<S: Store + ?Sized + 'static>(store: A
             "`before: Some` for a player without one",
         ),
     ];
-    for (changes, why) in cases {
-        let before = Snapshot::take(&*store, &scope).await;
-        let result = store.update_lobby(update(changes)).await;
-        assert!(
-            matches!(result, Err(Error::Conflict(_))),
-            "{what}: {why}: expected Conflict, got {}",
-            describe(&result)
-        );
-        assert_unchanged(&*store, &scope, &before, &format!("{what}: {why}")).await;
-    }
+    let cases = cases
+        .into_iter()
+        .map(|(changes, why)| (update(changes), why));
+    refused_as_conflicts(&*store, &scope, cases, what).await;
 
     let good = vec![
         change(veteran, read_back, 1510.0),
@@ -205,13 +194,9 @@ pub async fn update_lobby_compares_repeated_players<S: Store + ?Sized + 'static>
         .await
         .expect("put_ratings");
     enqueue_all(&*store, &t, what).await;
-    let mut lobby = fresh.lobby(&q, &t, at(2));
+    let lobby = fresh.lobby(&q, &t, at(2));
     commit_ok(&*store, &lobby, what).await;
-    lobby.skip_acceptance(at(3)).expect("ready");
-    lobby.dispatch("server-1", at(3)).expect("dispatch");
-    lobby
-        .complete(MatchResult::winner(0, 2), at(9))
-        .expect("complete");
+    let lobby = played(lobby, at(3), at(9));
     let scope = Scope {
         since: tail(&*store).await,
         queues: vec![q.clone()],
@@ -243,16 +228,10 @@ pub async fn update_lobby_compares_repeated_players<S: Store + ?Sized + 'static>
             "a second change from no rating",
         ),
     ];
-    for (changes, why) in cases {
-        let before = Snapshot::take(&*store, &scope).await;
-        let result = store.update_lobby(update(changes)).await;
-        assert!(
-            matches!(result, Err(Error::Conflict(_))),
-            "{what}: {why}: expected Conflict, got {}",
-            describe(&result)
-        );
-        assert_unchanged(&*store, &scope, &before, &format!("{what}: {why}")).await;
-    }
+    let cases = cases
+        .into_iter()
+        .map(|(changes, why)| (update(changes), why));
+    refused_as_conflicts(&*store, &scope, cases, what).await;
 
     let chained = vec![
         change(veteran, Some(stored), 1510.0),
@@ -281,15 +260,11 @@ pub async fn update_lobby_rejects_foreign_record<S: Store + ?Sized + 'static>(st
     let (q, ladder) = (fresh.queue(), fresh.ladder());
     let t: Vec<Ticket> = (0..4).map(|i| fresh.solo(&q, at(i))).collect();
     enqueue_all(&*store, &t, what).await;
-    let mut lobby = fresh.lobby(&q, &t[..2], at(5));
+    let lobby = fresh.lobby(&q, &t[..2], at(5));
     let other = fresh.lobby(&q, &t[2..], at(5));
     commit_ok(&*store, &lobby, what).await;
     commit_ok(&*store, &other, what).await;
-    lobby.skip_acceptance(at(6)).expect("ready");
-    lobby.dispatch("server-1", at(6)).expect("dispatch");
-    lobby
-        .complete(MatchResult::winner(0, 2), at(9))
-        .expect("complete");
+    let lobby = played(lobby, at(6), at(9));
     let winner = t[0].players()[0].id;
     let scope = Scope {
         since: tail(&*store).await,
@@ -399,4 +374,24 @@ pub async fn cooldowns_keep_the_later_end<S: Store + ?Sized + 'static>(store: Ar
         .enqueue(fresh.ticket(&q2, at(150), &[shortened]))
         .await
         .unwrap_or_else(|e| panic!("{what}: the cooldown has ended at its end time: {e}"));
+}
+
+/// Each update of `cases` fails with [`Error::Conflict`] and changes nothing
+/// in `scope`.
+async fn refused_as_conflicts<S: Store + ?Sized>(
+    store: &S,
+    scope: &Scope,
+    cases: impl IntoIterator<Item = (LobbyUpdate, &str)>,
+    what: &str,
+) {
+    for (update, why) in cases {
+        let before = Snapshot::take(store, scope).await;
+        let result = store.update_lobby(update).await;
+        assert!(
+            matches!(result, Err(Error::Conflict(_))),
+            "{what}: {why}: expected Conflict, got {}",
+            describe(&result)
+        );
+        assert_unchanged(store, scope, &before, &format!("{what}: {why}")).await;
+    }
 }
