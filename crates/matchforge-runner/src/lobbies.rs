@@ -13,7 +13,7 @@ use matchforge_core::lobby::{Cancellation, Lobby, LobbyPhase, LobbyState, MatchR
 use matchforge_core::ports::LobbyUpdate;
 use matchforge_core::rating::Rating;
 
-use crate::matchmaker::{Matchmaker, RETRIES};
+use crate::matchmaker::{Matchmaker, RETRIES, later};
 use crate::metrics;
 
 /// What [`Matchmaker::report`] did.
@@ -236,7 +236,7 @@ impl Matchmaker {
         let mut update = LobbyUpdate::new(lobby, version);
         update.requeue = cancellation.requeue;
         if let Some(cooldown) = cooldown {
-            let until = now + chrono::Duration::from_std(cooldown).unwrap_or(chrono::Duration::MAX);
+            let until = later(now, cooldown);
             update.cooldowns = cancellation
                 .removed
                 .into_iter()

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use matchforge_core::error::{Error, Result};
 use matchforge_core::ids::{PartyId, PlayerId, QueueName, Role, TicketId};
 use matchforge_core::lobby::Lobby;
@@ -18,6 +19,16 @@ use crate::settings::QueueSettings;
 /// How many times an operation that lost an optimistic-concurrency race is
 /// retried before the conflict is reported.
 pub(crate) const RETRIES: usize = 8;
+
+/// `now + duration`, saturating at the latest time chrono can represent
+/// instead of panicking. [`QueueSettings`]' limits keep every configured
+/// duration far below that; this is the second line of defence.
+pub(crate) fn later(now: DateTime<Utc>, duration: std::time::Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(duration)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
 
 /// A queue as the matchmaker holds it: settings plus its matcher.
 #[derive(Debug)]
@@ -128,7 +139,9 @@ impl MatchmakerBuilder {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for no queues, a queue defined twice, a bad
-    /// setting, or a party size of 0.
+    /// setting (among them a duration beyond its limit:
+    /// [`QueueSettings::MAX_TICK_INTERVAL`], [`QueueSettings::MAX_READY_CHECK`],
+    /// [`QueueSettings::MAX_DECLINE_COOLDOWN`]), or a party size of 0.
     pub fn build(self) -> Result<Matchmaker> {
         if self.queues.is_empty() {
             return Err(Error::InvalidConfig(
@@ -366,5 +379,29 @@ impl Matchmaker {
         let q = self.queue(waiting.queue())?;
         let tickets = self.store.tickets(waiting.queue()).await?;
         q.matcher.explain(ticket, &tickets, self.clock.now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::{DateTime, TimeZone, Utc};
+
+    use super::later;
+
+    #[test]
+    fn later_saturates_instead_of_panicking() {
+        let now = Utc.with_ymd_and_hms(2026, 5, 1, 18, 0, 0).unwrap();
+        assert_eq!(
+            later(now, Duration::from_secs(60)),
+            now + chrono::Duration::seconds(60)
+        );
+        assert_eq!(later(now, Duration::MAX), DateTime::<Utc>::MAX_UTC);
+        let near_the_end = DateTime::<Utc>::MAX_UTC - chrono::Duration::seconds(1);
+        assert_eq!(
+            later(near_the_end, Duration::from_secs(86_400)),
+            DateTime::<Utc>::MAX_UTC
+        );
     }
 }

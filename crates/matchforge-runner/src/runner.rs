@@ -10,7 +10,7 @@ use matchforge_core::error::Result;
 use matchforge_core::ids::QueueName;
 use tracing::{error, info};
 
-use crate::matchmaker::Matchmaker;
+use crate::matchmaker::{Matchmaker, later};
 use crate::metrics;
 use crate::tick::QueueTick;
 
@@ -101,10 +101,7 @@ impl Runner {
         for (_, name) in due {
             let tick = mm.tick_queue(&name).await?;
             let interval = mm.queue(&name)?.settings.tick_interval;
-            self.schedule().insert(
-                name.clone(),
-                now + chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::MAX),
-            );
+            self.schedule().insert(name.clone(), later(now, interval));
             report.ticks.push((name, tick));
         }
         Ok(report)

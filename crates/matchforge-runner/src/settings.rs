@@ -49,6 +49,15 @@ pub struct QueueSettings {
 }
 
 impl QueueSettings {
+    /// The longest tick interval a matchmaker accepts: one day.
+    pub const MAX_TICK_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
+
+    /// The longest ready check a matchmaker accepts: one day.
+    pub const MAX_READY_CHECK: Duration = Duration::from_secs(24 * 60 * 60);
+
+    /// The longest decline cooldown a matchmaker accepts: 365 days.
+    pub const MAX_DECLINE_COOLDOWN: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
     /// Settings for `config`: ladder named after the queue, Glicko-2 ratings,
     /// a tick every second, priority 100, at most 10,000 matches per tick, a
     /// 30-second ready check and no decline cooldown.
@@ -84,7 +93,10 @@ impl QueueSettings {
         self
     }
 
-    /// How often the queue is ticked.
+    /// How often the queue is ticked: more than zero and at most
+    /// [`MAX_TICK_INTERVAL`](Self::MAX_TICK_INTERVAL) (one day), or
+    /// [`MatchmakerBuilder::build`](crate::MatchmakerBuilder::build) refuses
+    /// the settings.
     pub fn with_tick_interval(mut self, interval: Duration) -> Self {
         self.tick_interval = interval;
         self
@@ -102,7 +114,10 @@ impl QueueSettings {
         self
     }
 
-    /// Players must accept within `timeout` before a match starts.
+    /// Players must accept within `timeout` before a match starts: more than
+    /// zero and at most [`MAX_READY_CHECK`](Self::MAX_READY_CHECK) (one day),
+    /// or [`MatchmakerBuilder::build`](crate::MatchmakerBuilder::build)
+    /// refuses the settings.
     pub fn with_ready_check(mut self, timeout: Duration) -> Self {
         self.ready_check = Some(timeout);
         self
@@ -114,7 +129,10 @@ impl QueueSettings {
         self
     }
 
-    /// Players who decline or miss a ready check may not queue for `cooldown`.
+    /// Players who decline or miss a ready check may not queue for `cooldown`:
+    /// at most [`MAX_DECLINE_COOLDOWN`](Self::MAX_DECLINE_COOLDOWN) (365 days),
+    /// or [`MatchmakerBuilder::build`](crate::MatchmakerBuilder::build)
+    /// refuses the settings. Zero means no cooldown.
     pub fn with_decline_cooldown(mut self, cooldown: Duration) -> Self {
         self.decline_cooldown = Some(cooldown);
         self
@@ -194,14 +212,51 @@ impl QueueSettings {
                 self.name()
             )))
         };
+        // Beyond these limits the clock arithmetic (now + duration) could
+        // leave chrono's range; none is a sensible setting anyway.
+        let too_long = |setting: &str, value: Duration, limit: Duration, in_words: &str| {
+            bad(&format!(
+                "the {setting} ({} s) must be at most {in_words} ({} s)",
+                value.as_secs(),
+                limit.as_secs()
+            ))
+        };
         if self.tick_interval.is_zero() {
             return bad("the tick interval must be positive");
+        }
+        if self.tick_interval > Self::MAX_TICK_INTERVAL {
+            return too_long(
+                "tick interval",
+                self.tick_interval,
+                Self::MAX_TICK_INTERVAL,
+                "one day",
+            );
         }
         if self.max_matches_per_tick == 0 {
             return bad("max matches per tick must be at least 1");
         }
-        if self.ready_check.is_some_and(|d| d.is_zero()) {
-            return bad("the ready-check timeout must be positive");
+        if let Some(timeout) = self.ready_check {
+            if timeout.is_zero() {
+                return bad("the ready-check timeout must be positive");
+            }
+            if timeout > Self::MAX_READY_CHECK {
+                return too_long(
+                    "ready-check timeout",
+                    timeout,
+                    Self::MAX_READY_CHECK,
+                    "one day",
+                );
+            }
+        }
+        if let Some(cooldown) = self.decline_cooldown
+            && cooldown > Self::MAX_DECLINE_COOLDOWN
+        {
+            return too_long(
+                "decline cooldown",
+                cooldown,
+                Self::MAX_DECLINE_COOLDOWN,
+                "365 days",
+            );
         }
         Ok(())
     }

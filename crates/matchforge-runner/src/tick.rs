@@ -10,7 +10,7 @@ use matchforge_core::ports::CommitOutcome;
 use matchforge_core::ticket::Ticket;
 use tracing::{Instrument, debug, info_span, warn};
 
-use crate::matchmaker::Matchmaker;
+use crate::matchmaker::{Matchmaker, later};
 use crate::metrics;
 
 /// Rounds of re-matching after commit conflicts within one tick.
@@ -157,10 +157,7 @@ impl Matchmaker {
                 let mut lobby =
                     Lobby::new(self.ids.lobby(), queue.clone(), proposal, claimed, now)?;
                 match q.settings.ready_check {
-                    Some(timeout) => lobby.open_acceptance(
-                        now + chrono::Duration::from_std(timeout).unwrap_or(chrono::Duration::MAX),
-                        now,
-                    )?,
+                    Some(timeout) => lobby.open_acceptance(later(now, timeout), now)?,
                     None => lobby.skip_acceptance(now)?,
                 }
                 Ok(lobby)

@@ -427,3 +427,110 @@ async fn a_refused_lobby_does_not_stop_the_tick() {
     assert_eq!((next.matches, next.failed), (1, 0));
     assert!(store.tickets(&duel).await.unwrap().is_empty());
 }
+
+fn matchmaker(
+    store: Arc<MemoryStore>,
+    clock: &Arc<SimulatedClock>,
+    seed: u64,
+    queue: QueueSettings,
+) -> Arc<Matchmaker> {
+    Arc::new(
+        Matchmaker::builder(store)
+            .clock(clock.clone())
+            .ids(Arc::new(SeededIds::new(seed)))
+            .queue(queue)
+            .build()
+            .unwrap(),
+    )
+}
+
+/// Durations so long that `now + duration` would leave chrono's range are
+/// refused when the matchmaker is built, naming the setting and its limit;
+/// durations at the limits build and run.
+#[tokio::test]
+async fn durations_beyond_their_limits_are_refused_at_build() {
+    let build = |settings: QueueSettings| {
+        Matchmaker::builder(Arc::new(MemoryStore::new()))
+            .clock(Arc::new(SimulatedClock::new(start())))
+            .queue(settings)
+            .build()
+    };
+    let over = Duration::from_secs(1);
+    for (settings, setting, limit) in [
+        (
+            duel().with_tick_interval(Duration::MAX),
+            "tick interval",
+            "one day",
+        ),
+        (
+            duel().with_tick_interval(QueueSettings::MAX_TICK_INTERVAL + over),
+            "tick interval",
+            "one day",
+        ),
+        (
+            duel().with_ready_check(Duration::MAX),
+            "ready-check timeout",
+            "one day",
+        ),
+        (
+            duel().with_ready_check(QueueSettings::MAX_READY_CHECK + over),
+            "ready-check timeout",
+            "one day",
+        ),
+        (
+            duel().with_decline_cooldown(Duration::MAX),
+            "decline cooldown",
+            "365 days",
+        ),
+        (
+            duel().with_decline_cooldown(QueueSettings::MAX_DECLINE_COOLDOWN + over),
+            "decline cooldown",
+            "365 days",
+        ),
+    ] {
+        match build(settings) {
+            Err(Error::InvalidConfig(msg)) => assert!(
+                msg.contains(setting) && msg.contains(limit),
+                "{setting}: the message names neither it nor its limit: {msg}"
+            ),
+            other => panic!("{setting} beyond its limit: {other:?}"),
+        }
+    }
+    assert_eq!(
+        QueueSettings::MAX_TICK_INTERVAL,
+        Duration::from_secs(86_400)
+    );
+    assert_eq!(QueueSettings::MAX_READY_CHECK, Duration::from_secs(86_400));
+    assert_eq!(
+        QueueSettings::MAX_DECLINE_COOLDOWN,
+        Duration::from_secs(365 * 86_400)
+    );
+
+    // At the limits: a tick, a decline and a step work.
+    let clock = Arc::new(SimulatedClock::new(start()));
+    let mm = matchmaker(
+        Arc::new(MemoryStore::new()),
+        &clock,
+        1,
+        duel()
+            .with_tick_interval(QueueSettings::MAX_TICK_INTERVAL)
+            .with_ready_check(QueueSettings::MAX_READY_CHECK)
+            .with_decline_cooldown(QueueSettings::MAX_DECLINE_COOLDOWN),
+    );
+    let runner = Runner::new(mm.clone());
+    for n in [1, 2] {
+        mm.join("duel", p(n), Attributes::new(), &[]).await.unwrap();
+    }
+    let step = runner.step().await.unwrap();
+    let lobby = step.ticks[0].1.lobbies[0].clone();
+    assert_eq!(lobby.deadline(), Some(start() + chrono::Duration::days(1)));
+    assert_eq!(runner.next_due(), Some(start() + chrono::Duration::days(1)));
+    mm.decline(lobby.id(), p(2)).await.unwrap();
+    clock.advance(Duration::from_secs(364 * 86_400));
+    assert!(matches!(
+        mm.join("duel", p(2), Attributes::new(), &[]).await,
+        Err(Error::Cooldown { .. })
+    ));
+    clock.advance(Duration::from_secs(86_400));
+    mm.join("duel", p(2), Attributes::new(), &[]).await.unwrap();
+}
