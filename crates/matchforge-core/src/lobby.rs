@@ -7,11 +7,13 @@
 //!    └──────────────cancel──────┴──────────────▶ Cancelled ◀────────────cancel────────────┘
 //! ```
 //!
-//! Illegal moves are errors and leave the lobby unchanged. Cancelling during the
-//! ready check returns the tickets whose players all accepted to the queue with
-//! their original enqueue time; the players who declined or never answered are
-//! removed (the runner may put them on a cooldown). A party ticket returns only
-//! if every member accepted.
+//! Illegal moves are errors and leave the lobby unchanged. A decline or a
+//! timeout cancels the ready check: the tickets whose players all accepted
+//! return to the queue with their original enqueue time; the players who
+//! declined or never answered are removed (the runner may put them on a
+//! cooldown). A party ticket returns only if every member accepted. An abort
+//! ([`Lobby::cancel`]) blames nobody: every ticket returns (unless the ready
+//! check's deadline has already passed: then it has timed out).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -668,9 +670,16 @@ impl Lobby {
         Ok(())
     }
 
-    /// Cancels an unfinished lobby for `reason`. Outside the ready check nobody is
-    /// at fault, so every ticket returns to the queue; during it, as for a
-    /// timeout.
+    /// Cancels an unfinished lobby for `reason` (a server failure, an operator's
+    /// action). Nobody is at fault — during the ready check too, up to its
+    /// deadline, since answers count until then — so every ticket returns to
+    /// the queue with its original enqueue time and nobody is removed.
+    ///
+    /// Past the ready check's deadline (the lobby not yet timed out by
+    /// [`expire_acceptance`](Self::expire_acceptance)), the players who never
+    /// answered have missed it: the cancellation is then the timeout's (the
+    /// tickets whose players all accepted return, the others' players are
+    /// removed), with `reason` recorded.
     ///
     /// # Errors
     /// [`Error::IllegalTransition`] if the lobby is already finished.
@@ -683,16 +692,17 @@ impl Lobby {
             LobbyState::Completed { .. } | LobbyState::Cancelled { .. } => {
                 return Err(self.illegal("cancel"));
             }
-            LobbyState::AwaitingAcceptance { accepted, .. } => {
+            LobbyState::AwaitingAcceptance { deadline, accepted } if now > *deadline => {
                 let accepted = accepted.clone();
                 self.split_by_acceptance(&accepted)
             }
-            LobbyState::Forming | LobbyState::Ready | LobbyState::Dispatched { .. } => {
-                Cancellation {
-                    requeue: self.tickets.clone(),
-                    removed: Vec::new(),
-                }
-            }
+            LobbyState::Forming
+            | LobbyState::AwaitingAcceptance { .. }
+            | LobbyState::Ready
+            | LobbyState::Dispatched { .. } => Cancellation {
+                requeue: self.tickets.clone(),
+                removed: Vec::new(),
+            },
         };
         self.set(
             LobbyState::Cancelled {

@@ -254,6 +254,57 @@ fn a_timeout_names_who_never_answered() {
     ));
 }
 
+/// An abort during the ready check, before its deadline, blames nobody: every
+/// ticket returns with its original enqueue time, whoever had answered.
+#[test]
+fn an_abort_during_the_ready_check_requeues_every_ticket() {
+    let mut l = lobby();
+    l.open_acceptance(t(40), t(11)).unwrap();
+    l.accept(p(1), t(12)).unwrap();
+    l.accept(p(3), t(12)).unwrap();
+    let out = l.cancel("game server crashed", t(13)).unwrap();
+    assert_eq!(out.requeue, lobby().tickets().to_vec());
+    assert!(
+        out.requeue
+            .iter()
+            .all(|ticket| ticket.enqueued_at() == t(0))
+    );
+    assert!(
+        out.removed.is_empty(),
+        "nobody is removed: {:?}",
+        out.removed
+    );
+    assert!(matches!(
+        l.state(),
+        LobbyState::Cancelled { reason: CancelReason::Aborted { reason } } if reason == "game server crashed"
+    ));
+    // Up to the deadline itself, when answers still count.
+    let mut at_deadline = lobby();
+    at_deadline.open_acceptance(t(40), t(11)).unwrap();
+    let out = at_deadline.cancel("ops", t(40)).unwrap();
+    assert_eq!((out.requeue.len(), out.removed.len()), (3, 0));
+}
+
+/// Past the deadline the ready check has timed out, whether or not the
+/// sweep has seen it yet: an abort then keeps the timeout's consequences.
+#[test]
+fn an_abort_past_the_ready_check_deadline_is_the_timeout() {
+    let mut l = lobby();
+    l.open_acceptance(t(40), t(11)).unwrap();
+    for n in [1, 2, 3] {
+        l.accept(p(n), t(12)).unwrap();
+    }
+    let mut timed_out = l.clone();
+    let timeout = timed_out.expire_acceptance(t(41)).unwrap();
+    let out = l.cancel("ops", t(41)).unwrap();
+    assert_eq!(out, timeout);
+    assert_eq!(out.removed, vec![p(4)]);
+    assert!(matches!(
+        l.state(),
+        LobbyState::Cancelled { reason: CancelReason::Aborted { reason } } if reason == "ops"
+    ));
+}
+
 #[test]
 fn results_must_match_the_teams() {
     let mut l = lobby();

@@ -84,8 +84,12 @@ impl Matchmaker {
         .await
     }
 
-    /// Cancels an unfinished lobby (server failure, operator action): outside
-    /// the ready check every ticket goes back to the queue.
+    /// Cancels an unfinished lobby (server failure, operator action). Nobody is
+    /// at fault, whatever the phase — during the ready check too, up to its
+    /// deadline — so every ticket goes back to the queue with its original
+    /// enqueue time and nobody gets a cooldown. Past a ready check's deadline
+    /// (before the sweep timed it out) the cancellation is the timeout's,
+    /// cooldowns included (see [`Lobby::cancel`]).
     ///
     /// # Errors
     /// [`Error::LobbyNotFound`]; [`Error::IllegalTransition`] if finished.

@@ -534,3 +534,43 @@ async fn durations_beyond_their_limits_are_refused_at_build() {
     clock.advance(Duration::from_secs(86_400));
     mm.join("duel", p(2), Attributes::new(), &[]).await.unwrap();
 }
+
+/// An abort during the ready check, before its deadline, blames nobody:
+/// every ticket goes back with its original enqueue time, no cooldown.
+#[tokio::test]
+async fn an_abort_during_the_ready_check_requeues_everyone() {
+    let w = world(vec![duel()]);
+    let first =
+        w.mm.join("duel", p(1), Attributes::new(), &[])
+            .await
+            .unwrap();
+    w.clock.advance(Duration::from_secs(1));
+    let second =
+        w.mm.join("duel", p(2), Attributes::new(), &[])
+            .await
+            .unwrap();
+    let lobby =
+        w.mm.tick_queue(&QueueName::new("duel"))
+            .await
+            .unwrap()
+            .lobbies[0]
+            .clone();
+    w.mm.accept(lobby.id(), p(1)).await.unwrap();
+    w.clock.advance(Duration::from_secs(2));
+    w.mm.cancel_lobby(lobby.id(), "game server crashed")
+        .await
+        .unwrap();
+    for (n, ticket) in [(1, &first), (2, &second)] {
+        let PlayerStatus::Queued(back) = w.mm.status(p(n)).await.unwrap() else {
+            panic!("player {n} is back in the queue");
+        };
+        assert_eq!(back.enqueued_at(), ticket.enqueued_at(), "player {n}");
+    }
+    // Nobody is on a cooldown: both may leave and queue again at once.
+    for n in [1, 2] {
+        w.mm.leave_queue(p(n)).await.unwrap();
+        w.mm.join("duel", p(n), Attributes::new(), &[])
+            .await
+            .unwrap();
+    }
+}
