@@ -5,6 +5,9 @@
 //! same atomic store update: requeued tickets, cooldowns, ratings and the
 //! match record.
 
+use std::collections::HashSet;
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use matchforge_core::error::{Error, Result};
 use matchforge_core::history::{MatchRecord, RatingChange};
@@ -12,9 +15,14 @@ use matchforge_core::ids::{LobbyId, PlayerId};
 use matchforge_core::lobby::{Cancellation, Lobby, LobbyPhase, LobbyState, MatchResult};
 use matchforge_core::ports::LobbyUpdate;
 use matchforge_core::rating::Rating;
+use tracing::warn;
 
 use crate::matchmaker::{Matchmaker, RETRIES, later};
 use crate::metrics;
+
+/// How many due lobbies the ready-check sweep asks the store for at a time
+/// (beyond those it already saw and left alone).
+const SWEEP_PAGE: usize = 256;
 
 /// What [`Matchmaker::report`] did.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +74,9 @@ impl Matchmaker {
     /// # Errors
     /// [`Error::LobbyNotFound`]; [`Error::NotInLobby`];
     /// [`Error::IllegalTransition`] outside the ready check or after its
-    /// deadline (the ready check has then timed out).
+    /// deadline (the ready check has then timed out);
+    /// [`Error::QueueNotFound`] if this matchmaker does not run the lobby's
+    /// queue (it has no cooldown to give: decline through one that does).
     pub async fn decline(&self, lobby: LobbyId, player: PlayerId) -> Result<Lobby> {
         self.change_lobby(lobby, |l, now| l.decline(player, now))
             .await
@@ -87,12 +97,15 @@ impl Matchmaker {
     /// Cancels an unfinished lobby (server failure, operator action). Nobody is
     /// at fault, whatever the phase — during the ready check too, up to its
     /// deadline — so every ticket goes back to the queue with its original
-    /// enqueue time and nobody gets a cooldown. Past a ready check's deadline
-    /// (before the sweep timed it out) the cancellation is the timeout's,
-    /// cooldowns included (see [`Lobby::cancel`]).
+    /// enqueue time and nobody gets a cooldown. Any matchmaker over the store
+    /// may do that, whether or not it runs the lobby's queue. Past a ready
+    /// check's deadline (before the sweep timed it out) the cancellation is
+    /// the timeout's, cooldowns included (see [`Lobby::cancel`]).
     ///
     /// # Errors
-    /// [`Error::LobbyNotFound`]; [`Error::IllegalTransition`] if finished.
+    /// [`Error::LobbyNotFound`]; [`Error::IllegalTransition`] if finished;
+    /// [`Error::QueueNotFound`] past a ready check's deadline if this
+    /// matchmaker does not run the lobby's queue (it has no cooldown to give).
     pub async fn cancel_lobby(&self, lobby: LobbyId, reason: &str) -> Result<Lobby> {
         self.change_lobby(lobby, |l, now| l.cancel(reason, now))
             .await
@@ -228,7 +241,10 @@ impl Matchmaker {
     }
 
     /// The store update for a lobby's new state and what its cancellation, if
-    /// any, implies (requeues; cooldowns for the queue's decline cooldown).
+    /// any, implies: requeues, and the queue's decline cooldown for the players
+    /// it removed. Only removing players needs the lobby's queue
+    /// ([`Error::QueueNotFound`] if this matchmaker does not run it); an
+    /// update that removes nobody (an accept, a dispatch, an abort) does not.
     pub(crate) fn update_for(
         &self,
         lobby: Lobby,
@@ -236,7 +252,11 @@ impl Matchmaker {
         cancellation: Cancellation,
         now: DateTime<Utc>,
     ) -> Result<LobbyUpdate> {
-        let cooldown = self.queue(lobby.queue())?.settings.decline_cooldown;
+        let cooldown = if cancellation.removed.is_empty() {
+            None
+        } else {
+            self.queue(lobby.queue())?.settings.decline_cooldown
+        };
         let mut update = LobbyUpdate::new(lobby, version);
         update.requeue = cancellation.requeue;
         if let Some(cooldown) = cooldown {
@@ -250,29 +270,79 @@ impl Matchmaker {
         Ok(update)
     }
 
+    /// How long past its deadline a ready check of a queue this matchmaker
+    /// does not run is left to the matchmaker that runs it: ten minutes.
+    ///
+    /// Several matchmakers may share a store, each running its own queues,
+    /// and every one of them sees every due lobby. A matchmaker times out the
+    /// ready checks of its own queues with its own settings (requeues and the
+    /// decline cooldown). It leaves another queue's lobby alone — it does not
+    /// know that queue's cooldown, and the matchmaker that runs the queue
+    /// sweeps at least twice a second — unless the lobby is still open this
+    /// long after its deadline: then nobody runs the queue (a deploy removed
+    /// it, or its matchmaker is down), and the lobby would hold its players
+    /// forever. It then times the ready check out without any cooldown, as
+    /// the stand-in it is: the accepted tickets return to their queue.
+    pub const FOREIGN_READY_CHECK_GRACE: Duration = Duration::from_secs(10 * 60);
+
     /// Cancels every lobby whose ready check ran out by now: accepted tickets
     /// return to the queue, the others' players get the cooldown. Returns how
     /// many lobbies this call cancelled (another runner may take some first).
+    ///
+    /// Lobbies of queues this matchmaker does not run are left to the
+    /// matchmaker that does, for
+    /// [`FOREIGN_READY_CHECK_GRACE`](Self::FOREIGN_READY_CHECK_GRACE) past
+    /// their deadline, and timed out without a cooldown after that. Lobbies
+    /// left alone never hide this matchmaker's own due lobbies: the sweep
+    /// pages past them.
     ///
     /// # Errors
     /// Store errors.
     pub async fn expire_ready_checks(&self) -> Result<usize> {
         let now = self.clock.now();
+        let grace = chrono::Duration::from_std(Self::FOREIGN_READY_CHECK_GRACE)
+            .unwrap_or(chrono::Duration::MAX);
         let mut cancelled = 0;
+        // Due lobbies seen and left alone (foreign ones within their grace,
+        // ones no longer due). `lobbies_due` has no cursor, only a limit, and
+        // lists the earliest deadlines first: asking for as many more as were
+        // left alone reaches past them.
+        let mut left_alone: HashSet<LobbyId> = HashSet::new();
         loop {
-            let due = self.store.lobbies_due(now, 256).await?;
-            if due.is_empty() {
-                return Ok(cancelled);
-            }
+            let limit = left_alone.len() + SWEEP_PAGE;
+            let due = self.store.lobbies_due(now, limit).await?;
+            let more = due.len() >= limit;
             let mut progressed = false;
             for id in due {
+                if left_alone.contains(&id) {
+                    continue;
+                }
                 let Some(stored) = self.store.lobby(id).await? else {
+                    left_alone.insert(id);
                     continue;
                 };
                 let mut next = stored.value.clone();
-                let Ok(cancellation) = next.expire_acceptance(now) else {
+                let Ok(mut cancellation) = next.expire_acceptance(now) else {
+                    left_alone.insert(id);
                     continue;
                 };
+                if !self.queues.contains_key(next.queue()) {
+                    let overdue = stored
+                        .value
+                        .deadline()
+                        .and_then(|deadline| deadline.checked_add_signed(grace))
+                        .is_some_and(|limit| limit <= now);
+                    if !overdue {
+                        left_alone.insert(id);
+                        continue;
+                    }
+                    warn!(
+                        lobby = %id,
+                        queue = %next.queue(),
+                        "timing out an abandoned ready check of a queue this matchmaker does not run, without a cooldown"
+                    );
+                    cancellation.removed.clear();
+                }
                 let update = self.update_for(next.clone(), stored.version, cancellation, now)?;
                 match self.store.update_lobby(update).await {
                     Ok(_) => {
@@ -289,7 +359,10 @@ impl Matchmaker {
                     Err(e) => return Err(e),
                 }
             }
-            if !progressed {
+            // Another round while this one changed something (its lobbies
+            // are gone or changed) or the page was full (more lie beyond the
+            // ones left alone, whose number grew by every new one seen).
+            if !progressed && !more {
                 return Ok(cancelled);
             }
         }

@@ -428,6 +428,19 @@ async fn a_refused_lobby_does_not_stop_the_tick() {
     assert!(store.tickets(&duel).await.unwrap().is_empty());
 }
 
+/// A 1v1 queue named `name` with a 20-second ready check and a 60-second
+/// decline cooldown.
+fn one_v_one(name: &str) -> QueueSettings {
+    QueueSettings::new(
+        QueueSpec::new(name, MatchFormat::one_v_one())
+            .with_rating_window(Widening::fixed(400.0).unwrap())
+            .build()
+            .unwrap(),
+    )
+    .with_ready_check(Duration::from_secs(20))
+    .with_decline_cooldown(Duration::from_secs(60))
+}
+
 fn matchmaker(
     store: Arc<MemoryStore>,
     clock: &Arc<SimulatedClock>,
@@ -533,6 +546,104 @@ async fn durations_beyond_their_limits_are_refused_at_build() {
     ));
     clock.advance(Duration::from_secs(86_400));
     mm.join("duel", p(2), Attributes::new(), &[]).await.unwrap();
+}
+
+/// Several matchmakers share a store, each running its own queues. A due
+/// lobby of a queue this matchmaker does not run neither fails its step nor
+/// is touched by it (its own matchmaker times it out with its own settings),
+/// and however many there are, they do not hide this matchmaker's own due
+/// lobbies from its sweep.
+#[tokio::test]
+async fn foreign_due_lobbies_neither_stall_nor_starve_the_sweep() {
+    let clock = Arc::new(SimulatedClock::new(start()));
+    let store = Arc::new(MemoryStore::new());
+    let a = matchmaker(store.clone(), &clock, 1, duel());
+    let b = matchmaker(store.clone(), &clock, 2, one_v_one("other"));
+    // More foreign lobbies than the sweep reads at once, all due first.
+    for n in 0..600 {
+        b.join("other", p(1_000 + n), Attributes::new(), &[])
+            .await
+            .unwrap();
+    }
+    let foreign = b.tick_queue(&QueueName::new("other")).await.unwrap();
+    assert_eq!(foreign.matches, 300);
+    clock.advance(Duration::from_secs(1));
+    for n in [1, 2] {
+        a.join("duel", p(n), Attributes::new(), &[]).await.unwrap();
+    }
+    let own = a.tick_queue(&QueueName::new("duel")).await.unwrap().lobbies[0].clone();
+    a.accept(own.id(), p(1)).await.unwrap();
+    clock.advance(Duration::from_secs(21)); // past every deadline
+    let runner = Runner::new(a.clone());
+    let first = runner.step().await.expect("a foreign lobby fails no step");
+    assert_eq!(first.ready_checks_expired, 1, "its own lobby, only");
+    let again = runner.step().await.expect("nor the next one");
+    assert_eq!(again.ready_checks_expired, 0);
+    assert_eq!(
+        a.lobby(own.id()).await.unwrap().unwrap().phase(),
+        LobbyPhase::Cancelled
+    );
+    assert!(matches!(
+        a.status(p(1)).await.unwrap(),
+        PlayerStatus::Queued(_)
+    ));
+    // The foreign lobbies are left to their own matchmaker, which applies
+    // its own cooldown.
+    for lobby in &foreign.lobbies {
+        let now = a.lobby(lobby.id()).await.unwrap().unwrap();
+        assert_eq!(now.phase(), LobbyPhase::AwaitingAcceptance);
+    }
+    assert_eq!(b.expire_ready_checks().await.unwrap(), 300);
+    assert!(matches!(
+        b.join("other", p(1_000), Attributes::new(), &[]).await,
+        Err(Error::Cooldown { .. })
+    ));
+}
+
+/// A ready check nobody times out (its queue was removed, or its matchmaker
+/// is down) is timed out by another matchmaker once it is
+/// `FOREIGN_READY_CHECK_GRACE` overdue, without a cooldown: that matchmaker
+/// does not know the queue's.
+#[tokio::test]
+async fn an_abandoned_foreign_ready_check_times_out_without_a_cooldown() {
+    let clock = Arc::new(SimulatedClock::new(start()));
+    let store = Arc::new(MemoryStore::new());
+    let a = matchmaker(store.clone(), &clock, 1, duel());
+    let b = matchmaker(store.clone(), &clock, 2, one_v_one("other"));
+    for n in [10, 11] {
+        b.join("other", p(n), Attributes::new(), &[]).await.unwrap();
+    }
+    let lobby = b
+        .tick_queue(&QueueName::new("other"))
+        .await
+        .unwrap()
+        .lobbies[0]
+        .clone();
+    b.accept(lobby.id(), p(10)).await.unwrap();
+    let runner = Runner::new(a.clone());
+    let grace = Matchmaker::FOREIGN_READY_CHECK_GRACE;
+    assert_eq!(grace, Duration::from_secs(600));
+    clock.advance(Duration::from_secs(20) + grace - Duration::from_secs(1));
+    assert_eq!(runner.step().await.unwrap().ready_checks_expired, 0);
+    assert_eq!(
+        a.lobby(lobby.id()).await.unwrap().unwrap().phase(),
+        LobbyPhase::AwaitingAcceptance
+    );
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(runner.step().await.unwrap().ready_checks_expired, 1);
+    assert_eq!(
+        a.lobby(lobby.id()).await.unwrap().unwrap().phase(),
+        LobbyPhase::Cancelled
+    );
+    let PlayerStatus::Queued(back) = a.status(p(10)).await.unwrap() else {
+        panic!("the accepter is back in the queue");
+    };
+    assert_eq!(back.queue(), &QueueName::new("other"));
+    // No cooldown for the one who never answered.
+    assert_eq!(a.status(p(11)).await.unwrap(), PlayerStatus::Idle);
+    b.join("other", p(11), Attributes::new(), &[])
+        .await
+        .unwrap();
 }
 
 /// An abort during the ready check, before its deadline, blames nobody:
