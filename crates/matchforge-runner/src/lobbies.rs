@@ -69,7 +69,9 @@ impl Matchmaker {
 
     /// `player` declines: the lobby is cancelled, tickets whose players all
     /// accepted go back to the queue (original enqueue time), the others'
-    /// decliners and non-responders get the queue's cooldown.
+    /// decliners and non-responders get the queue's cooldown. A party ticket
+    /// whose party changed meanwhile is not requeued (see
+    /// [`cancel_lobby`](Self::cancel_lobby)).
     ///
     /// # Errors
     /// [`Error::LobbyNotFound`]; [`Error::NotInLobby`];
@@ -101,6 +103,14 @@ impl Matchmaker {
     /// may do that, whether or not it runs the lobby's queue. Past a ready
     /// check's deadline (before the sweep timed it out) the cancellation is
     /// the timeout's, cooldowns included (see [`Lobby::cancel`]).
+    ///
+    /// Whenever a cancellation requeues tickets (here, on a decline, or when a
+    /// ready check runs out), a party ticket goes back only if it still holds
+    /// exactly the party's members: if the party changed while the ticket sat
+    /// in the lobby (a member left, another joined, the party dissolved), the
+    /// ticket is dropped and its players are idle, without a cooldown — as a
+    /// waiting party ticket is withdrawn when its party changes. The leader
+    /// queues the party again.
     ///
     /// # Errors
     /// [`Error::LobbyNotFound`]; [`Error::IllegalTransition`] if finished;
@@ -219,9 +229,13 @@ impl Matchmaker {
                 // write, and no event to repeat.
                 return Ok(next);
             }
-            let update = self.update_for(next.clone(), stored.version, cancellation, now)?;
+            let update = self
+                .update_for(next.clone(), stored.version, cancellation, now)
+                .await?;
+            let requeued = update.requeue.clone();
             match self.store.update_lobby(update).await {
                 Ok(_) => {
+                    self.withdraw_stale_party_tickets(&requeued, now).await;
                     if next.phase().is_finished() {
                         metrics::lobby_finished(
                             next.queue(),
@@ -245,7 +259,13 @@ impl Matchmaker {
     /// it removed. Only removing players needs the lobby's queue
     /// ([`Error::QueueNotFound`] if this matchmaker does not run it); an
     /// update that removes nobody (an accept, a dispatch, an abort) does not.
-    pub(crate) fn update_for(
+    ///
+    /// Party tickets whose party no longer has exactly their players are left
+    /// out of the requeue (see [`cancel_lobby`](Self::cancel_lobby)). The port
+    /// cannot make the update depend on the party's version, so a party change
+    /// between this read and the store update is caught afterwards by
+    /// [`withdraw_stale_party_tickets`](Self::withdraw_stale_party_tickets).
+    pub(crate) async fn update_for(
         &self,
         lobby: Lobby,
         version: u64,
@@ -258,7 +278,7 @@ impl Matchmaker {
             self.queue(lobby.queue())?.settings.decline_cooldown
         };
         let mut update = LobbyUpdate::new(lobby, version);
-        update.requeue = cancellation.requeue;
+        update.requeue = self.current_party_tickets(cancellation.requeue).await?;
         if let Some(cooldown) = cooldown {
             let until = later(now, cooldown);
             update.cooldowns = cancellation
@@ -343,11 +363,15 @@ impl Matchmaker {
                     );
                     cancellation.removed.clear();
                 }
-                let update = self.update_for(next.clone(), stored.version, cancellation, now)?;
+                let update = self
+                    .update_for(next.clone(), stored.version, cancellation, now)
+                    .await?;
+                let requeued = update.requeue.clone();
                 match self.store.update_lobby(update).await {
                     Ok(_) => {
                         cancelled += 1;
                         progressed = true;
+                        self.withdraw_stale_party_tickets(&requeued, now).await;
                         metrics::lobby_finished(
                             next.queue(),
                             LobbyPhase::Cancelled,

@@ -3,13 +3,19 @@
 //! Every change is a compare-and-set on the party's version, retried when
 //! another call got there first. When the members change while the party's
 //! ticket waits, the ticket is withdrawn (it no longer matches the party);
-//! the leader queues again.
+//! the leader queues again. A party ticket that sits in a lobby when the
+//! members change is not requeued when the lobby is cancelled (see
+//! [`Matchmaker::cancel_lobby`]).
 
+use chrono::{DateTime, Utc};
 use matchforge_core::error::{Error, Result};
 use matchforge_core::ids::{PartyId, PlayerId};
 use matchforge_core::party::{Departure, Party};
+use matchforge_core::ticket::Ticket;
+use tracing::{info, warn};
 
 use crate::matchmaker::{Matchmaker, RETRIES};
+use crate::metrics;
 
 impl Matchmaker {
     /// Creates a party led by `leader` (up to the matchmaker's maximum party
@@ -179,6 +185,69 @@ impl Matchmaker {
         }
         Ok(())
     }
+}
+
+impl Matchmaker {
+    /// Whether `ticket` is a party ticket that no longer holds exactly its
+    /// party's members (or whose party dissolved).
+    pub(crate) async fn is_stale_party_ticket(&self, ticket: &Ticket) -> Result<bool> {
+        let Some(party) = ticket.party() else {
+            return Ok(false);
+        };
+        Ok(match self.store.party(party).await? {
+            Some(stored) => !holds_exactly(ticket, stored.value.members()),
+            None => true,
+        })
+    }
+
+    /// `tickets` without the stale party tickets, for a requeue.
+    pub(crate) async fn current_party_tickets(&self, tickets: Vec<Ticket>) -> Result<Vec<Ticket>> {
+        let mut current = Vec::with_capacity(tickets.len());
+        for ticket in tickets {
+            if self.is_stale_party_ticket(&ticket).await? {
+                info!(
+                    ticket = %ticket.id(),
+                    "the party changed while its ticket was in a lobby: not requeued"
+                );
+            } else {
+                current.push(ticket);
+            }
+        }
+        Ok(current)
+    }
+
+    /// After a lobby update requeued `requeued`: withdraws those party tickets
+    /// whose party changed after [`current_party_tickets`](Self::current_party_tickets)
+    /// looked. Either the party change's own withdrawal (which runs after it
+    /// saves the party) sees the requeued ticket, or this look, after the
+    /// requeue, sees the changed party. The lobby update stands either way, so
+    /// a failure here is logged, not returned.
+    pub(crate) async fn withdraw_stale_party_tickets(
+        &self,
+        requeued: &[Ticket],
+        now: DateTime<Utc>,
+    ) {
+        for ticket in requeued.iter().filter(|t| t.party().is_some()) {
+            let outcome = match self.is_stale_party_ticket(ticket).await {
+                Ok(false) => Ok(()),
+                Ok(true) => match self.store.cancel(ticket.id(), now).await {
+                    // Gone already: withdrawn by the party change, or matched.
+                    Ok(_) | Err(Error::TicketNotFound(_)) => Ok(()),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            if let Err(error) = outcome {
+                warn!(ticket = %ticket.id(), %error, "could not check a requeued party ticket against its party");
+                metrics::error("party_ticket_check");
+            }
+        }
+    }
+}
+
+/// Whether `ticket` holds exactly `members` (in any order).
+pub(crate) fn holds_exactly(ticket: &Ticket, members: &[PlayerId]) -> bool {
+    ticket.size() == members.len() && members.iter().all(|&m| ticket.contains(m))
 }
 
 fn conflict(party: PartyId) -> Error {

@@ -428,6 +428,18 @@ async fn a_refused_lobby_does_not_stop_the_tick() {
     assert!(store.tickets(&duel).await.unwrap().is_empty());
 }
 
+fn duos() -> QueueSettings {
+    QueueSettings::new(
+        QueueSpec::new("duos", MatchFormat::two_v_two())
+            .with_rating_window(Widening::fixed(400.0).unwrap())
+            .with_max_wait_secs(600)
+            .build()
+            .unwrap(),
+    )
+    .with_ready_check(Duration::from_secs(20))
+    .with_decline_cooldown(Duration::from_secs(60))
+}
+
 /// A 1v1 queue named `name` with a 20-second ready check and a 60-second
 /// decline cooldown.
 fn one_v_one(name: &str) -> QueueSettings {
@@ -644,6 +656,128 @@ async fn an_abandoned_foreign_ready_check_times_out_without_a_cooldown() {
     b.join("other", p(11), Attributes::new(), &[])
         .await
         .unwrap();
+}
+
+/// A party's membership changes while its ticket sits in a lobby; when the
+/// ready check is cancelled (a decline, a timeout, an abort), the stale
+/// ticket is not requeued: its players are idle, without a cooldown, and the
+/// leader may queue the party as it now is.
+#[tokio::test]
+async fn a_stale_party_ticket_is_not_requeued() {
+    for way in ["decline", "timeout", "abort"] {
+        let w = world(vec![duos()]);
+        let runner = Runner::new(w.mm.clone());
+        let party = w.mm.create_party(p(1)).await.unwrap();
+        w.mm.invite(party.id(), p(1), p(2)).await.unwrap();
+        w.mm.accept_invite(party.id(), p(2)).await.unwrap();
+        w.mm.join_party(
+            "duos",
+            party.id(),
+            p(1),
+            Attributes::new(),
+            &BTreeMap::new(),
+        )
+        .await
+        .unwrap();
+        for n in [3, 4] {
+            w.mm.join("duos", p(n), Attributes::new(), &[])
+                .await
+                .unwrap();
+        }
+        let lobby =
+            w.mm.tick_queue(&QueueName::new("duos"))
+                .await
+                .unwrap()
+                .lobbies[0]
+                .clone();
+        // During the ready check player 2 leaves the party, player 5 joins.
+        w.mm.leave_party(party.id(), p(2)).await.unwrap();
+        w.mm.invite(party.id(), p(1), p(5)).await.unwrap();
+        w.mm.accept_invite(party.id(), p(5)).await.unwrap();
+        for n in [1, 2, 3] {
+            w.mm.accept(lobby.id(), p(n)).await.unwrap();
+        }
+        match way {
+            "decline" => {
+                w.mm.decline(lobby.id(), p(4)).await.unwrap();
+            }
+            "timeout" => {
+                w.clock.advance(Duration::from_secs(21));
+                assert_eq!(runner.step().await.unwrap().ready_checks_expired, 1);
+            }
+            _ => {
+                w.mm.cancel_lobby(lobby.id(), "server crashed")
+                    .await
+                    .unwrap();
+            }
+        }
+        for n in [1, 2, 5] {
+            assert_eq!(
+                w.mm.status(p(n)).await.unwrap(),
+                PlayerStatus::Idle,
+                "{way}: player {n}"
+            );
+        }
+        assert!(
+            matches!(w.mm.status(p(3)).await.unwrap(), PlayerStatus::Queued(_)),
+            "{way}: a solo accepter is requeued"
+        );
+        // Without a cooldown: the party queues as it now is, the leaver alone.
+        let again =
+            w.mm.join_party(
+                "duos",
+                party.id(),
+                p(1),
+                Attributes::new(),
+                &BTreeMap::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(again.player_ids().collect::<Vec<_>>(), vec![p(1), p(5)]);
+        w.mm.join("duos", p(2), Attributes::new(), &[])
+            .await
+            .unwrap();
+    }
+}
+
+/// The party tickets of an unchanged party still go back to the queue.
+#[tokio::test]
+async fn an_unchanged_party_ticket_is_requeued() {
+    let w = world(vec![duos()]);
+    let party = w.mm.create_party(p(1)).await.unwrap();
+    w.mm.invite(party.id(), p(1), p(2)).await.unwrap();
+    w.mm.accept_invite(party.id(), p(2)).await.unwrap();
+    // A change that keeps the members: the ticket still matches the party.
+    w.mm.promote(party.id(), p(1), p(2)).await.unwrap();
+    let ticket =
+        w.mm.join_party(
+            "duos",
+            party.id(),
+            p(2),
+            Attributes::new(),
+            &BTreeMap::new(),
+        )
+        .await
+        .unwrap();
+    for n in [3, 4] {
+        w.mm.join("duos", p(n), Attributes::new(), &[])
+            .await
+            .unwrap();
+    }
+    let lobby =
+        w.mm.tick_queue(&QueueName::new("duos"))
+            .await
+            .unwrap()
+            .lobbies[0]
+            .clone();
+    w.mm.invite(party.id(), p(2), p(9)).await.unwrap();
+    w.mm.cancel_lobby(lobby.id(), "server crashed")
+        .await
+        .unwrap();
+    let PlayerStatus::Queued(back) = w.mm.status(p(1)).await.unwrap() else {
+        panic!("the party ticket is back");
+    };
+    assert_eq!(back.id(), ticket.id());
 }
 
 /// An abort during the ready check, before its deadline, blames nobody:
