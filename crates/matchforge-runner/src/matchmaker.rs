@@ -14,6 +14,7 @@ use matchforge_core::ticket::{Attributes, Ticket, TicketPlayer};
 
 use crate::clock::{Clock, SystemClock};
 use crate::ids::{IdGenerator, RandomIds};
+use crate::parties::holds_exactly;
 use crate::settings::QueueSettings;
 
 /// How many times an operation that lost an optimistic-concurrency race is
@@ -265,9 +266,14 @@ impl Matchmaker {
     /// Queues the whole party `party`; only its leader `by` may. `roles` gives
     /// members' accepted roles (members not listed take any role).
     ///
+    /// The ticket holds the members as they are when it is queued: if the
+    /// members change while it is being built (so the change's own
+    /// withdrawal may have missed it), it is withdrawn and built again.
+    ///
     /// # Errors
-    /// As for [`join`](Self::join), plus [`Error::PartyNotFound`] and
-    /// [`Error::PartyRule`] if `by` is not the leader.
+    /// As for [`join`](Self::join), plus [`Error::PartyNotFound`],
+    /// [`Error::PartyRule`] if `by` is not the leader, and
+    /// [`Error::Conflict`] if the members kept changing.
     pub async fn join_party(
         &self,
         queue: impl Into<QueueName>,
@@ -277,31 +283,47 @@ impl Matchmaker {
         roles: &BTreeMap<PlayerId, Vec<Role>>,
     ) -> Result<Ticket> {
         let queue = queue.into();
-        let stored = self
-            .store
-            .party(party)
-            .await?
-            .ok_or(Error::PartyNotFound(party))?
-            .value;
-        if stored.leader() != by {
-            return Err(Error::PartyRule {
-                party,
-                reason: format!("only the leader can queue the party (player {by} is not)"),
-            });
+        for _ in 0..RETRIES {
+            let stored = self
+                .store
+                .party(party)
+                .await?
+                .ok_or(Error::PartyNotFound(party))?;
+            if stored.value.leader() != by {
+                return Err(Error::PartyRule {
+                    party,
+                    reason: format!("only the leader can queue the party (player {by} is not)"),
+                });
+            }
+            let members = stored.value.members().to_vec();
+            let ratings = self.ratings(&queue, &members).await?;
+            let players = members
+                .iter()
+                .zip(ratings)
+                .map(|(&id, rating)| {
+                    TicketPlayer::new(id, rating)
+                        .with_roles(roles.get(&id).cloned().unwrap_or_default())
+                })
+                .collect();
+            let ticket = self.build_ticket(&queue, Some(party), players, attributes.clone())?;
+            self.store.enqueue(ticket.clone()).await?;
+            // A party change saves the party, then withdraws its waiting
+            // ticket: if it saved after the read above, either its withdrawal
+            // sees this ticket or this look sees the change.
+            let now = self.store.party(party).await?;
+            if now.is_some_and(|p| {
+                p.version == stored.version || holds_exactly(&ticket, p.value.members())
+            }) {
+                return Ok(ticket);
+            }
+            match self.store.cancel(ticket.id(), self.clock.now()).await {
+                Ok(_) | Err(Error::TicketNotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
-        let members = stored.members().to_vec();
-        let ratings = self.ratings(&queue, &members).await?;
-        let players = members
-            .iter()
-            .zip(ratings)
-            .map(|(&id, rating)| {
-                TicketPlayer::new(id, rating)
-                    .with_roles(roles.get(&id).cloned().unwrap_or_default())
-            })
-            .collect();
-        let ticket = self.build_ticket(&queue, Some(party), players, attributes)?;
-        self.store.enqueue(ticket.clone()).await?;
-        Ok(ticket)
+        Err(Error::Conflict(format!(
+            "party {party} kept changing under {RETRIES} attempts to queue it; try again"
+        )))
     }
 
     fn build_ticket(

@@ -819,3 +819,88 @@ async fn an_abort_during_the_ready_check_requeues_everyone() {
             .unwrap();
     }
 }
+
+/// Runs the future to completion in one poll (the memory store never waits).
+fn at_once<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => panic!("the memory store waited"),
+    }
+}
+
+type Hook = Box<dyn FnOnce() + Send>;
+
+/// Seeded ids that run a hook when the next ticket id is made: between
+/// `join_party`'s read of the party and its enqueue.
+struct HookedIds {
+    ids: SeededIds,
+    hook: std::sync::Mutex<Option<Hook>>,
+}
+
+impl std::fmt::Debug for HookedIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HookedIds")
+    }
+}
+
+impl matchforge_runner::ids::IdGenerator for HookedIds {
+    fn next_uuid(&self) -> uuid::Uuid {
+        self.ids.next_uuid()
+    }
+
+    fn ticket(&self) -> matchforge_core::ids::TicketId {
+        if let Some(hook) = self.hook.lock().unwrap().take() {
+            hook();
+        }
+        matchforge_core::ids::TicketId::from_uuid(self.next_uuid())
+    }
+}
+
+/// A member leaves while `join_party` builds the party's ticket, so the
+/// departure's withdrawal finds no ticket yet: the ticket built from the old
+/// members is withdrawn and built again.
+#[tokio::test]
+async fn join_party_requeues_as_the_party_is_when_a_member_leaves_meanwhile() {
+    use matchforge_core::ports::{PartyStore, TicketStore};
+    let store = Arc::new(MemoryStore::new());
+    let ids = Arc::new(HookedIds {
+        ids: SeededIds::new(1),
+        hook: std::sync::Mutex::new(None),
+    });
+    let mm = Matchmaker::builder(store.clone())
+        .clock(Arc::new(SimulatedClock::new(start())))
+        .ids(ids.clone())
+        .queue(duos())
+        .build()
+        .unwrap();
+    let party = mm.create_party(p(1)).await.unwrap();
+    mm.invite(party.id(), p(1), p(2)).await.unwrap();
+    mm.accept_invite(party.id(), p(2)).await.unwrap();
+    let (hook_store, id) = (store.clone(), party.id());
+    *ids.hook.lock().unwrap() = Some(Box::new(move || {
+        let stored = at_once(hook_store.party(id)).unwrap().unwrap();
+        let mut left = stored.value;
+        left.leave(p(2)).unwrap();
+        at_once(hook_store.save_party(&left, Some(stored.version))).unwrap();
+    }));
+    let ticket = mm
+        .join_party(
+            "duos",
+            party.id(),
+            p(1),
+            Attributes::new(),
+            &BTreeMap::new(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        ids.hook.lock().unwrap().is_none(),
+        "the member left meanwhile"
+    );
+    assert_eq!(ticket.player_ids().collect::<Vec<_>>(), vec![p(1)]);
+    assert_eq!(mm.status(p(2)).await.unwrap(), PlayerStatus::Idle);
+    let waiting = store.tickets(&QueueName::new("duos")).await.unwrap();
+    assert_eq!(waiting, vec![ticket]);
+}
