@@ -88,10 +88,11 @@ pub async fn update_lobby_compares_ratings<S: Store + ?Sized + 'static>(store: A
             "`before: Some` for a player without one",
         ),
     ];
-    let cases = cases
-        .into_iter()
-        .map(|(changes, why)| (update(changes), why));
-    refused_as_conflicts(&*store, &scope, cases, what).await;
+    let mut refused = Vec::with_capacity(cases.len());
+    for (changes, why) in cases {
+        refused.push((update(changes), why));
+    }
+    refused_as_conflicts(&*store, &scope, refused, what).await;
 
     let good = vec![
         change(veteran, read_back, 1510.0),
@@ -228,10 +229,11 @@ pub async fn update_lobby_compares_repeated_players<S: Store + ?Sized + 'static>
             "a second change from no rating",
         ),
     ];
-    let cases = cases
-        .into_iter()
-        .map(|(changes, why)| (update(changes), why));
-    refused_as_conflicts(&*store, &scope, cases, what).await;
+    let mut refused = Vec::with_capacity(cases.len());
+    for (changes, why) in cases {
+        refused.push((update(changes), why));
+    }
+    refused_as_conflicts(&*store, &scope, refused, what).await;
 
     let chained = vec![
         change(veteran, Some(stored), 1510.0),
@@ -381,7 +383,7 @@ pub async fn cooldowns_keep_the_later_end<S: Store + ?Sized + 'static>(store: Ar
 async fn refused_as_conflicts<S: Store + ?Sized>(
     store: &S,
     scope: &Scope,
-    cases: impl IntoIterator<Item = (LobbyUpdate, &str)>,
+    cases: Vec<(LobbyUpdate, &'static str)>,
     what: &str,
 ) {
     for (update, why) in cases {
