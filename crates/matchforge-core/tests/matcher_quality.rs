@@ -1,11 +1,15 @@
 //! Match quality on a large queue: 10,000 players with uniform ratings in 1v1.
 //!
 //! The bound: with n players spread uniformly over a range R, neighbouring
-//! ratings are R/n apart on average (0.2 points here). Serving the oldest ticket
-//! first with its closest compatible opponent keeps the median spread of the
-//! proposals within 5 × R/n (1 point) and every spread within the rating window.
-//! We measure a median of 0.12, a 90th percentile of 0.71 and 4,993 matches
-//! out of 5,000 possible.
+//! ratings are R/n apart on average (0.2 points here). The oldest ticket is
+//! served first with the closer of its two live neighbours. When a ticket is
+//! served, on average no more than half the tickets are gone, so a live gap
+//! averages at most 2R/n and the closer of two neighbours lies at most about
+//! R/n away: the median spread of the proposals stays within R/n (0.2
+//! points), nine in ten within 5 × R/n (1 point), and every spread within the
+//! rating window. We measure a median of 0.12, a 90th percentile of 0.71 and
+//! 4,993 matches out of 5,000 possible. (A matcher that always took the
+//! neighbour above measured a median of 0.25 and a 90th percentile of 1.9.)
 
 use chrono::{Duration, TimeZone, Utc};
 use matchforge_core::ids::{PlayerId, QueueName, TicketId};
@@ -66,8 +70,12 @@ fn median_spread_of_10000_uniform_players_is_small() {
         outcome.proposals.len()
     );
     assert!(
-        median <= 5.0 * mean_gap,
-        "median spread {median:.3} (p90 {p90:.3}, max {max:.3}) exceeds 5 x {mean_gap}"
+        median <= mean_gap,
+        "median spread {median:.3} (p90 {p90:.3}, max {max:.3}) exceeds {mean_gap}"
+    );
+    assert!(
+        p90 <= 5.0 * mean_gap,
+        "90th percentile spread {p90:.3} (median {median:.3}) exceeds 5 x {mean_gap}"
     );
     assert!(
         max <= 50.0 + 5.0 * 60.0,

@@ -171,6 +171,18 @@ fn closest_rating_is_preferred_and_oldest_is_served_first() {
         ],
         &[&[3, 4], &[1, 2]],
     );
+    // The same with the closest opponent below the oldest ticket: the search
+    // looks both ways.
+    check(
+        duel(w),
+        vec![
+            solo(1, 1700.0),
+            solo(2, 1400.0),
+            solo(3, 1550.0).waited(50),
+            solo(4, 1540.0),
+        ],
+        &[&[3, 4], &[1, 2]],
+    );
 }
 
 #[test]
@@ -539,13 +551,37 @@ fn custom_equality_relaxes_for_tickets_that_waited() {
         &[],
     );
     check(
-        config,
+        config.clone(),
         vec![
             solo(1, 1500.0).attrs(map("dust")).waited(200),
             solo(2, 1500.0).attrs(map("nuke")).waited(130),
         ],
         &[&[1, 2]],
     );
+    // A ticket relaxes at exactly `relax_after_secs`, and explain agrees.
+    let tickets = vec![
+        solo(1, 1500.0).attrs(map("dust")).waited(120),
+        solo(2, 1500.0).attrs(map("nuke")).waited(120),
+    ];
+    let now = t0();
+    let built = build("duel", tickets, now);
+    assert_eq!(matches(&config, &built, now), vec![vec![1, 2]]);
+    let matcher = Matcher::new(config);
+    assert!(
+        matcher
+            .explain(TicketId::from_u128(1), &built, now)
+            .unwrap()
+            .is_empty()
+    );
+    let early = build(
+        "duel",
+        vec![
+            solo(1, 1500.0).attrs(map("dust")).waited(120),
+            solo(2, 1500.0).attrs(map("nuke")).waited(119),
+        ],
+        now,
+    );
+    assert!(matches(matcher.config(), &early, now).is_empty());
 }
 
 #[test]
@@ -574,6 +610,19 @@ fn custom_set_intersection() {
         ],
         &[&[1, 2, 3]],
     );
+    // Relaxing, from exactly `relax_after_secs` on.
+    let relaxing = QueueSpec::new("duel", MatchFormat::one_v_one())
+        .with_custom_rule(CustomRule::intersect("modes", Some(60)))
+        .build()
+        .unwrap();
+    let apart = |w1, w2| {
+        vec![
+            solo(1, 1500.0).attrs(modes(&["a"])).waited(w1),
+            solo(2, 1500.0).attrs(modes(&["b"])).waited(w2),
+        ]
+    };
+    check(relaxing.clone(), apart(60, 60), &[&[1, 2]]);
+    check(relaxing, apart(60, 59), &[]);
 }
 
 #[test]
