@@ -306,3 +306,24 @@ fn glicko2_can_raise_a_tiny_deviation() {
         .unwrap();
     assert!(after.deviation() > 30.0 && after.deviation() < 30.0_f64.hypot(0.06 * GLICKO2_SCALE));
 }
+
+/// A case the property above found once in 200,000: three players at the
+/// largest rating against one at 0. Their mean, summed as thirds, rounded past
+/// `f64::MAX` to infinity, and Elo's win probabilities became NaN.
+#[test]
+fn a_team_at_the_largest_rating_keeps_finite_figures() {
+    let top = Rating::new(f64::MAX, 0.0, 0.0).unwrap();
+    let zero = Rating::new(0.0, 0.0, 0.0).unwrap();
+    let teams = vec![vec![zero], vec![top; 3]];
+    for algorithm in algorithms_with_advantage() {
+        let p = algorithm.win_probabilities(&as_refs(&teams)).unwrap();
+        assert!(
+            p.iter().all(|x| (0.0..=1.0).contains(x)) && (p.iter().sum::<f64>() - 1.0).abs() < 1e-9,
+            "{algorithm:?}: {p:?}"
+        );
+        for ranks in [[1, 2], [2, 1], [1, 1]] {
+            let out = algorithm.rate(&as_refs(&teams), &ranks).unwrap();
+            assert!(out.iter().flatten().all(finite), "{algorithm:?}: {out:?}");
+        }
+    }
+}

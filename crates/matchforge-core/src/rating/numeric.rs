@@ -29,10 +29,14 @@ pub(crate) fn rating_out(rating: f64, deviation: f64, volatility: f64, games: u3
 }
 
 /// The arithmetic mean, computed as a sum of `x / n` so it cannot overflow for
-/// finite inputs. `values` must not be empty.
+/// finite inputs, and kept between the smallest and largest value (three
+/// times `f64::MAX / 3` rounds past `f64::MAX`). `values` must not be empty.
 pub(crate) fn mean(values: impl ExactSizeIterator<Item = f64>) -> f64 {
     let n = values.len() as f64;
-    values.map(|x| x / n).sum()
+    let (sum, lo, hi) = values.fold((0.0, f64::INFINITY, f64::NEG_INFINITY), |(s, lo, hi), x| {
+        (s + x / n, lo.min(x), hi.max(x))
+    });
+    sum.clamp(lo, hi)
 }
 
 /// The root mean square, scaled by the largest magnitude so it cannot overflow.
@@ -149,6 +153,9 @@ mod tests {
     #[test]
     fn mean_and_rms_do_not_overflow() {
         assert_eq!(mean([f64::MAX, f64::MAX].into_iter()), f64::MAX);
+        // Three thirds of the largest float add up past it.
+        assert_eq!(mean([f64::MAX; 3].into_iter()), f64::MAX);
+        assert_eq!(mean([-f64::MAX; 3].into_iter()), -f64::MAX);
         assert_eq!(mean([1.0, 2.0, 6.0].into_iter()), 3.0);
         let rms = root_mean_square([f64::MAX, f64::MAX].into_iter());
         assert!(rms.is_finite() && rms > 1e307);
