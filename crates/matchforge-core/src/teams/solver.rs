@@ -993,3 +993,93 @@ fn or_shifted(dst: &mut [u64], src: &[u64], shift: usize) {
         dst[i] |= v;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Groups of 1 to 3 players filling two teams of `sizes`, cut team by
+    /// team from `picks` and then interleaved by `order`, so a split into
+    /// the two teams always exists; ratings from `ratings`, in turn.
+    fn groups_for(sizes: [u32; 2], picks: &[u32], ratings: &[u32], order: u64) -> Vec<Group> {
+        let mut cuts = Vec::new();
+        let mut i = 0;
+        for size in sizes {
+            let mut left = size;
+            while left > 0 {
+                let s = picks[i % picks.len()] % left.min(3) + 1;
+                cuts.push(s);
+                left -= s;
+                i += 1;
+            }
+        }
+        let mut x = order | 1;
+        for j in (1..cuts.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cuts.swap(j, (x % (j as u64 + 1)) as usize);
+        }
+        let mut first_player = 0;
+        cuts.iter()
+            .enumerate()
+            .map(|(g, &size)| {
+                let group = Group {
+                    size,
+                    rating: f64::from(ratings[g % ratings.len()]),
+                    first_player,
+                };
+                first_player += size;
+                group
+            })
+            .collect()
+    }
+
+    /// The best imbalance over every split that fills the teams exactly
+    /// (roles and premade limits ignored), by enumeration.
+    fn brute_force_optimum(p: &Problem<'_>) -> Option<f64> {
+        let n = p.groups.len();
+        let mut best: Option<f64> = None;
+        for code in 0u32..(1 << n) {
+            let team_of: Vec<u16> = (0..n).map(|g| ((code >> g) & 1) as u16).collect();
+            let mut fill = vec![0u32; p.team_sizes.len()];
+            for (g, group) in p.groups.iter().enumerate() {
+                fill[usize::from(team_of[g])] += group.size;
+            }
+            if fill == p.team_sizes {
+                let imbalance = imbalance_of(p, &team_of);
+                best = Some(best.map_or(imbalance, |b| b.min(imbalance)));
+            }
+        }
+        best
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// Two teams of 1 to 6 players, groups of 1 to 3: the subset-sum lower
+        /// bound, asked without a split found (`found` infinite), never exceeds
+        /// the brute-force optimum (its rounding slack is subtracted).
+        #[test]
+        fn lower_bound_never_exceeds_the_optimum(
+            sizes in [1u32..=6, 1u32..=6],
+            picks in proptest::collection::vec(0u32..3, 1..12),
+            ratings in proptest::collection::vec(1000u32..2000, 1..12),
+            order in any::<u64>(),
+        ) {
+            let groups = groups_for(sizes, &picks, &ratings, order);
+            let p = Problem {
+                team_sizes: &sizes,
+                groups: &groups,
+                prefs: &[],
+                role_counts: None,
+                premade_limit: None,
+                hint: None,
+            };
+            let best = brute_force_optimum(&p).expect("the groups were cut from the teams");
+            let bound = lower_bound(&p, f64::INFINITY);
+            prop_assert!(bound <= best + 1e-9, "bound {} above optimum {}", bound, best);
+        }
+    }
+}
