@@ -535,6 +535,24 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 
+    /// `find_matches_limited` is `find_matches` stopped after `max_matches`
+    /// proposals: for every limit, its proposals are the first that many of
+    /// the unlimited tick's (so the oldest tickets are still served first),
+    /// and it reports the same expired and rejected tickets.
+    #[test]
+    fn limited_matches_are_a_prefix(s in setup(24)) {
+        let matcher = Matcher::new(s.config.clone());
+        let full = matcher.find_matches(&s.tickets, now());
+        for k in 0..=full.proposals.len() + 1 {
+            let limited = matcher.find_matches_limited(&s.tickets, now(), k);
+            let want = &full.proposals[..k.min(full.proposals.len())];
+            prop_assert_eq!(limited.proposals.len(), want.len(), "limit {}", k);
+            prop_assert_eq!(&limited.proposals[..], want, "limit {}", k);
+            prop_assert_eq!(&limited.expired, &full.expired);
+            prop_assert_eq!(&limited.rejected, &full.rejected);
+        }
+    }
+
     /// The oldest ticket that has any valid match is served, and no valid match
     /// is left among the tickets still waiting (nobody is stranded).
     #[test]
