@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use matchforge_core::ids::{PartyId, PlayerId, QueueName, TicketId};
-use matchforge_core::matcher::{MatchOutcome, Matcher};
+use matchforge_core::matcher::{MatchOutcome, MatchProposal, Matcher};
 use matchforge_core::queue::{
     CustomRule, CustomRuleKind, MatchFormat, QueueConfig, QueueSpec, RegionRule, RoleComposition,
     Widening,
@@ -48,6 +48,9 @@ fn format() -> impl Strategy<Value = MatchFormat> {
         Just(MatchFormat::custom([1, 2]).unwrap()),
         Just(MatchFormat::free_for_all(3).unwrap()),
         Just(MatchFormat::three_v_three()),
+        // The smallest format where a set's split decides its premade
+        // spread (two duos and four solos: 2 against 1, or 2 against 2).
+        Just(MatchFormat::teams_of(2, 4).unwrap()),
     ]
 }
 
@@ -214,6 +217,44 @@ fn setup(max_tickets: usize) -> impl Strategy<Value = Setup> {
         })
 }
 
+/// Queues where the split, not only the set, decides the premade spread:
+/// two teams of 4 or 5, a premade tolerance that starts below 2 players,
+/// sometimes roles, and tickets a third each solos, duos and trios (two
+/// duos and four solos split 2 against 1, or 2 against 2).
+fn premade_setup() -> impl Strategy<Value = Setup> {
+    (
+        prop_oneof![
+            Just(MatchFormat::teams_of(2, 4).unwrap()),
+            Just(MatchFormat::teams_of(2, 5).unwrap()),
+        ],
+        widening(400.0, 400.0),
+        widening(2.0, 1.0),
+        proptest::bool::weighted(0.3),
+        proptest::collection::vec((1u32..=3, raw_ticket()), 0..=16),
+    )
+        .prop_map(|(format, window, premade, roles, raws)| {
+            let mut spec = QueueSpec::new("q", format)
+                .with_rating_window(window)
+                .with_premade_matching(premade);
+            if roles {
+                spec = spec.with_roles(RoleComposition::new([("tank", 1), ("healer", 1)]));
+            }
+            let config = spec.build().unwrap();
+            let tickets = raws
+                .iter()
+                .enumerate()
+                .map(|(i, (size, raw))| {
+                    let raw = RawTicket {
+                        size: *size,
+                        ..raw.clone()
+                    };
+                    build_ticket(i as u128 + 1, &raw, &config)
+                })
+                .collect();
+            Setup { config, tickets }
+        })
+}
+
 // ---------------------------------------------------------------------------
 // The oracle: an independent, brute-force statement of the rules.
 
@@ -360,10 +401,11 @@ fn roles_fill(config: &QueueConfig, team_size: u32, players: &[Vec<String>]) -> 
     players.len() == slots.len() && go(players, &mut slots, &mut used)
 }
 
-/// Does a valid team split exist for this set? Returns the best imbalance.
-fn best_split(config: &QueueConfig, set: &[&Ticket]) -> Option<f64> {
-    let sizes = config.format().team_sizes();
-    let premade = config
+/// The largest difference the set's teams' biggest parties may show: the
+/// strictest tolerance among its tickets, each at its own wait (whole
+/// players). `None` without a premade rule.
+fn premade_limit(config: &QueueConfig, set: &[&Ticket]) -> Option<u32> {
+    config
         .spec()
         .party
         .premade_size_difference
@@ -373,7 +415,13 @@ fn best_split(config: &QueueConfig, set: &[&Ticket]) -> Option<f64> {
                 .map(|t| w.at(waits(t)).floor() as u32)
                 .min()
                 .unwrap()
-        });
+        })
+}
+
+/// Does a valid team split exist for this set? Returns the best imbalance.
+fn best_split(config: &QueueConfig, set: &[&Ticket]) -> Option<f64> {
+    let sizes = config.format().team_sizes();
+    let premade = premade_limit(config, set);
     let k = sizes.len();
     let n = set.len();
     let mut best: Option<f64> = None;
@@ -447,6 +495,59 @@ fn some_match(config: &QueueConfig, pool: &[&Ticket], must: Option<TicketId>) ->
     })
 }
 
+/// Checks the split `p` reports for its tickets `set`, not just that some
+/// split exists: its teams' largest parties within the premade limit, the
+/// imbalance its seats give equal to the reported one, and, up to 16 players
+/// (where the balancer is exact), that imbalance equal to `best`, the best
+/// any valid split of `set` reaches.
+fn check_reported_split(
+    config: &QueueConfig,
+    p: &MatchProposal,
+    set: &[&Ticket],
+    best: Option<f64>,
+) -> Result<(), TestCaseError> {
+    let sizes = config.format().team_sizes();
+    let mut largest = vec![0u32; sizes.len()];
+    let mut sums = vec![0.0; sizes.len()];
+    for t in set {
+        let team = usize::from(p.seat_of(t.players()[0].id).unwrap().team);
+        largest[team] = largest[team].max(t.size() as u32);
+        sums[team] += t.rating().rating() * t.size() as f64;
+    }
+    if let Some(limit) = premade_limit(config, set) {
+        let (hi, lo) = (largest.iter().max().unwrap(), largest.iter().min().unwrap());
+        prop_assert!(
+            hi - lo <= limit,
+            "largest parties {:?} beyond the premade limit {}",
+            largest,
+            limit
+        );
+    }
+    let means: Vec<f64> = sums
+        .iter()
+        .zip(sizes)
+        .map(|(s, &n)| s / f64::from(n))
+        .collect();
+    let imbalance = means.iter().copied().fold(f64::MIN, f64::max)
+        - means.iter().copied().fold(f64::MAX, f64::min);
+    prop_assert!(
+        (imbalance - p.quality.team_imbalance).abs() < 1e-6,
+        "seats give imbalance {}, quality says {}",
+        imbalance,
+        p.quality.team_imbalance
+    );
+    if config.format().players() <= 16 {
+        let best = best.unwrap();
+        prop_assert!(
+            (p.quality.team_imbalance - best).abs() < 1e-6,
+            "imbalance {} where the best split reaches {}",
+            p.quality.team_imbalance,
+            best
+        );
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // The properties.
 
@@ -501,7 +602,9 @@ proptest! {
                 }
             }
             prop_assert!(rules_hold(&s.config, &set), "rules violated by {:?}", p.tickets().collect::<Vec<_>>());
-            prop_assert!(best_split(&s.config, &set).is_some());
+            let best = best_split(&s.config, &set);
+            prop_assert!(best.is_some());
+            check_reported_split(&s.config, p, &set, best)?;
             if let Some(RegionRule::BestCommon { max_latency_ms }) = &s.config.spec().region {
                 let region = p.region.as_ref().unwrap();
                 for t in &set {
@@ -533,6 +636,21 @@ proptest! {
         }
         let b = matcher.find_matches(&shuffled, now());
         prop_assert_eq!(a, b);
+    }
+
+    /// With a premade limit the split decides (teams of 4 or 5, many
+    /// parties): every proposal's own split keeps the limit and is the best
+    /// any valid split of its tickets reaches.
+    #[test]
+    fn premade_splits_are_kept_and_balanced(s in premade_setup()) {
+        let outcome = run(&s);
+        let tickets = by_id(&s.tickets);
+        for p in &outcome.proposals {
+            let set: Vec<&Ticket> = p.tickets().map(|id| tickets[&id]).collect();
+            let best = best_split(&s.config, &set);
+            prop_assert!(best.is_some());
+            check_reported_split(&s.config, p, &set, best)?;
+        }
     }
 
     /// `find_matches_limited` is `find_matches` stopped after `max_matches`
