@@ -1082,4 +1082,79 @@ mod tests {
             prop_assert!(bound <= best + 1e-9, "bound {} above optimum {}", bound, best);
         }
     }
+
+    /// A composition of 1 or 2 places per role (2 or 3 roles).
+    const COMPOSITIONS: [&[u32]; 3] = [&[1, 1], &[2, 1], &[1, 1, 1]];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        /// Two teams of 3 to 6 with a role composition, players listing up
+        /// to two roles (or one the composition lacks, or none): a solution
+        /// gives every team exactly its composition's count of each role,
+        /// each to a player who accepts it, and its other players open
+        /// places.
+        #[test]
+        fn solutions_seat_exactly_the_composition(
+            sizes in [3u32..=6, 3u32..=6],
+            composition in 0usize..COMPOSITIONS.len(),
+            picks in proptest::collection::vec(0u32..3, 1..12),
+            ratings in proptest::collection::vec(1000u32..2000, 1..12),
+            lists in proptest::collection::vec(proptest::collection::vec(0usize..4, 0..=2), 12),
+            order in any::<u64>(),
+        ) {
+            let counts = COMPOSITIONS[composition];
+            let roles = counts.len();
+            let groups = groups_for(sizes, &picks, &ratings, order);
+            // Index `roles` stands for a role the composition does not name
+            // (as `balance_teams` maps one).
+            let prefs: Vec<RolePrefs> = lists
+                .iter()
+                .map(|list| {
+                    RolePrefs::from_indices(
+                        list.iter().map(|&r| if r >= roles { super::super::roles::MAX_ROLES - 1 } else { r }),
+                    )
+                })
+                .collect();
+            let p = Problem {
+                team_sizes: &sizes,
+                groups: &groups,
+                prefs: &prefs[..sizes.iter().sum::<u32>() as usize],
+                role_counts: Some(counts),
+                premade_limit: None,
+                hint: None,
+            };
+            let mut out = Solution::default();
+            if !Balancer::default().solve(&p, &mut out) {
+                return Ok(());
+            }
+            let fixed: u32 = counts.iter().sum();
+            for (team, &size) in sizes.iter().enumerate() {
+                let mut seated = vec![0u32; roles];
+                let mut open = 0;
+                for (g, group) in groups.iter().enumerate() {
+                    if usize::from(out.team_of[g]) != team {
+                        continue;
+                    }
+                    for k in group.first_player..group.first_player + group.size {
+                        match out.roles[k as usize] {
+                            RoleChoice::Role(r) => {
+                                let r = usize::from(r);
+                                prop_assert!(r < roles, "role {} outside the composition", r);
+                                let accepts = p.prefs[k as usize];
+                                prop_assert!(
+                                    accepts.is_any() || accepts.listed().contains(&(r as u8)),
+                                    "player {} seated as {} but lists {:?}", k, r, accepts.listed()
+                                );
+                                seated[r] += 1;
+                            }
+                            RoleChoice::Open => open += 1,
+                        }
+                    }
+                }
+                prop_assert_eq!(&seated[..], counts, "team {} roles", team);
+                prop_assert_eq!(open, size - fixed, "team {} open places", team);
+            }
+        }
+    }
 }
