@@ -3,7 +3,7 @@
 
 use chrono::{TimeZone, Utc};
 use matchforge_core::ids::{PartyId, PlayerId, QueueName, TicketId};
-use matchforge_core::matcher::Matcher;
+use matchforge_core::matcher::{Matcher, Seat};
 use matchforge_core::queue::{MatchFormat, QueueSpec, RoleComposition, Widening};
 use matchforge_core::rating::{PartyRating, Rating};
 use matchforge_core::teams::balance_teams;
@@ -217,6 +217,64 @@ fn check_split(c: &Case, split: &matchforge_core::teams::TeamSplit) -> Result<()
         }
     }
     prop_assert!(split.lower_bound <= split.imbalance + 1e-9);
+    // Roles as `Seat::role` and `RoleComposition` document them: a team's
+    // places are `count` of each composition role, filled by players who
+    // accept it (list it, or list nothing), and open places, which report
+    // the player's first preference (none if they listed none). So each
+    // role is seated at least `count` times, and beyond the role places
+    // only by players who list it first; every other seat is open.
+    if let Some(roles) = &c.roles {
+        let players: Vec<&TicketPlayer> = c.tickets.iter().flat_map(|t| t.players()).collect();
+        let player_of = |seat: &Seat| *players.iter().find(|p| p.id == seat.player).unwrap();
+        for team in 0..c.format.teams() {
+            let seats: Vec<&Seat> = split
+                .seats
+                .iter()
+                .filter(|s| usize::from(s.team) == team)
+                .collect();
+            for slot in &roles.slots {
+                let seated: Vec<&TicketPlayer> = seats
+                    .iter()
+                    .filter(|s| s.role.as_ref() == Some(&slot.role))
+                    .map(|s| player_of(s))
+                    .collect();
+                // Seated in this role but not their first preference: only a
+                // role place explains it.
+                let placed = seated
+                    .iter()
+                    .filter(|p| p.roles.first() != Some(&slot.role))
+                    .count() as u32;
+                prop_assert!(
+                    placed <= slot.count && slot.count <= seated.len() as u32,
+                    "team {} seats {} {} ({} not as first preference) for {} places",
+                    team,
+                    seated.len(),
+                    slot.role,
+                    placed,
+                    slot.count
+                );
+                for p in &seated {
+                    prop_assert!(
+                        p.roles.is_empty() || p.roles.contains(&slot.role),
+                        "{} seated as {} but lists {:?}",
+                        p.id,
+                        slot.role,
+                        p.roles
+                    );
+                }
+            }
+            for seat in &seats {
+                let in_composition = seat
+                    .role
+                    .as_ref()
+                    .is_some_and(|r| roles.index_of(r.as_str()).is_some());
+                if !in_composition {
+                    // An open place: the player's first preference, if any.
+                    prop_assert_eq!(seat.role.as_ref(), player_of(seat).roles.first());
+                }
+            }
+        }
+    }
     Ok(())
 }
 
