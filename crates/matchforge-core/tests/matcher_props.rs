@@ -551,6 +551,26 @@ fn check_reported_split(
 // ---------------------------------------------------------------------------
 // The properties.
 
+/// Every ticket of `s` has no blocker exactly when the tick over all of
+/// them matches it.
+fn explain_agrees(s: &Setup) -> Result<(), TestCaseError> {
+    let matcher = Matcher::new(s.config.clone());
+    let outcome = matcher.find_matches(&s.tickets, now());
+    let matched: HashSet<TicketId> = outcome.proposals.iter().flat_map(|p| p.tickets()).collect();
+    for t in &s.tickets {
+        let why = matcher.explain(t.id(), &s.tickets, now()).unwrap();
+        prop_assert_eq!(
+            why.is_empty(),
+            matched.contains(&t.id()),
+            "ticket {} of {}: {:?}",
+            t.id(),
+            s.tickets.len(),
+            why
+        );
+    }
+    Ok(())
+}
+
 fn run(s: &Setup) -> MatchOutcome {
     Matcher::new(s.config.clone()).find_matches(&s.tickets, now())
 }
@@ -669,6 +689,20 @@ proptest! {
             prop_assert_eq!(&limited.expired, &full.expired);
             prop_assert_eq!(&limited.rejected, &full.rejected);
         }
+    }
+
+    /// `explain` agrees with the matcher: a ticket the tick matches gets no
+    /// blocker (each rule's blocker is a necessary condition, never a false
+    /// alarm), and a ticket left waiting gets at least one.
+    #[test]
+    fn explain_agrees_with_the_matcher(s in setup(12)) {
+        explain_agrees(&s)?;
+    }
+
+    /// The same with premade limits, where explain's premade check decides.
+    #[test]
+    fn explain_agrees_with_the_matcher_on_premades(s in premade_setup()) {
+        explain_agrees(&s)?;
     }
 
     /// The oldest ticket that has any valid match is served, and no valid match
