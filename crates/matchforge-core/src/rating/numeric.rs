@@ -29,12 +29,18 @@ pub(crate) fn rating_out(rating: f64, deviation: f64, volatility: f64, games: u3
 }
 
 /// The arithmetic mean, computed as a sum of `x / n` so it cannot overflow for
-/// finite inputs, and kept between the smallest and largest value (three
-/// times `f64::MAX / 3` rounds past `f64::MAX`). `values` must not be empty.
-pub(crate) fn mean(values: impl ExactSizeIterator<Item = f64>) -> f64 {
+/// finite inputs. Near the largest float the sum of the parts can still round
+/// past it (three times `f64::MAX / 3`); such a sum is brought back between
+/// the smallest and largest value. A finite sum is returned as it is, so every
+/// other mean keeps its last bit. `values` must not be empty.
+pub(crate) fn mean(values: impl ExactSizeIterator<Item = f64> + Clone) -> f64 {
     let n = values.len() as f64;
-    let (sum, lo, hi) = values.fold((0.0, f64::INFINITY, f64::NEG_INFINITY), |(s, lo, hi), x| {
-        (s + x / n, lo.min(x), hi.max(x))
+    let sum: f64 = values.clone().map(|x| x / n).sum();
+    if sum.is_finite() {
+        return sum;
+    }
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
     });
     sum.clamp(lo, hi)
 }
