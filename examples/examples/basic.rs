@@ -60,8 +60,8 @@ async fn main() -> matchforge::Result<()> {
         println!("  player {} joins at {rating}", player.as_uuid().as_u128());
     }
 
-    // Tick until everyone has played once: the close pairs at once, the two
-    // outliers (1350 and 1740) once their windows have widened enough.
+    // Tick until everyone has played once: the close pairs at once, the last
+    // pair (1350 and 1600) once their windows have widened to 250.
     let mut played = 0;
     for second in 0..120 {
         let step = forge.step().await?;

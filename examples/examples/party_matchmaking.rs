@@ -40,8 +40,13 @@ async fn main() -> matchforge::Result<()> {
     let forge = MatchForge::builder()
         .clock(clock.clone())
         .ids(Arc::new(SeededIds::new(7)))
-        .algorithm(WengLin::default())
-        .queue_settings(QueueSettings::new(queue).with_ready_check(Duration::from_secs(20)))
+        // Full settings carry their own rating system (the builder's
+        // `algorithm` applies to queues added with `queue`).
+        .queue_settings(
+            QueueSettings::new(queue)
+                .with_algorithm(WengLin::default())
+                .with_ready_check(Duration::from_secs(20)),
+        )
         .build()?;
     let p = |n: u128| PlayerId::from_u128(n);
     let role = |r: &str| Role::new(r);

@@ -59,6 +59,30 @@ impl MatchForge {
 
     /// Runs the tick loop on the system clock until `shutdown` completes.
     ///
+    /// In a server, next to the request handlers that call the services:
+    ///
+    /// ```no_run
+    /// use matchforge::prelude::*;
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() -> matchforge::Result<()> {
+    /// let forge = MatchForge::builder()
+    ///     .queue(QueueSpec::new("ranked-1v1", MatchFormat::one_v_one()).build()?)
+    ///     .build()?;
+    /// // Hand `forge.clone()` (or `forge.matchmaker().clone()`) to the request
+    /// // handlers, and `stop` to whatever shuts the server down (a signal
+    /// // handler, an admin endpoint); then tick until it fires.
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// # drop(stop);
+    /// forge
+    ///     .run(async {
+    ///         let _ = stopped.await;
+    ///     })
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// See [`Runner::run`].
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<()> {
@@ -111,6 +135,25 @@ impl MatchForgeBuilder {
 
     /// Keeps state in a store shared with other parts of the program (see
     /// [`open_store`](crate::open_store)).
+    ///
+    /// ```
+    /// use matchforge::prelude::*;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> matchforge::Result<()> {
+    /// // "redis://127.0.0.1:6379" or "postgres://postgres@127.0.0.1:5432/game"
+    /// // in production (features `redis`, `postgres`).
+    /// let store = matchforge::open_store("memory", None).await?;
+    /// let forge = MatchForge::builder()
+    ///     .shared_store(store.clone())
+    ///     .queue(QueueSpec::new("ranked-1v1", MatchFormat::one_v_one()).build()?)
+    ///     .build()?;
+    /// forge.join("ranked-1v1", PlayerId::from_u128(1), Attributes::new(), &[]).await?;
+    /// // The same store, seen from elsewhere in the program.
+    /// assert!(store.ticket_of(PlayerId::from_u128(1)).await?.is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shared_store(mut self, store: Arc<DynStore>) -> Self {
         self.store = Some(store);
         self
@@ -131,7 +174,10 @@ impl MatchForgeBuilder {
         self
     }
 
-    /// Adds a queue with full settings.
+    /// Adds a queue with full settings. They carry their own rating system
+    /// ([`QueueSettings::with_algorithm`], Glicko-2 by default): the
+    /// builder's [`algorithm`](Self::algorithm) applies only to queues added
+    /// with [`queue`](Self::queue).
     pub fn queue_settings(mut self, settings: QueueSettings) -> Self {
         self.queues.push(settings);
         self

@@ -5,7 +5,6 @@
 //! ready checks, and state kept in memory, Redis or Postgres.
 //!
 //! ```
-//! use std::time::Duration;
 //! use matchforge::prelude::*;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -85,3 +84,9 @@ pub use matchforge_postgres as postgres;
 #[cfg(feature = "redis")]
 #[doc(inline)]
 pub use matchforge_redis as redis;
+
+/// The README's example, compiled and run as a doctest so it cannot drift
+/// from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
