@@ -99,13 +99,13 @@ const TOUCH_AHEAD: usize = 16;
 /// other, so the processor overlaps their misses, and the searches then find
 /// the slots in cache.
 fn touch_anchors(prep: &Prepared<'_>, anchors: std::ops::Range<usize>) {
-    let mut links = [(0u32, 0u32, 0u32); 2 * TOUCH_AHEAD];
+    let mut links = [(0u32, 0u32, 0u32); TOUCH_AHEAD];
     let mut count = 0;
     for e in anchors {
         if prep.matched[e].get() {
             continue;
         }
-        for &(pool, pos) in prep.memberships_of(e).iter().take(2) {
+        if let Some(&(pool, pos)) = prep.memberships_of(e).first() {
             let (left, right) = prep.pools[pool as usize].links(pos as usize);
             links[count] = (pool, left, right);
             count += 1;
