@@ -231,7 +231,7 @@ fn summarise(world: &World<'_>, kind: &'static str, started: Instant) -> Report 
         seed: setup.seed,
         players: u64::from(setup.players),
         duration_secs: setup.duration_ms / 1000,
-        arrival_rate: (setup.arrival_rate * 1e6).round() / 1e6,
+        arrival_rate: significant(setup.arrival_rate, 6),
         algorithm: profile.algorithm,
         rating_scale: profile.rating_scale,
         sessions: world.tally.sessions,
@@ -257,6 +257,14 @@ fn summarise(world: &World<'_>, kind: &'static str, started: Instant) -> Report 
         tick_ms: summary.tick_ms,
         wall_secs: (started.elapsed().as_secs_f64() * 100.0).round() / 100.0,
     }
+}
+
+/// `x` rounded to `digits` significant digits (rounding to decimals would
+/// turn a rate of 1e-7 into 0).
+fn significant(x: f64, digits: usize) -> f64 {
+    format!("{x:.*e}", digits.saturating_sub(1))
+        .parse()
+        .unwrap_or(x)
 }
 
 /// RMS distance from true skill (on the rating scale) of the players who

@@ -148,13 +148,18 @@ impl Tally {
     /// Percentiles and means of the samples.
     pub(super) fn summary(&self) -> TallySummary {
         let ticks = Spread::of(&self.tick_ms, true);
-        let n = self.win_deviation.len().max(1) as f64;
+        // An empty sum is -0.0: no lobbies means a mean of 0.
+        let win_deviation = if self.win_deviation.is_empty() {
+            0.0
+        } else {
+            self.win_deviation.iter().sum::<f64>() / self.win_deviation.len() as f64
+        };
         TallySummary {
             wait_secs: Spread::of(&self.waits, true),
             rating_spread: Spread::of(&self.spreads, false),
             team_imbalance: Spread::of(&self.imbalances, false),
             win_prob_deviation: Mean {
-                mean: round(self.win_deviation.iter().sum::<f64>() / n),
+                mean: round(win_deviation),
             },
             tick_ms: TickSpread {
                 p50: ticks.p50,
@@ -162,6 +167,16 @@ impl Tally {
                 max: ticks.max,
             },
         }
+    }
+}
+
+/// `x` to 3 decimals, or to 3 significant digits below 0.001 (so a tiny
+/// rate does not read as 0).
+fn readable_rate(x: f64) -> String {
+    if x != 0.0 && x.abs() < 0.001 {
+        format!("{x:.2e}")
+    } else {
+        format!("{x:.3}")
     }
 }
 
@@ -192,8 +207,9 @@ impl Report {
             (
                 "population",
                 format!(
-                    "{} players, {:.3} arriving per second",
-                    self.players, self.arrival_rate
+                    "{} players, {} arriving per second",
+                    self.players,
+                    readable_rate(self.arrival_rate)
                 ),
             ),
             (
@@ -290,5 +306,23 @@ mod tests {
         check(&[4.0, 1.0, 3.0, 2.0], (2.0, 4.0, 4.0, 4.0));
         let hundred: Vec<f64> = (1..=100).rev().map(f64::from).collect();
         check(&hundred, (50.0, 90.0, 99.0, 100.0));
+    }
+
+    #[test]
+    fn no_lobbies_mean_a_positive_zero_deviation() {
+        let mean = Tally::default().summary().win_prob_deviation.mean;
+        assert!(mean == 0.0 && mean.is_sign_positive(), "{mean:?}");
+        let tally = Tally {
+            win_deviation: vec![0.1, 0.3],
+            ..Tally::default()
+        };
+        assert!((tally.summary().win_prob_deviation.mean - 0.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn tiny_rates_do_not_read_as_zero() {
+        assert_eq!(readable_rate(0.231_481), "0.231");
+        assert_eq!(readable_rate(12.0), "12.000");
+        assert_eq!(readable_rate(1e-7), "1.00e-7");
     }
 }
