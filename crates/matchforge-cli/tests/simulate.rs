@@ -6,7 +6,8 @@
 //! under `MATCHFORGE_REQUIRE_SERVICES=1` they fail instead.
 #![allow(clippy::print_stderr, reason = "a skipped test says why on stderr")]
 
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -150,6 +151,11 @@ fn bad_flags_are_refused() {
         (&["--arrival-rate", "-1"], "--arrival-rate -1"),
         (&["--arrival-rate", "0"], "--arrival-rate 0"),
         (&["--arrival-rate", "NaN"], "--arrival-rate NaN"),
+        // More arrivals than a run can deliver in reasonable time.
+        (
+            &["--arrival-rate", "1000000", "--duration", "1001"],
+            "at most 1000000000 a run",
+        ),
         (&["--duration", "0"], "--duration"),
         (&["--store", "ftp://example"], "--store"),
         (&["--seed", "-3"], "-3"),
@@ -160,6 +166,81 @@ fn bad_flags_are_refused() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{args:?} printed a report");
     }
+}
+
+/// Runs `simulate --json`, expecting success within `secs` wall seconds
+/// (killed otherwise); returns the report.
+fn report_within(secs: u64, args: &[&str]) -> Value {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_matchforge"))
+        .arg("simulate")
+        .args(args)
+        .arg("--json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{args:?} still running after {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn tiny_arrival_rates_finish_without_arrivals() {
+    // The first gap is far past the end of the run (or beyond any u64
+    // number of milliseconds): nobody comes, and the clock never wraps.
+    for rate in ["1e-7", "1e-17", "1e-20", "1e-300", "5e-324"] {
+        let args = [
+            "--players",
+            "100",
+            "--duration",
+            "60",
+            "--arrival-rate",
+            rate,
+        ];
+        let r = report_within(60, &args);
+        assert_eq!(r["sessions"], 0, "{rate}: {r}");
+        assert_eq!(r["matches"], 0, "{rate}: {r}");
+        // Reported as given, not rounded to 0.
+        assert_eq!(r["arrival_rate"].as_f64(), rate.parse().ok(), "{rate}: {r}");
+        // No lobbies: a mean deviation of 0, not -0.
+        assert_eq!(r["win_prob_deviation"]["mean"].to_string(), "0.0", "{r}");
+    }
+}
+
+#[test]
+fn high_arrival_rates_are_delivered() {
+    // 1,000 solo players a second for 10 s: about 10,000 sessions (sd 100),
+    // not a gap of at least 1 ms each, rounded up.
+    let r = report_within(
+        300,
+        &[
+            "--players",
+            "100000",
+            "--duration",
+            "10",
+            "--arrival-rate",
+            "1000",
+        ],
+    );
+    let sessions = r["sessions"].as_u64().unwrap();
+    assert_eq!(r["arrivals_skipped"], 0, "{r}");
+    assert!(
+        (9_600..=10_400).contains(&sessions),
+        "{sessions} sessions: {r}"
+    );
 }
 
 #[test]

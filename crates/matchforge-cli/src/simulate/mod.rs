@@ -120,6 +120,9 @@ pub(crate) struct SimulateArgs {
     json: bool,
 }
 
+/// The most arrivals (`--arrival-rate` × `--duration`) a run may expect.
+const MAX_ARRIVALS: f64 = 1e9;
+
 /// Runs `matchforge simulate` and writes the report to `out`.
 ///
 /// # Errors
@@ -140,6 +143,15 @@ pub(crate) fn run(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), Error>
             )));
         }
     };
+    // Every arrival is an event, even one that finds nobody offline: beyond
+    // this many a run would take hours.
+    let arrivals = arrival_rate * args.duration as f64;
+    if arrivals > MAX_ARRIVALS {
+        return Err(Error::Usage(format!(
+            "--arrival-rate {arrival_rate} for {} s is {arrivals:.0} arrivals: at most {MAX_ARRIVALS:.0} a run (lower the rate or the duration)",
+            args.duration
+        )));
+    }
     store::kind(&args.store)?;
     let setup = Setup {
         profile,

@@ -1,6 +1,8 @@
 //! The event loop: simulated time, arrivals, sessions, and the runner's ticks.
 //!
-//! Time is kept in whole milliseconds since the start of the day. Actions
+//! Time is kept in whole milliseconds since the start of the day (arrival
+//! times are drawn in fractions of a millisecond, and each arrival runs at
+//! its time rounded to the millisecond), and never wraps. Actions
 //! (an arrival, a join, a ready-check answer, the end of a match) wait in an
 //! agenda ordered by time, then by the order they were scheduled. The runner
 //! is stepped on its tick grid (every `tick_interval`); at equal times the
@@ -85,6 +87,10 @@ pub(super) struct World<'a> {
     events: EventSubscription,
     agenda: BinaryHeap<Reverse<(u64, u64, Action)>>,
     scheduled: u64,
+    /// The time of the next arrival in fractional milliseconds: gaps add up
+    /// exactly, and each arrival runs at its time rounded to the millisecond,
+    /// so arrivals are not capped at one a millisecond nor late by rounding.
+    next_arrival_ms: f64,
     pub(super) groups: BTreeMap<u64, Group>,
     next_group: u64,
     pub(super) group_of_ticket: HashMap<TicketId, u64>,
@@ -129,6 +135,7 @@ impl<'a> World<'a> {
             events: forge.subscribe(None),
             agenda: BinaryHeap::new(),
             scheduled: 0,
+            next_arrival_ms: 0.0,
             groups: BTreeMap::new(),
             next_group: 0,
             group_of_ticket: HashMap::new(),
@@ -167,9 +174,25 @@ impl<'a> World<'a> {
 
     /// Schedules `action` `delay_ms` from now.
     pub(super) fn schedule(&mut self, delay_ms: u64, action: Action) {
+        self.schedule_at(self.now_ms.saturating_add(delay_ms), action);
+    }
+
+    /// Schedules `action` at `at_ms`.
+    fn schedule_at(&mut self, at_ms: u64, action: Action) {
         self.scheduled += 1;
-        self.agenda
-            .push(Reverse((self.now_ms + delay_ms, self.scheduled, action)));
+        self.agenda.push(Reverse((at_ms, self.scheduled, action)));
+    }
+
+    /// Schedules the next arrival an exponential gap after the last one,
+    /// unless it falls after the end of the day (a gap can be astronomically
+    /// long at a tiny `--arrival-rate`).
+    fn schedule_arrival(&mut self) {
+        self.next_arrival_ms += self.arrival_gap();
+        let at = self.next_arrival_ms.round();
+        // False for NaN too.
+        if at < self.setup.duration_ms as f64 {
+            self.schedule_at(at as u64, Action::Arrival);
+        }
     }
 
     /// Runs the day.
@@ -185,18 +208,17 @@ impl<'a> World<'a> {
             .as_millis()
             .max(1) as u64;
         let end = self.setup.duration_ms;
-        let mut next_tick = 0;
-        let first = self.arrival_gap();
-        self.schedule(first, Action::Arrival);
+        let mut next_tick: u64 = 0;
+        self.schedule_arrival();
         loop {
             let next_action = self.agenda.peek().map(|Reverse((at, ..))| *at);
             if next_tick < end && next_action.is_none_or(|at| next_tick < at) {
                 if self.ledger.has_work() {
                     self.advance(next_tick);
                     self.step().await?;
-                    next_tick += tick;
+                    next_tick = next_tick.saturating_add(tick);
                 } else if let Some(at) = next_action {
-                    next_tick = at.div_ceil(tick) * tick;
+                    next_tick = at.div_ceil(tick).saturating_mul(tick);
                 } else {
                     break;
                 }
@@ -240,9 +262,9 @@ impl<'a> World<'a> {
         }
     }
 
-    /// Milliseconds to the next arrival of a group: arrivals of players are a
-    /// Poisson process of `arrival_rate`, grouped into parties.
-    fn arrival_gap(&mut self) -> u64 {
+    /// Milliseconds (fractional) to the next arrival of a group: arrivals of
+    /// players are a Poisson process of `arrival_rate`, grouped into parties.
+    fn arrival_gap(&mut self) -> f64 {
         let sizes = self.setup.profile.party_sizes;
         let mean_size: f64 = sizes
             .iter()
@@ -250,7 +272,7 @@ impl<'a> World<'a> {
             .map(|(i, w)| (i + 1) as f64 * w)
             .sum();
         let groups_per_sec = self.setup.arrival_rate / mean_size;
-        (self.arrivals.exponential(1000.0 / groups_per_sec).ceil() as u64).max(1)
+        self.arrivals.exponential(1000.0 / groups_per_sec)
     }
 
     /// An offline player off cooldown near `region` (anywhere: `None`).
@@ -276,8 +298,7 @@ impl<'a> World<'a> {
     }
 
     async fn arrival(&mut self) -> Result<(), Error> {
-        let gap = self.arrival_gap();
-        self.schedule(gap, Action::Arrival);
+        self.schedule_arrival();
         let size = 1 + self.arrivals.weighted(self.setup.profile.party_sizes);
         let Some(leader) = self.pick(None) else {
             self.tally.arrivals_skipped += 1;
@@ -458,7 +479,7 @@ impl<'a> World<'a> {
                     let cooldown = self.setup.profile.settings_cooldown_ms();
                     let at_ms = u64::try_from((at - self.t0).num_milliseconds()).unwrap_or(0);
                     for p in removed {
-                        self.cooldown_until_ms[p as usize] = at_ms + cooldown;
+                        self.cooldown_until_ms[p as usize] = at_ms.saturating_add(cooldown);
                     }
                     for ticket in dropped {
                         if let Some(group) = self.group_of_ticket.remove(&ticket) {
