@@ -257,6 +257,27 @@ fn an_unreachable_store_says_so() {
             "{url}: {stderr}"
         );
     }
+    // Passwords stay hidden, in the user-info or the query.
+    for (url, shown) in [
+        (
+            "postgres://postgres@127.0.0.1:1/test?password=hunter2",
+            "postgres://postgres@127.0.0.1:1/test?password=…",
+        ),
+        (
+            "postgres://postgres:hunter2@127.0.0.1:1/test",
+            "postgres://postgres:…@127.0.0.1:1/test",
+        ),
+        ("redis://:hunter2@127.0.0.1:1", "redis://:…@127.0.0.1:1"),
+    ] {
+        let out = simulate(&["--store", url, "--players", "10", "--duration", "10"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{url} accepted");
+        assert!(
+            stderr.contains(&format!("cannot use the store {shown}")),
+            "{url}: {stderr}"
+        );
+        assert!(!stderr.contains("hunter2"), "{url}: {stderr}");
+    }
 }
 
 fn service_url(var: &str) -> Option<String> {

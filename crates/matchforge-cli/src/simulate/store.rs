@@ -51,18 +51,56 @@ fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// The URL without its password, for messages.
+/// The URL without its passwords, for messages: the user-info's password
+/// and the value of any query parameter whose name contains `password`
+/// (libpq's `password`, `sslpassword`) become `…`.
 fn redacted(url: &str) -> String {
-    let (Some(scheme), Some(at)) = (url.find("://"), url.rfind('@')) else {
+    let Some(scheme) = url.find("://") else {
         return url.to_owned();
     };
-    let user_info = &url[scheme + 3..at];
-    match user_info.split_once(':') {
-        Some((user, _)) if at > scheme => {
-            format!("{}://{user}:…@{}", &url[..scheme], &url[at + 1..])
+    let rest = &url[scheme + 3..];
+    // The authority runs to the first `/`, `?` or `#`; its user-info to its
+    // last `@`.
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let mut out = String::from(&url[..scheme + 3]);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => {
+            match user_info.split_once(':') {
+                Some((user, _)) => {
+                    out.push_str(user);
+                    out.push_str(":…");
+                }
+                None => out.push_str(user_info),
+            }
+            out.push('@');
+            out.push_str(host);
         }
-        _ => url.to_owned(),
+        None => out.push_str(authority),
     }
+    let (before_fragment, fragment) = match tail.find('#') {
+        Some(i) => tail.split_at(i),
+        None => (tail, ""),
+    };
+    match before_fragment.split_once('?') {
+        Some((path, query)) => {
+            out.push_str(path);
+            out.push('?');
+            let params: Vec<String> = query
+                .split('&')
+                .map(|param| match param.split_once('=') {
+                    Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
+                        format!("{key}=…")
+                    }
+                    _ => param.to_owned(),
+                })
+                .collect();
+            out.push_str(&params.join("&"));
+        }
+        None => out.push_str(before_fragment),
+    }
+    out.push_str(fragment);
+    out
 }
 
 /// Opens a fresh store at `url` for a run with `seed`.
@@ -161,5 +199,19 @@ mod tests {
         );
         assert_eq!(redacted("postgres://me@db/x"), "postgres://me@db/x");
         assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        // Passwords in the query, too, whatever else is there.
+        assert_eq!(
+            redacted("postgres://postgres@127.0.0.1:1/test?password=hunter2"),
+            "postgres://postgres@127.0.0.1:1/test?password=…"
+        );
+        assert_eq!(
+            redacted("postgresql://me:pw@db/x?sslmode=require&PASSWORD=a%40b&sslpassword=k#f"),
+            "postgresql://me:…@db/x?sslmode=require&PASSWORD=…&sslpassword=…#f"
+        );
+        assert_eq!(
+            redacted("postgres://db/x?user=a@b&password=p@ss"),
+            "postgres://db/x?user=a@b&password=…"
+        );
+        assert_eq!(redacted("redis://cache?password"), "redis://cache?password");
     }
 }
