@@ -321,15 +321,18 @@ impl MatchLog {
     }
 
     fn read_csv(&mut self, text: &str) -> Result<(), (usize, String)> {
+        let text = text.trim_start_matches('\u{feff}');
+        let mut lines = LineCounter::new(text);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .trim(csv::Trim::All)
-            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-        let header_line = |e: String| (1, e);
+            .from_reader(text.as_bytes());
         let headers = reader
             .headers()
-            .map_err(|e| header_line(format!("invalid CSV header: {e}")))?
+            .map_err(|e| (1, format!("invalid CSV header: {e}")))?
             .clone();
+        let header_line = headers.position().map_or(1, |p| lines.line_at(p.byte()));
+        let header_line = |e: String| (header_line, e);
         let column = |name: &str| headers.iter().position(|h| h == name);
         let required = |name: &str| {
             column(name).ok_or_else(|| {
@@ -352,13 +355,27 @@ impl MatchLog {
 
         let mut record = csv::StringRecord::new();
         loop {
-            let line = reader.position().line() as usize;
+            // The csv crate's own line numbers miscount CRLF and blank lines:
+            // count the file's lines up to the record's first byte instead.
+            let before = reader.position().byte();
             match reader.read_record(&mut record) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {}
-                Err(e) => return Err((line, format!("invalid CSV: {e}"))),
+                Err(e) => {
+                    let at = e.position().map_or(before, csv::Position::byte);
+                    // The error's own text carries the miscounted line.
+                    let message = match e.kind() {
+                        csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => {
+                            format!("invalid CSV: {len} fields where the header has {expected_len}")
+                        }
+                        _ => format!("invalid CSV: {e}"),
+                    };
+                    return Err((lines.line_at(at), message));
+                }
             }
-            let line = record.position().map_or(line, |p| p.line() as usize);
+            let line = lines.line_at(record.position().map_or(before, csv::Position::byte));
             let field = |i: usize| record.get(i).unwrap_or("");
             let score = |i: usize, name: &str| -> Result<f64, String> {
                 let raw = field(i);
@@ -392,6 +409,44 @@ impl MatchLog {
             })();
             result.map_err(|e| (line, e))?;
         }
+    }
+}
+
+/// The physical (1-based) line of byte offsets in a text, for offsets that
+/// never decrease: each call counts only the newlines since the last one.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    byte: usize,
+    line: usize,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t str) -> Self {
+        Self {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first byte at or after `byte` that is not a line
+    /// break: a CSV record's position can point at the blank lines (or the
+    /// `\n` of a `\r\n`) before it.
+    fn line_at(&mut self, byte: u64) -> usize {
+        let len = self.text.len();
+        let mut at = usize::try_from(byte).map_or(len, |b| b.min(len));
+        while at < len && matches!(self.text[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        if at < self.byte {
+            (self.byte, self.line) = (0, 1);
+        }
+        self.line += self.text[self.byte..at]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.byte = at;
+        self.line
     }
 }
 
@@ -498,6 +553,25 @@ mod tests {
     }
 
     #[test]
+    fn csv_matches_keep_their_file_lines() {
+        for newline in ["\n", "\r\n"] {
+            let text = [
+                "team_a,team_b,score_a,score_b",
+                "",
+                "a,b,1,0",
+                "",
+                "",
+                "b,c,0,1",
+                "",
+            ]
+            .join(newline);
+            let log = read(&text).unwrap();
+            let lines: Vec<usize> = log.matches.iter().map(|m| m.line).collect();
+            assert_eq!(lines, [3, 6], "{newline:?}");
+        }
+    }
+
+    #[test]
     fn bad_lines_are_named() {
         // (input, expected line, expected message fragment)
         let cases = [
@@ -567,6 +641,27 @@ mod tests {
                 "unknown CSV column",
             ),
             ("team_a,team_b,score_a\n", 1, "no score_b column"),
+            // Lines are the file's lines, through blank lines and CRLF.
+            (
+                "team_a,team_b,score_a,score_b\n\na,b,1,0\n\nb,c,x,0\n",
+                5,
+                "score_a \"x\" is not a number",
+            ),
+            (
+                "team_a,team_b,score_a,score_b\r\na,b,1,0\r\nb,c,1,0\r\nb,c,x,0\r\n",
+                4,
+                "score_a \"x\" is not a number",
+            ),
+            (
+                "team_a,team_b,score_a,score_b\r\na,b,1,0\r\n\r\nb,c,1\r\n",
+                4,
+                "invalid CSV: 3 fields where the header has 4",
+            ),
+            (
+                "\r\n\r\nteam_a,team_b,score_a,score_b,colour\r\n",
+                3,
+                "unknown CSV column",
+            ),
             ("name,score\n", 0, "cannot tell the input format"),
         ];
         for (input, line, fragment) in cases {
