@@ -344,6 +344,16 @@ impl MatchLog {
         let (team_a, team_b) = (required("team_a")?, required("team_b")?);
         let (score_a, score_b) = (required("score_a")?, required("score_b")?);
         let (time, period) = (column("time"), column("period"));
+        if let Some((i, duplicate)) = headers
+            .iter()
+            .enumerate()
+            .find(|&(i, h)| column(h) != Some(i))
+        {
+            return Err(header_line(format!(
+                "duplicate CSV column {duplicate:?} (column {})",
+                i + 1
+            )));
+        }
         if let Some(unknown) = headers.iter().find(|h| {
             !matches!(
                 *h,
@@ -661,6 +671,11 @@ mod tests {
                 "\r\n\r\nteam_a,team_b,score_a,score_b,colour\r\n",
                 3,
                 "unknown CSV column",
+            ),
+            (
+                "team_a,team_b,score_a,score_b,team_a\na,b,1,0,c\n",
+                1,
+                "duplicate CSV column \"team_a\" (column 5)",
             ),
             ("name,score\n", 0, "cannot tell the input format"),
         ];
