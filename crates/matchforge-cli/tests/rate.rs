@@ -515,3 +515,65 @@ fn bad_flags_and_files_are_rejected() {
     // Negative advantages are numbers, not flags.
     summary(&["--algorithm", "elo", "--advantage", "-30", "--input", i]);
 }
+
+#[test]
+fn periods_at_the_ends_of_i64_are_periods_like_any_other() {
+    let dir = Scratch::new("extreme-periods");
+    // a and b play in the first period, c and d join in the next, a and c
+    // meet two periods later, and e plays once without a period.
+    let run = |base: i64| {
+        let input = dir.file(
+            "games.jsonl",
+            &format!(
+                concat!(
+                    "{{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2], \"period\": {}}}\n",
+                    "{{\"teams\": [[\"c\"], [\"d\"]], \"ranks\": [2, 1], \"period\": {}}}\n",
+                    "{{\"teams\": [[\"a\"], [\"c\"]], \"ranks\": [1, 1], \"period\": {}}}\n",
+                    "{{\"teams\": [[\"b\"], [\"e\"]], \"ranks\": [1, 2]}}\n",
+                ),
+                base,
+                base + 1,
+                base + 3
+            ),
+        );
+        let output = dir.path("out.json");
+        summary(&[
+            "--algorithm",
+            "glicko2",
+            "--input",
+            arg(&input),
+            "--output",
+            arg(&output),
+        ]);
+        ratings(&output)
+    };
+    let middle = run(0);
+    assert_eq!(run(i64::MIN), middle, "from i64::MIN");
+    assert_eq!(run(i64::MAX - 3), middle, "up to i64::MAX");
+    // The widest gap there is: b sits out 2^64 - 1 periods.
+    let input = dir.file(
+        "games.jsonl",
+        &format!(
+            concat!(
+                "{{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2], \"period\": {}}}\n",
+                "{{\"teams\": [[\"a\"], [\"c\"]], \"ranks\": [1, 2], \"period\": {}}}\n",
+            ),
+            i64::MIN,
+            i64::MAX
+        ),
+    );
+    let output = dir.path("out.json");
+    summary(&[
+        "--algorithm",
+        "glicko2",
+        "--input",
+        arg(&input),
+        "--output",
+        arg(&output),
+    ]);
+    let out = ratings(&output);
+    assert!(
+        out["b"]["deviation"].as_f64().unwrap() > out["c"]["deviation"].as_f64().unwrap(),
+        "{out}"
+    );
+}

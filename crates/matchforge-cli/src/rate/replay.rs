@@ -23,9 +23,6 @@ use super::input::{MatchLog, MatchRecord};
 use super::params::Algorithm;
 use crate::error::Error;
 
-/// `synced` value of a player known since before the first period.
-const BEFORE_FIRST_PERIOD: i64 = i64::MIN;
-
 /// Scores of the predictions made before two-team matches that had a winner.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Predictions {
@@ -61,8 +58,10 @@ pub(crate) struct Replay<'a> {
     ratings: Vec<Rating>,
     /// Whether the player is known (has played, or came from the initial file).
     known: Vec<bool>,
-    /// The last period whose idle/update is accounted for in `ratings`.
-    synced: Vec<i64>,
+    /// The last period whose idle/update is accounted for in `ratings`; `None`
+    /// for a player known since before the first period (no sentinel: every
+    /// `i64` is a valid period).
+    synced: Vec<Option<i64>>,
     first_period: Option<i64>,
     latest_period: Option<i64>,
     /// `Some(period)` while a batch is open (`Some(None)` for a period-less match).
@@ -97,7 +96,7 @@ impl<'a> Replay<'a> {
             log,
             ratings,
             known,
-            synced: vec![BEFORE_FIRST_PERIOD; n],
+            synced: vec![None; n],
             first_period: None,
             latest_period: None,
             batch: None,
@@ -179,13 +178,14 @@ impl<'a> Replay<'a> {
     fn prepare(&mut self, player: usize, period: Option<i64>) {
         if !self.known[player] {
             self.known[player] = true;
+            // New in period `i64::MIN`: no period before it, so none to account.
             self.synced[player] = match period {
-                Some(p) => p - 1,
-                None => self.latest_period.unwrap_or(BEFORE_FIRST_PERIOD),
+                Some(p) => p.checked_sub(1),
+                None => self.latest_period,
             };
         }
         let through = match period {
-            Some(p) => Some(p - 1),
+            Some(p) => p.checked_sub(1),
             None => self.latest_period,
         };
         if let Some(through) = through {
@@ -196,16 +196,18 @@ impl<'a> Replay<'a> {
 
     /// Applies the idle periods after `synced` up to and including `through`.
     fn catch_up(&mut self, player: usize, through: i64) {
+        // In i128: the period before `i64::MIN`, and the distance between any
+        // two periods, fit.
         let from = match (self.synced[player], self.first_period) {
-            (BEFORE_FIRST_PERIOD, Some(first)) => first - 1,
-            (BEFORE_FIRST_PERIOD, None) => return,
-            (synced, _) => synced,
+            (Some(synced), _) => i128::from(synced),
+            (None, Some(first)) => i128::from(first) - 1,
+            (None, None) => return,
         };
-        if through > from {
-            let periods = u64::try_from(through - from).unwrap_or(u64::MAX);
+        if i128::from(through) > from {
+            let periods = u64::try_from(i128::from(through) - from).unwrap_or(u64::MAX);
             self.ratings[player] = self.rules().idle_periods(self.ratings[player], periods);
+            self.synced[player] = Some(through);
         }
-        self.synced[player] = from.max(through);
     }
 
     fn predict_1v1(&mut self, x: usize, y: usize, result: Outcome) -> Result<(), Error> {
@@ -334,7 +336,7 @@ impl<'a> Replay<'a> {
         }
         if let Some(period) = period {
             for p in self.batch_players.drain(..) {
-                self.synced[p as usize] = period;
+                self.synced[p as usize] = Some(period);
             }
         }
         self.batch_players.clear();
