@@ -517,6 +517,41 @@ fn bad_flags_and_files_are_rejected() {
 }
 
 #[test]
+fn an_input_without_matches_is_refused_whatever_the_format() {
+    let dir = Scratch::new("empty");
+    let output = dir.file("out.json", "previous contents");
+    // (contents, --format)
+    let cases = [
+        ("", None),
+        ("", Some("jsonl")),
+        ("", Some("csv")),
+        ("\n  \n", Some("jsonl")),
+        ("team_a,team_b,score_a,score_b\n", None),
+        ("team_a,team_b,score_a,score_b\r\n\r\n", Some("csv")),
+    ];
+    for (contents, format) in cases {
+        let input = dir.file("games.txt", contents);
+        let mut args = vec![
+            "--algorithm",
+            "elo",
+            "--input",
+            arg(&input),
+            "--output",
+            arg(&output),
+        ];
+        if let Some(format) = format {
+            args.extend(["--format", format]);
+        }
+        let err = failure(&args);
+        assert!(
+            err.contains("line 1: the input is empty"),
+            "{contents:?} {format:?}: {err}"
+        );
+        assert_eq!(fs::read_to_string(&output).unwrap(), "previous contents");
+    }
+}
+
+#[test]
 fn periods_at_the_ends_of_i64_are_periods_like_any_other() {
     let dir = Scratch::new("extreme-periods");
     // a and b play in the first period, c and d join in the next, a and c

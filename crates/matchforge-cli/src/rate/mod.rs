@@ -201,6 +201,14 @@ pub(crate) fn run(args: &RateArgs, out: &mut dyn Write) -> Result<(), Error> {
         path: args.input.clone(),
         source,
     })?;
+    let empty = || Error::Input {
+        path: args.input.clone(),
+        line: 1,
+        message: "the input is empty".into(),
+    };
+    if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(empty());
+    }
     let format = match args.format {
         Some(f) => f,
         None => InputFormat::detect(&text).map_err(|message| Error::Input {
@@ -216,6 +224,10 @@ pub(crate) fn run(args: &RateArgs, out: &mut dyn Write) -> Result<(), Error> {
             message,
         })?;
     drop(text);
+    if log.matches.is_empty() {
+        // A CSV header alone: no more a history than a blank file.
+        return Err(empty());
+    }
     initial.resize(log.player_count(), (rules.initial_rating(), false));
 
     let (ratings, known, predictions) = Replay::new(&algorithm, &log, initial, score_from).run()?;
