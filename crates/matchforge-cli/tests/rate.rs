@@ -464,6 +464,10 @@ fn bad_flags_and_files_are_rejected() {
         "initial.json",
         r#"{"a": {"rating": 1500, "deviation": -1}}"#,
     );
+    let twice = dir.file(
+        "twice.json",
+        r#"{"a": {"rating": 1500}, "b": {"rating": 1500}, "a": {"rating": 1600}}"#,
+    );
     // (arguments, expected message fragment)
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
@@ -495,6 +499,10 @@ fn bad_flags_and_files_are_rejected() {
         (
             vec!["--algorithm", "elo", "--initial", arg(&bad_initial)],
             "player \"a\"",
+        ),
+        (
+            vec!["--algorithm", "elo", "--initial", arg(&twice)],
+            "player \"a\" appears more than once",
         ),
     ];
     for (mut args, fragment) in cases {

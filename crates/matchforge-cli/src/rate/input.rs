@@ -237,7 +237,7 @@ impl MatchLog {
         let team_number = self.matches.last().map_or(0, |m| m.team_count) + 1;
         let first_member = u32::try_from(self.members.len()).map_err(|_| "too many players")?;
         for name in names {
-            if name.is_empty() {
+            if name.trim().is_empty() {
                 return Err(format!("team {team_number} has an empty player name"));
             }
             let player = self.intern(name);
@@ -676,6 +676,11 @@ mod tests {
                 "team_a,team_b,score_a,score_b,team_a\na,b,1,0,c\n",
                 1,
                 "duplicate CSV column \"team_a\" (column 5)",
+            ),
+            (
+                "{\"teams\": [[\"a\"], [\" \\t\"]], \"ranks\": [1, 2]}",
+                1,
+                "team 2 has an empty player name",
             ),
             ("name,score\n", 0, "cannot tell the input format"),
         ];

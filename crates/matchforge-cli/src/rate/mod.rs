@@ -10,7 +10,7 @@ mod params;
 mod replay;
 mod report;
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -174,6 +174,39 @@ struct InitialEntry {
     games: u32,
 }
 
+/// The `--initial` file: its entries in file order, a player named twice
+/// refused (a JSON map would keep the last silently).
+struct InitialFile(Vec<(String, InitialEntry)>);
+
+impl<'de> Deserialize<'de> for InitialFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor;
+        impl<'de> serde::de::Visitor<'de> for EntriesVisitor {
+            type Value = InitialFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of player names to ratings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut seen = HashSet::new();
+                let mut entries = Vec::new();
+                while let Some((name, entry)) = map.next_entry::<String, InitialEntry>()? {
+                    if !seen.insert(name.clone()) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "player {name:?} appears more than once"
+                        )));
+                    }
+                    entries.push((name, entry));
+                }
+                Ok(InitialFile(entries))
+            }
+        }
+        d.deserialize_map(EntriesVisitor)
+    }
+}
+
 /// Runs `rate`, printing the summary to `out`.
 pub(crate) fn run(args: &RateArgs, out: &mut dyn Write) -> Result<(), Error> {
     let started = Instant::now();
@@ -275,8 +308,7 @@ fn read_initial(path: &std::path::Path, default: Rating) -> Result<Vec<(String, 
         path: path.to_owned(),
         source,
     })?;
-    let entries: HashMap<String, InitialEntry> =
-        serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    let InitialFile(entries) = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
     let mut ratings = Vec::with_capacity(entries.len());
     for (name, e) in entries {
         if name.is_empty() {
