@@ -368,11 +368,8 @@ impl Ticket {
         let lead = &r.players[0];
         if r.players.len() == 1 && r.rating != lead.rating {
             return Err(Error::InvalidTicket(format!(
-                "ticket {} has rating {} but its one player, {}, has {}",
-                r.id,
-                r.rating.rating(),
-                lead.id,
-                lead.rating.rating()
+                "ticket {} carries the rating {:?}, not its one player's ({}: {:?})",
+                r.id, r.rating, lead.id, lead.rating
             )));
         }
         Ok(Ticket {

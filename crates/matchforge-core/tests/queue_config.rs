@@ -118,7 +118,15 @@ fn json_configs_refuse_unknown_fields_and_invalid_values() {
         ),
         (
             r#"{"name":"q","format":[1,1],"custom":[{"attribute":"mode","kind":"equal","max":{"kind":"fixed","value":5}}]}"#,
-            "takes no max",
+            "the equal rule on \"mode\" takes no max",
+        ),
+        (
+            r#"{"name":"q","format":[1,1],"custom":[{"attribute":"maps","kind":"intersect","max":{"kind":"fixed","value":5}}]}"#,
+            "the intersect rule on \"maps\" takes no max",
+        ),
+        (
+            r#"{"name":"q","format":[1,1],"party_rating":{"average_with_gap_penalty":{"penalty":1,"cap":9}}}"#,
+            "cap",
         ),
         (
             r#"{"name":"q","format":[2,2],"roles":[{"role":"tank","count":4294967295},{"role":"dps","count":2}]}"#,
@@ -192,7 +200,11 @@ fn a_solo_ticket_read_back_must_carry_its_players_rating() {
     let err = serde_json::from_value::<Ticket>(json)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("has rating 2900 but its one player"), "{err}");
+    assert!(
+        err.contains("carries the rating Rating { rating: 2900.0")
+            && err.contains("not its one player's"),
+        "{err}"
+    );
 }
 
 #[test]

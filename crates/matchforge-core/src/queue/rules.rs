@@ -250,8 +250,13 @@ impl TryFrom<CustomRuleRepr> for CustomRule {
                 ));
             }
             (tag @ (CustomRuleTag::Equal | CustomRuleTag::Intersect), Some(_), _) => {
+                let kind = if matches!(tag, CustomRuleTag::Equal) {
+                    "equal"
+                } else {
+                    "intersect"
+                };
                 return Err(format!(
-                    "the {tag:?} rule on {:?} takes no max (only numeric_difference does)",
+                    "the {kind} rule on {:?} takes no max (only numeric_difference does)",
                     r.attribute
                 ));
             }

@@ -172,7 +172,7 @@ impl PartyRatingStrategy for AverageWithGapPenalty {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum PartyRating {
     /// See [`Average`].
     #[default]
