@@ -273,7 +273,11 @@ impl Matchmaker {
     /// # Errors
     /// As for [`join`](Self::join), plus [`Error::PartyNotFound`],
     /// [`Error::PartyRule`] if `by` is not the leader, and
-    /// [`Error::Conflict`] if the members kept changing.
+    /// [`Error::Conflict`] if the members kept changing. In one narrow race —
+    /// the members change and a tick matches the new ticket before this call
+    /// looks again — the retry fails with [`Error::InLobby`] and the lobby
+    /// holds the party as it was read; a cancelled ready check then drops
+    /// that stale ticket instead of requeueing it.
     pub async fn join_party(
         &self,
         queue: impl Into<QueueName>,
@@ -316,10 +320,10 @@ impl Matchmaker {
             }) {
                 return Ok(ticket);
             }
-            match self.store.cancel(ticket.id(), self.clock.now()).await {
-                Ok(_) | Err(Error::TicketNotFound(_)) => {}
-                Err(e) => return Err(e),
-            }
+            // Gone already means a tick matched it in this narrow window: the
+            // next attempt then meets the leader in that lobby (`InLobby`),
+            // and the lobby holds the party as it was when this call read it.
+            self.withdraw(ticket.id(), self.clock.now()).await?;
         }
         Err(Error::Conflict(format!(
             "party {party} kept changing under {RETRIES} attempts to queue it; try again"

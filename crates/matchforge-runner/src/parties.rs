@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use matchforge_core::error::{Error, Result};
-use matchforge_core::ids::{PartyId, PlayerId};
+use matchforge_core::ids::{PartyId, PlayerId, TicketId};
 use matchforge_core::party::{Departure, Party};
 use matchforge_core::ticket::Ticket;
 use tracing::{info, warn};
@@ -175,10 +175,7 @@ impl Matchmaker {
         for &member in party.members() {
             if let Some(ticket) = self.store.ticket_of(member).await? {
                 if ticket.party() == Some(party.id()) {
-                    match self.store.cancel(ticket.id(), self.clock.now()).await {
-                        Ok(_) | Err(Error::TicketNotFound(_)) => {}
-                        Err(e) => return Err(e),
-                    }
+                    self.withdraw(ticket.id(), self.clock.now()).await?;
                 }
                 return Ok(());
             }
@@ -188,6 +185,15 @@ impl Matchmaker {
 }
 
 impl Matchmaker {
+    /// Cancels `ticket` if it still waits; one that is gone already (matched,
+    /// expired or withdrawn by someone else) is not an error.
+    pub(crate) async fn withdraw(&self, ticket: TicketId, now: DateTime<Utc>) -> Result<()> {
+        match self.store.cancel(ticket, now).await {
+            Ok(_) | Err(Error::TicketNotFound(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Whether `ticket` is a party ticket that no longer holds exactly its
     /// party's members (or whose party dissolved).
     pub(crate) async fn is_stale_party_ticket(&self, ticket: &Ticket) -> Result<bool> {
@@ -230,11 +236,8 @@ impl Matchmaker {
         for ticket in requeued.iter().filter(|t| t.party().is_some()) {
             let outcome = match self.is_stale_party_ticket(ticket).await {
                 Ok(false) => Ok(()),
-                Ok(true) => match self.store.cancel(ticket.id(), now).await {
-                    // Gone already: withdrawn by the party change, or matched.
-                    Ok(_) | Err(Error::TicketNotFound(_)) => Ok(()),
-                    Err(e) => Err(e),
-                },
+                // Gone already: withdrawn by the party change, or matched.
+                Ok(true) => self.withdraw(ticket.id(), now).await,
                 Err(e) => Err(e),
             };
             if let Err(error) = outcome {

@@ -59,13 +59,14 @@ fn redacted(url: &str) -> String {
         return url.to_owned();
     };
     let rest = &url[scheme + 3..];
-    // The authority runs to the first `/`, `?` or `#`; its user-info to its
-    // last `@`.
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
+    // The user-info runs to the last `@` before the query or fragment: not
+    // only to the first `/`, since a malformed URL's password may hold one
+    // unescaped, and such URLs are the ones that end up in error messages.
+    let query_start = rest.find(['?', '#']).unwrap_or(rest.len());
     let mut out = String::from(&url[..scheme + 3]);
-    match authority.rsplit_once('@') {
-        Some((user_info, host)) => {
+    let rest = match rest[..query_start].rfind('@') {
+        Some(at) => {
+            let user_info = &rest[..at];
             match user_info.split_once(':') {
                 Some((user, _)) => {
                     out.push_str(user);
@@ -74,10 +75,13 @@ fn redacted(url: &str) -> String {
                 None => out.push_str(user_info),
             }
             out.push('@');
-            out.push_str(host);
+            &rest[at + 1..]
         }
-        None => out.push_str(authority),
-    }
+        None => rest,
+    };
+    let host_end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let (host_and_path, tail) = rest.split_at(host_end);
+    out.push_str(host_and_path);
     let (before_fragment, fragment) = match tail.find('#') {
         Some(i) => tail.split_at(i),
         None => (tail, ""),
@@ -213,5 +217,12 @@ mod tests {
             "postgres://db/x?user=a@b&password=…"
         );
         assert_eq!(redacted("redis://cache?password"), "redis://cache?password");
+        // A password with an unescaped `/`, `:` or `@` (a malformed URL, the
+        // kind that fails) is hidden all the same.
+        assert_eq!(redacted("postgres://me:pa/ss@db/x"), "postgres://me:…@db/x");
+        assert_eq!(
+            redacted("postgres://me:p@s:s/w@db:5432/x?sslmode=require"),
+            "postgres://me:…@db:5432/x?sslmode=require"
+        );
     }
 }
