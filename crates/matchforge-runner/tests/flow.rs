@@ -7,12 +7,12 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use matchforge_core::Error;
 use matchforge_core::event::EventKind;
-use matchforge_core::ids::{PlayerId, QueueName, Role};
-use matchforge_core::lobby::{LobbyPhase, MatchResult};
+use matchforge_core::ids::{PartyId, PlayerId, QueueName, Role};
+use matchforge_core::lobby::{Lobby, LobbyPhase, MatchResult};
 use matchforge_core::ports::LobbyStore;
 use matchforge_core::queue::{MatchFormat, QueueSpec, RoleComposition, Widening};
 use matchforge_core::rating::{Elo, Rating};
-use matchforge_core::ticket::Attributes;
+use matchforge_core::ticket::{Attributes, Ticket};
 use matchforge_memory::MemoryStore;
 use matchforge_runner::clock::SimulatedClock;
 use matchforge_runner::ids::SeededIds;
@@ -658,6 +658,27 @@ async fn an_abandoned_foreign_ready_check_times_out_without_a_cooldown() {
         .unwrap();
 }
 
+/// Queues `party` (by its leader `by`) and the solos 3 and 4 in "duos",
+/// ticks, and returns the party's ticket and the lobby the tick made.
+async fn duo_against_solos(w: &World, party: PartyId, by: PlayerId) -> (Ticket, Lobby) {
+    let ticket =
+        w.mm.join_party("duos", party, by, Attributes::new(), &BTreeMap::new())
+            .await
+            .unwrap();
+    for n in [3, 4] {
+        w.mm.join("duos", p(n), Attributes::new(), &[])
+            .await
+            .unwrap();
+    }
+    let lobby =
+        w.mm.tick_queue(&QueueName::new("duos"))
+            .await
+            .unwrap()
+            .lobbies[0]
+            .clone();
+    (ticket, lobby)
+}
+
 /// A party's membership changes while its ticket sits in a lobby; when the
 /// ready check is cancelled (a decline, a timeout, an abort), the stale
 /// ticket is not requeued: its players are idle, without a cooldown, and the
@@ -670,26 +691,7 @@ async fn a_stale_party_ticket_is_not_requeued() {
         let party = w.mm.create_party(p(1)).await.unwrap();
         w.mm.invite(party.id(), p(1), p(2)).await.unwrap();
         w.mm.accept_invite(party.id(), p(2)).await.unwrap();
-        w.mm.join_party(
-            "duos",
-            party.id(),
-            p(1),
-            Attributes::new(),
-            &BTreeMap::new(),
-        )
-        .await
-        .unwrap();
-        for n in [3, 4] {
-            w.mm.join("duos", p(n), Attributes::new(), &[])
-                .await
-                .unwrap();
-        }
-        let lobby =
-            w.mm.tick_queue(&QueueName::new("duos"))
-                .await
-                .unwrap()
-                .lobbies[0]
-                .clone();
+        let (_, lobby) = duo_against_solos(&w, party.id(), p(1)).await;
         // During the ready check player 2 leaves the party, player 5 joins.
         w.mm.leave_party(party.id(), p(2)).await.unwrap();
         w.mm.invite(party.id(), p(1), p(5)).await.unwrap();
@@ -749,27 +751,7 @@ async fn an_unchanged_party_ticket_is_requeued() {
     w.mm.accept_invite(party.id(), p(2)).await.unwrap();
     // A change that keeps the members: the ticket still matches the party.
     w.mm.promote(party.id(), p(1), p(2)).await.unwrap();
-    let ticket =
-        w.mm.join_party(
-            "duos",
-            party.id(),
-            p(2),
-            Attributes::new(),
-            &BTreeMap::new(),
-        )
-        .await
-        .unwrap();
-    for n in [3, 4] {
-        w.mm.join("duos", p(n), Attributes::new(), &[])
-            .await
-            .unwrap();
-    }
-    let lobby =
-        w.mm.tick_queue(&QueueName::new("duos"))
-            .await
-            .unwrap()
-            .lobbies[0]
-            .clone();
+    let (ticket, lobby) = duo_against_solos(&w, party.id(), p(2)).await;
     w.mm.invite(party.id(), p(2), p(9)).await.unwrap();
     w.mm.cancel_lobby(lobby.id(), "server crashed")
         .await
