@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_main};
-use matchforge_benches::{five_v_five_population, large_teams_population, solo_population};
+use matchforge_benches::{
+    five_v_five_population, large_teams_population, solo_numeric_population, solo_population,
+};
 use matchforge_core::ids::{PlayerId, TicketId};
 use matchforge_core::matcher::{MatchProposal, MatchQuality, Matcher, Seat};
 use matchforge_core::queue::Widening;
@@ -97,6 +99,15 @@ fn matcher(c: &mut Criterion) {
     let fifty = Matcher::new(config);
     group.bench_function("tick_50v50/100000", |b| {
         b.iter(|| black_box(fifty.find_matches(black_box(&fifties), now())));
+    });
+    // A numeric custom rule that refuses most rating neighbours (levels 1 to
+    // 100, a difference of 2 at first): what skipping misfits costs, up to
+    // the scan limit. Not among the targets; last, so its heap cannot move
+    // the others.
+    let (config, levelled) = solo_numeric_population(N, now(), 19);
+    let numeric = Matcher::new(config);
+    group.bench_function("tick_1v1_numeric/100000", |b| {
+        b.iter(|| black_box(numeric.find_matches(black_box(&levelled), now())));
     });
     group.finish();
 }

@@ -4,8 +4,10 @@
 //! the same tickets.
 
 use chrono::{DateTime, Duration, Utc};
-use matchforge_core::queue::{MatchFormat, QueueConfig, RegionRule, RoleComposition, Widening};
-use matchforge_core::ticket::Ticket;
+use matchforge_core::queue::{
+    CustomRule, MatchFormat, QueueConfig, RegionRule, RoleComposition, Widening,
+};
+use matchforge_core::ticket::{Attributes, Ticket};
 use matchforge_testkit::population::{PopulationSpec, RatingDistribution};
 
 /// How far back the oldest ticket of a fixture queued.
@@ -103,4 +105,43 @@ pub fn large_teams_population(
         .build()
         .expect("valid config");
     (config, spec.generate().expect("valid population"))
+}
+
+/// The [`solo_population`] with a numeric custom rule on top: every ticket
+/// has a `level` from 1 to 100 (uniform, seeded) and the queue lets levels
+/// differ by 2, widening by 0.5 per second waited up to 20. About one rating
+/// neighbour in twenty-five is a fit at first, so the search skips many
+/// misfits: the case the scan limit bounds.
+#[must_use]
+pub fn solo_numeric_population(
+    n: usize,
+    now: DateTime<Utc>,
+    seed: u64,
+) -> (QueueConfig, Vec<Ticket>) {
+    let (config, tickets) = solo_population(n, now, seed);
+    let config = config
+        .spec()
+        .clone()
+        .with_custom_rule(CustomRule::numeric_difference(
+            "level",
+            Widening::linear(2.0, 0.5, 20.0).expect("valid window"),
+        ))
+        .build()
+        .expect("valid config");
+    let mut x = seed ^ 0x9e37_79b9_7f4a_7c15;
+    let tickets = tickets
+        .into_iter()
+        .map(|t| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let level = 1.0 + ((x >> 33) % 100) as f64;
+            Ticket::builder(t.id(), t.queue().clone(), t.enqueued_at())
+                .players(t.players().iter().cloned())
+                .attributes(Attributes::new().with_number("level", level))
+                .build(config.party_rating())
+                .expect("valid ticket")
+        })
+        .collect();
+    (config, tickets)
 }
