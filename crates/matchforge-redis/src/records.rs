@@ -76,7 +76,9 @@ impl PartyStore for RedisStore {
     /// Retried after a dropped connection: a party found stored with exactly
     /// the new value counts as saved by the lost attempt.
     async fn save_party(&self, party: &Party, expected_version: Option<u64>) -> Result<u64> {
-        let version = expected_version.map_or(1, |v| v + 1);
+        // Saturating: no stored party is at `u64::MAX`, so the script
+        // refuses such an update as a version conflict, as the other stores do.
+        let version = expected_version.map_or(1, |v| v.saturating_add(1));
         let mut body = vec![
             party.id().to_string(),
             expected_version.map_or_else(String::new, |v| v.to_string()),

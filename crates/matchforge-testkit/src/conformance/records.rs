@@ -140,6 +140,7 @@ pub async fn parties_are_versioned<S: Store + ?Sized + 'static>(store: Arc<S>) {
     for (p, expected, why) in [
         failing(None, "create of an existing party"),
         failing(Some(2), "update from a version ahead"),
+        failing(Some(u64::MAX), "update from the largest version"),
     ] {
         let before = Snapshot::take(&*store, &scope).await;
         let result = store.save_party(&p, expected).await;
