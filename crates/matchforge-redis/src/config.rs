@@ -13,6 +13,9 @@ use crate::error::{Error, Result};
 /// Redis Cluster, one shard. Give independent games, regions or modes their
 /// own namespaces to spread them over shards.
 ///
+/// Its `Debug` form, and every message naming the server, show the URL
+/// without its password (in the user-info, or in a Unix socket URL's `pass`).
+///
 /// ```
 /// use std::time::Duration;
 /// use matchforge_redis::RedisConfig;
@@ -25,7 +28,7 @@ use crate::error::{Error, Result};
 /// assert!(RedisConfig::new("redis://127.0.0.1:6379", "no spaces").is_err());
 /// # Ok::<(), matchforge_redis::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[must_use]
 pub struct RedisConfig {
     url: String,
@@ -188,13 +191,59 @@ impl RedisConfig {
 
     /// The URL with any password replaced, for messages.
     pub(crate) fn redacted_url(&self) -> String {
-        match (self.url.find("://"), self.url.rfind('@')) {
-            (Some(scheme), Some(at)) if at > scheme => {
-                format!("{}://***@{}", &self.url[..scheme], &self.url[at + 1..])
-            }
-            _ => self.url.clone(),
-        }
+        redacted(&self.url)
     }
+}
+
+impl std::fmt::Debug for RedisConfig {
+    /// Shows the URL without its password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &self.redacted_url())
+            .field("namespace", &self.namespace)
+            .field("connection_timeout", &self.connection_timeout)
+            .field("response_timeout", &self.response_timeout)
+            .field("retries", &self.retries)
+            .field("retry_delay", &self.retry_delay)
+            .field("event_log_max_len", &self.event_log_max_len)
+            .field("batch_part", &self.batch_part)
+            .finish()
+    }
+}
+
+/// `url` with its user-info (up to the last `@` before the query) shown as
+/// `***`, and the value of a `pass` or `password` query parameter (where
+/// Unix-socket URLs carry the password) too.
+fn redacted(url: &str) -> String {
+    let Some(scheme) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let end = url[scheme..]
+        .find(['?', '#'])
+        .map_or(url.len(), |i| scheme + i);
+    let mut out = match url[scheme..end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..scheme], &url[scheme + at..end]),
+        None => url[..end].to_owned(),
+    };
+    let tail = &url[end..];
+    let (query, fragment) = tail.split_at(tail.find('#').unwrap_or(tail.len()));
+    if let Some(query) = query.strip_prefix('?') {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some((key, _))
+                    if key.eq_ignore_ascii_case("pass") || key.eq_ignore_ascii_case("password") =>
+                {
+                    format!("{key}=***")
+                }
+                _ => param.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out.push_str(fragment);
+    out
 }
 
 fn check_namespace(namespace: &str) -> Result<()> {
@@ -238,10 +287,30 @@ mod tests {
             ("redis://:secret@host:6379/0", "redis://***@host:6379/0"),
             ("redis://user:pw@host", "redis://***@host"),
             ("redis://127.0.0.1:6379", "redis://127.0.0.1:6379"),
+            // Unix sockets take the password in the query (`pass`).
+            (
+                "redis+unix:///run/redis.sock?db=1&pass=secret&user=me",
+                "redis+unix:///run/redis.sock?db=1&pass=***&user=me",
+            ),
+            (
+                "unix:///run/redis.sock?PASS=secret",
+                "unix:///run/redis.sock?PASS=***",
+            ),
+            // An `@` in the query is not the end of a user-info.
+            (
+                "redis+unix:///run/redis.sock?pass=se@cret",
+                "redis+unix:///run/redis.sock?pass=***",
+            ),
+            ("redis://:p@ss@host/0#x", "redis://***@host/0#x"),
         ];
         for (url, want) in table {
             let config = RedisConfig::new(url, "ns").expect("valid");
             assert_eq!(config.redacted_url(), want);
+            let debug = format!("{config:?}");
+            assert!(
+                !debug.contains("secret") && !debug.contains("p@ss"),
+                "{debug}"
+            );
         }
     }
 }
