@@ -51,7 +51,7 @@ local function check(p)
   for i = p + 8, p + 7 + np do
     local until_ = cooldown[ARGV[i]]
     if until_ then
-      local s, ns = split_time(until_)
+      local s, ns = split_time(until_, P .. 'cooldowns ' .. ARGV[i])
       if later(s, ns, tonumber(ARGV[p + 4]), tonumber(ARGV[p + 5])) then
         return {'cooldown', ARGV[i], until_}
       end

@@ -115,9 +115,16 @@ local function split_versioned(value)
 end
 
 -- A time stored as "<secs> <nanos>" -> secs, nanos (exact: both fit a double).
-local function split_time(value)
+-- A value that is not one is an error naming `place` (scripts read every
+-- stored time before their first write, so the error changes nothing).
+local function split_time(value, place)
   local space = string.find(value, ' ', 1, true)
-  return tonumber(string.sub(value, 1, space - 1)), tonumber(string.sub(value, space + 1))
+  local secs = space and tonumber(string.sub(value, 1, space - 1))
+  local nanos = space and tonumber(string.sub(value, space + 1))
+  if not (secs and nanos) then
+    error('corrupt value at ' .. place .. ': not a "<secs> <nanos>" time')
+  end
+  return secs, nanos
 end
 
 local function later(s1, n1, s2, n2)

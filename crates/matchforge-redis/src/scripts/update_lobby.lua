@@ -91,6 +91,27 @@ if record ~= '' and redis.call('HEXISTS', P .. 'records', id) == 1 then
   return {'conflict', 'the match of lobby ' .. id .. ' is already recorded'}
 end
 
+-- The cooldown ends to write: the later of the stored and the new end wins
+-- (a player listed twice is compared with the earlier entry). Read here,
+-- before any write, so a stored end that does not parse changes nothing.
+local cooldown_players, cooldown_end = {}, {}
+for _, c in ipairs(cooldowns) do
+  local current = cooldown_end[c.player]
+  if current == nil then
+    cooldown_players[#cooldown_players + 1] = c.player
+    local stored_end = redis.call('HGET', P .. 'cooldowns', c.player)
+    if stored_end then
+      local s, ns = split_time(stored_end, P .. 'cooldowns ' .. c.player)
+      current = {secs = s, nanos = ns}
+    end
+  end
+  if not current or later(c.secs, c.nanos, current.secs, current.nanos) then
+    cooldown_end[c.player] = c
+  else
+    cooldown_end[c.player] = current
+  end
+end
+
 -- Every check passed: write.
 redis.call('HSET', P .. 'lobbies', id, value)
 for _, p in ipairs(old_players) do
@@ -114,14 +135,9 @@ for _, t in ipairs(requeue) do
   redis.call('ZADD', P .. 'q:' .. t.queue, t.score, t.id)
   for _, p in ipairs(t.players) do redis.call('HSET', P .. 'waiting_players', p, t.id) end
 end
-for _, c in ipairs(cooldowns) do
-  local current = redis.call('HGET', P .. 'cooldowns', c.player)
-  local keep = false
-  if current then
-    local s, ns = split_time(current)
-    keep = not later(c.secs, c.nanos, s, ns)
-  end
-  if not keep then redis.call('HSET', P .. 'cooldowns', c.player, c.value) end
+for _, player in ipairs(cooldown_players) do
+  local c = cooldown_end[player]
+  if c.value then redis.call('HSET', P .. 'cooldowns', player, c.value) end
 end
 for _, c in ipairs(changes) do
   redis.call('HSET', rkey, c.player, c.after)

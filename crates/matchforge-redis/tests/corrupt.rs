@@ -1,0 +1,123 @@
+//! Values in the namespace that do not decode (written by something other
+//! than this store): a call that meets one fails with an error and changes
+//! nothing, even when it meets it after values it could have changed.
+
+mod common;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::{all_events, one_v_one_lobbies, side_connection, solo_tickets};
+use matchforge_core::ids::QueueName;
+use matchforge_core::ports::{LobbyStore, LobbyUpdate, TicketStore};
+use matchforge_redis::RedisStore;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()
+}
+
+/// Writes `field` = `value` into the hash `name` of the store's namespace.
+async fn hset(store: &RedisStore, url: &str, name: &str, field: &str, value: &str) {
+    let mut side = side_connection(url).await;
+    let key = format!("{}{name}", store.config().key_prefix());
+    let _: redis::Value = redis::cmd("HSET")
+        .arg(&key)
+        .arg(field)
+        .arg(value)
+        .query_async(&mut side)
+        .await
+        .expect("HSET");
+}
+
+#[tokio::test]
+async fn expire_meeting_a_corrupt_ticket_removes_nothing() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let store = RedisStore::connect(&url, &common::fresh_namespace())
+        .await
+        .expect("connect");
+    let q = QueueName::new("duel");
+    let tickets = solo_tickets(&q, 2, t0());
+    store
+        .enqueue_many(tickets.clone())
+        .await
+        .expect("enqueue")
+        .into_iter()
+        .collect::<Result<Vec<()>, _>>()
+        .expect("queued");
+    // The second ticket's stored document is damaged.
+    hset(
+        &store,
+        &url,
+        "tickets",
+        &tickets[1].id().to_string(),
+        "{not json",
+    )
+    .await;
+    let events = all_events(&store).await;
+
+    let ids = [tickets[0].id(), tickets[1].id()];
+    let result = store.expire(&ids, t0() + Duration::hours(1)).await;
+    assert!(result.is_err(), "expire over a corrupt ticket: {result:?}");
+    assert_eq!(
+        store.ticket(tickets[0].id()).await.expect("ticket"),
+        Some(tickets[0].clone()),
+        "the intact ticket is still waiting"
+    );
+    assert_eq!(
+        store
+            .ticket_of(tickets[0].players()[0].id)
+            .await
+            .expect("ticket_of"),
+        Some(tickets[0].clone()),
+        "its player still waits on it"
+    );
+    assert_eq!(all_events(&store).await, events, "no event was logged");
+    store.purge().await.expect("purge");
+}
+
+#[tokio::test]
+async fn update_lobby_meeting_a_corrupt_cooldown_changes_nothing() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let store = RedisStore::connect(&url, &common::fresh_namespace())
+        .await
+        .expect("connect");
+    let q = QueueName::new("duel");
+    let tickets = solo_tickets(&q, 2, t0());
+    let lobbies = one_v_one_lobbies(&q, &tickets, t0());
+    store.enqueue_many(tickets.clone()).await.expect("enqueue");
+    store.commit(&lobbies[0]).await.expect("commit");
+    let player = tickets[0].players()[0].id;
+    hset(&store, &url, "cooldowns", &player.to_string(), "soon").await;
+    let events = all_events(&store).await;
+
+    let mut lobby = lobbies[0].clone();
+    lobby
+        .cancel("server lost", t0() + Duration::seconds(1))
+        .expect("cancel");
+    let mut update = LobbyUpdate::new(lobby, 1);
+    update.cooldowns = vec![(player, t0() + Duration::minutes(5))];
+    let result = store.update_lobby(update).await;
+    assert!(
+        result.is_err(),
+        "update over a corrupt cooldown: {result:?}"
+    );
+    let stored = store
+        .lobby(lobbies[0].id())
+        .await
+        .expect("lobby")
+        .expect("stored");
+    assert_eq!(
+        (stored.version, &stored.value),
+        (1, &lobbies[0]),
+        "the lobby is as committed"
+    );
+    assert_eq!(
+        store.lobby_of(player).await.expect("lobby_of"),
+        Some(lobbies[0].id()),
+        "the player is still seated"
+    );
+    assert_eq!(all_events(&store).await, events, "no event was logged");
+    store.purge().await.expect("purge");
+}
