@@ -139,7 +139,9 @@ impl RedisConfig {
     /// call takes at most; a larger batch is sent as several calls, pipelined,
     /// so Redis runs one part while the next is encoded. Each part is atomic
     /// (each item all or nothing, in order; a later part sees the earlier
-    /// ones), not the batch as a whole. Smaller parts keep each script short
+    /// ones, except one that had to be sent again, after a dropped connection
+    /// or to load the script, which may run after it), not the batch as a
+    /// whole. Smaller parts keep each script short
     /// (Redis serves nobody else while one runs: about 3 ms for 250 lobbies
     /// here); `usize::MAX` sends every batch as one script. 0 counts as 1.
     pub fn with_batch_part(mut self, items: usize) -> Self {

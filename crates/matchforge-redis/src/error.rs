@@ -12,8 +12,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The configuration was rejected (a namespace with characters outside
-    /// `[A-Za-z0-9._:-]`, an empty one, a zero timeout...).
+    /// The configuration was rejected: a namespace that is empty, longer
+    /// than 128 characters, or has a character outside `[A-Za-z0-9._:-]`.
     #[error("invalid redis configuration: {0}")]
     InvalidConfig(String),
 

@@ -6,9 +6,10 @@
 //! `Arc<DynStore>`, and several matchmaker instances can share one Redis.
 //!
 //! * **Atomic.** Every write is one Lua script that checks everything, then
-//!   writes, then appends its events to the namespace's stream: a failed or
-//!   interrupted call leaves no trace, and concurrent commits claim each
-//!   ticket at most once. The batch methods
+//!   writes, then appends its events to the namespace's stream: a refused or
+//!   failed call leaves no trace, one whose reply was lost ran whole or not
+//!   at all, and concurrent commits claim each ticket at most once. The
+//!   batch methods
 //!   ([`enqueue_many`](matchforge_core::ports::TicketStore::enqueue_many),
 //!   [`commit_many`](matchforge_core::ports::TicketStore::commit_many)) run
 //!   one script per part of 250 items, pipelined

@@ -211,8 +211,9 @@ fn batch_part<I: Ord>(part: usize, ids: impl ExactSizeIterator<Item = I>) -> usi
 /// Turns the replies of a batch's parts (item count, reply) into one result
 /// per item, each part's rows decoded by `decode` (given the index of the
 /// part's first item). A part that failed gives each of its items that
-/// error; only when every part failed does the batch fail as a whole, so
-/// the outer error still means nothing was written.
+/// error; only when every part failed does the batch fail as a whole, with
+/// the first part's error. (A part whose connection failed may still have
+/// run, whole: its error says the outcome is unknown.)
 fn spread<T>(
     parts: Vec<(usize, Result<Value>)>,
     what: &str,
