@@ -130,6 +130,8 @@ impl RedisConfig {
     /// Trims the event log to about `max_len` stream entries (`XADD MAXLEN ~`).
     /// A subscriber that falls further behind than that misses events, so
     /// size it for your slowest reader; unset, the log keeps everything.
+    /// Any `u64` works: above `i64::MAX`, the most Redis takes, it counts as
+    /// `i64::MAX`; 0 keeps (about) nothing, as in the memory store.
     pub fn with_event_log_max_len(mut self, max_len: u64) -> Self {
         self.event_log_max_len = Some(max_len);
         self

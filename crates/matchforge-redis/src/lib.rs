@@ -231,11 +231,13 @@ impl RedisStore {
             .await
     }
 
-    /// Arguments every writing script starts with: prefix, MAXLEN, replay.
+    /// Arguments every writing script starts with: prefix, MAXLEN (empty
+    /// when unset; at most `i64::MAX`, the most `XADD` takes), replay.
     fn script_head(&self, replay: bool) -> Vec<String> {
+        let max_len = self.config.event_log_max_len();
         vec![
             self.keys.prefix().to_owned(),
-            self.config.event_log_max_len().unwrap_or(0).to_string(),
+            max_len.map_or_else(String::new, |n| n.min(i64::MAX.unsigned_abs()).to_string()),
             if replay { "1" } else { "0" }.to_owned(),
         ]
     }

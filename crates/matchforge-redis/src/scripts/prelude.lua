@@ -5,11 +5,13 @@
 -- that holds the namespace's hash slot. Every other key is built from the
 -- prefix ARGV[1] = "{mf:<namespace>}:", so it carries the same hash tag and
 -- lives in the same slot.
--- ARGV[2] = event stream MAXLEN (0 = keep every event), ARGV[3] = "1" when
+-- ARGV[2] = event stream MAXLEN ("" = keep every event), ARGV[3] = "1" when
 -- the call is a retry after a dropped connection (see the replay rules in
 -- each script), script arguments from ARGV[4] on.
 local P = ARGV[1]
-local MAXLEN = tonumber(ARGV[2])
+-- Kept as the string it came as: Lua would print a number from 10^17 on as
+-- "1e+17", which XADD refuses, and XADD comes after every other write.
+local MAXLEN = ARGV[2]
 local REPLAY = ARGV[3] == '1'
 -- Lua's unpack is limited by the C stack: variadic commands go in chunks.
 local CHUNK = 4000
@@ -18,7 +20,7 @@ local CHUNK = 4000
 local PER_ENTRY = 1048575
 
 local function xadd(body)
-  if MAXLEN > 0 then
+  if MAXLEN ~= '' then
     redis.call('XADD', KEYS[1], 'MAXLEN', '~', MAXLEN, '*', 'e', body)
   else
     redis.call('XADD', KEYS[1], '*', 'e', body)
