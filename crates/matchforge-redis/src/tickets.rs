@@ -331,3 +331,102 @@ impl RedisStore {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use matchforge_core::ids::LobbyId;
+    use matchforge_core::matcher::Matcher;
+    use matchforge_core::queue::{MatchFormat, QueueSpec, Widening};
+    use matchforge_core::rating::{PartyRating, Rating};
+    use matchforge_core::ticket::TicketPlayer;
+
+    use super::*;
+    use crate::RedisConfig;
+
+    /// A store on a namespace of its own at `MATCHFORGE_REDIS_URL`, or `None`
+    /// (after saying so) when it is unset and services are not required.
+    async fn store() -> Option<RedisStore> {
+        let Ok(url) = std::env::var("MATCHFORGE_REDIS_URL") else {
+            assert_ne!(
+                std::env::var("MATCHFORGE_REQUIRE_SERVICES").as_deref(),
+                Ok("1"),
+                "MATCHFORGE_REQUIRE_SERVICES=1 but MATCHFORGE_REDIS_URL is not set"
+            );
+            return None;
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let namespace = format!("test:{nanos:x}.{}.unit", std::process::id());
+        let config = RedisConfig::new(url, namespace).expect("a valid namespace");
+        Some(RedisStore::connect_with(config).await.expect("connect"))
+    }
+
+    /// Runs `script` over `body` as a retry after a dropped connection would.
+    async fn replay(store: &RedisStore, script: &redis::Script, body: &[String]) -> Vec<Value> {
+        let reply = store
+            .conn
+            .script(
+                "replay",
+                Retry::Never,
+                script,
+                &store.keys.events(),
+                |_| store.script_head(true),
+                body,
+            )
+            .await
+            .expect("the replayed script");
+        array(reply, "replay").expect("one row per item")
+    }
+
+    fn is_ok(v: &Value, ok: &[u8]) -> bool {
+        matches!(v, Value::BulkString(s) if s == ok)
+    }
+
+    /// A replayed batch that names a ticket or a lobby twice decides the
+    /// repeat as the lost attempt did: refused, not done a second time.
+    #[tokio::test]
+    async fn a_replayed_batch_refuses_its_repeats() {
+        let Some(store) = store().await else { return };
+        let q = QueueName::new("duel");
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let tickets: Vec<Ticket> = (1..=2u128)
+            .map(|i| {
+                let rating = Rating::new(1500.0, 80.0, 0.06).expect("rating");
+                Ticket::builder(TicketId::from_u128(i), q.clone(), at)
+                    .player(TicketPlayer::new(PlayerId::from_u128(i), rating))
+                    .build(&PartyRating::Average)
+                    .expect("ticket")
+            })
+            .collect();
+        let config = QueueSpec::new(q.clone(), MatchFormat::one_v_one())
+            .with_rating_window(Widening::fixed(1.0e6).expect("window"))
+            .build()
+            .expect("queue");
+        let proposal = Matcher::new(config)
+            .find_matches(&tickets, at)
+            .proposals
+            .pop()
+            .expect("a match");
+        let lobby =
+            Lobby::new(LobbyId::from_u128(9), q, proposal, tickets.clone(), at).expect("lobby");
+
+        // The lost attempt of [t1, t2, t1]: t1 and t2 queued, the repeat refused.
+        let batch = vec![tickets[0].clone(), tickets[1].clone(), tickets[0].clone()];
+        let first = store.enqueue_many(batch.clone()).await.expect("enqueue");
+        assert!(first[2].is_err(), "{first:?}");
+        let rows = replay(&store, &SCRIPTS.enqueue, &encode_enqueue(&batch)).await;
+        assert!(is_ok(&rows[0], b"ok") && is_ok(&rows[1], b"ok"), "{rows:?}");
+        assert!(!is_ok(&rows[2], b"ok"), "the repeat, replayed: {rows:?}");
+
+        // The lost attempt of [lobby, lobby]: committed, then refused.
+        let pair = [lobby.clone(), lobby];
+        let first = store.commit_many(&pair).await.expect("commit");
+        assert!(first[1].is_err(), "{first:?}");
+        let rows = replay(&store, &SCRIPTS.commit, &encode_commit(&pair)).await;
+        assert!(is_ok(&rows[0], b"committed"), "{rows:?}");
+        assert!(is_ok(&rows[1], b"exists"), "the repeat, replayed: {rows:?}");
+        store.purge().await.expect("purge");
+    }
+}

@@ -11,7 +11,8 @@
 -- the stored ticket (a ticket re-queued under the same id with other content
 -- does not match).
 -- Replay: a lobby already stored with exactly this value counts as
--- committed (the attempt whose reply was lost committed it).
+-- committed (the attempt whose reply was lost committed it); a repeat of it
+-- later in the batch 'exists', as for that attempt.
 -- Success is the string 'committed', an existing lobby the string 'exists';
 -- missing tickets are a row {'missing', ids...}. The loop reads the arguments
 -- in place: no table per lobby.
@@ -57,7 +58,9 @@ for k = 1, n do
     results[k] = 'exists'
   elseif stored_lobbies[id] then
     if REPLAY and stored_lobbies[id] == value then
+      -- A repeat later in the batch is refused, as the lost attempt did.
       results[k] = 'committed'
+      created[id] = true
     else
       results[k] = 'exists'
     end

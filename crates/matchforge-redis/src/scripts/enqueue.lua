@@ -3,7 +3,8 @@
 -- byte length of its event in the blob, player count, players...; last, the
 -- blob of events (see the prelude).
 -- Replay: a ticket already waiting with exactly this JSON counts as queued
--- (the attempt whose reply was lost queued it).
+-- (the attempt whose reply was lost queued it); a repeat of it later in the
+-- batch is refused, as that attempt refused it.
 -- Success is the string 'ok'; a refusal is a row (see refusal.rs). The loop
 -- reads the arguments in place: no table per ticket.
 local n = tonumber(ARGV[4])
@@ -38,7 +39,8 @@ end
 local function check(p)
   local id, np = ARGV[p], tonumber(ARGV[p + 7])
   if stored[id] or new_queue[id] then
-    if REPLAY and stored[id] == ARGV[p + 1] then return nil, true end
+    -- Only the first occurrence: the lost attempt refused any repeat.
+    if REPLAY and not new_queue[id] and stored[id] == ARGV[p + 1] then return nil, true end
     return {'already_queued', ARGV[p + 8], id, queue_of_ticket(id)}
   end
   for i = p + 8, p + 7 + np do
@@ -69,7 +71,9 @@ for k = 1, n do
     results[k] = refused
   else
     results[k] = 'ok'
-    if not replayed then
+    if replayed then
+      new_queue[ARGV[p]] = ARGV[p + 2]
+    else
       local id, queue = ARGV[p], ARGV[p + 2]
       new_queue[id] = queue
       ticket_rows[#ticket_rows + 1] = id
