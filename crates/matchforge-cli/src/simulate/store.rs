@@ -28,10 +28,11 @@ pub(super) struct RunStore {
 pub(super) fn kind(url: &str) -> Result<&'static str, Error> {
     match url.split("://").next().unwrap_or_default() {
         "memory" if url == "memory" => Ok("memory"),
-        "redis" | "rediss" if url.contains("://") => Ok("redis"),
+        "redis" | "rediss" | "redis+unix" if url.contains("://") => Ok("redis"),
         "postgres" | "postgresql" if url.contains("://") => Ok("postgres"),
         _ => Err(Error::Usage(format!(
-            "--store {url:?}: use memory, redis://host:port or postgres://user@host:port/db"
+            "--store {:?}: use memory, redis://host:port or postgres://user@host:port/db",
+            redacted(url)
         ))),
     }
 }
@@ -53,7 +54,9 @@ fn chain(error: &dyn std::error::Error) -> String {
 
 /// The URL without its passwords, for messages: the user-info's password
 /// and the value of any query parameter whose name contains `password`
-/// (libpq's `password`, `sslpassword`) become `…`.
+/// (libpq's `password`, `sslpassword`) or is `pass` (the Redis client's
+/// password of a Unix-socket URL, `redis+unix:///run/redis.sock?pass=...`)
+/// become `…`.
 fn redacted(url: &str) -> String {
     let Some(scheme) = url.find("://") else {
         return url.to_owned();
@@ -93,7 +96,10 @@ fn redacted(url: &str) -> String {
             let params: Vec<String> = query
                 .split('&')
                 .map(|param| match param.split_once('=') {
-                    Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
+                    Some((key, _))
+                        if key.eq_ignore_ascii_case("pass")
+                            || key.to_ascii_lowercase().contains("password") =>
+                    {
                         format!("{key}=…")
                     }
                     _ => param.to_owned(),
@@ -184,6 +190,7 @@ mod tests {
             ("memory", Some("memory")),
             ("redis://127.0.0.1:6379", Some("redis")),
             ("rediss://cache:6380/2", Some("redis")),
+            ("redis+unix:///run/redis.sock", Some("redis")),
             ("postgres://postgres@127.0.0.1:5432/test", Some("postgres")),
             ("postgresql://db/test", Some("postgres")),
             ("memory://", None),
@@ -193,6 +200,12 @@ mod tests {
         ] {
             assert_eq!(kind(url).ok(), expected, "{url}");
         }
+        // The refusal names the URL without its password.
+        let refused = kind("ftp://me:hunter2@nowhere?pass=hunter2")
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("ftp://me:…@nowhere?pass=…"), "{refused}");
+        assert!(!refused.contains("hunter2"), "{refused}");
         assert_eq!(
             redacted("postgres://me:secret@db:5432/x"),
             "postgres://me:…@db:5432/x"
@@ -217,6 +230,11 @@ mod tests {
             "postgres://db/x?user=a@b&password=…"
         );
         assert_eq!(redacted("redis://cache?password"), "redis://cache?password");
+        assert_eq!(
+            redacted("redis+unix:///run/redis.sock?db=1&pass=hunter2"),
+            "redis+unix:///run/redis.sock?db=1&pass=…"
+        );
+        assert_eq!(redacted("redis://cache?passes=3"), "redis://cache?passes=3");
         // A password with an unescaped `/`, `:` or `@` (a malformed URL, the
         // kind that fails) is hidden all the same.
         assert_eq!(redacted("postgres://me:pa/ss@db/x"), "postgres://me:…@db/x");
