@@ -9,14 +9,16 @@ use serde::{Deserialize, Serialize};
 
 use super::algorithm::{RatingAlgorithm, check_result, check_teams, first_place_from_pairwise};
 use super::elo::pair_score;
-use super::numeric::{logistic, normal_cdf, rating_out, saturate};
+use super::numeric::{logistic, normal_cdf, rating_out};
 use super::value::{Outcome, Rating};
 use crate::error::{Error, Result};
 
-// Numerical guards, far outside real pools (μ ≈ 25, σ ≤ 8.4): team sums use μ
-// clamped to ±1e150 and σ clamped to 1e100, so sums and squares stay finite.
+// Numerical guards, far outside real pools (μ ≈ 25, σ ≤ 8.4, β ≈ 4): team sums
+// use μ and the advantage clamped to ±1e150, σ and τ clamped to 1e100, and β to
+// [1e-100, 1e100], so sums and squares stay finite and c is never 0.
 const WORK_MU: f64 = 1e150;
 const WORK_SIGMA: f64 = 1e100;
+const WORK_BETA_MIN: f64 = 1e-100;
 
 /// The ranking model of [`WengLin`].
 ///
@@ -84,10 +86,10 @@ impl fmt::Display for WengLinModel {
 /// * **Advantage** ([`with_advantage`](WengLin::with_advantage)): μ added to the
 ///   first team's sum in updates and predictions.
 ///
-/// Numerical guards: team sums use μ within ±1e150 and σ up to 1e100; exponentials
-/// are evaluated relative to the largest term, so huge gaps give probabilities of
-/// exactly 0 or 1 rather than NaN; a team whose σ is zero everywhere (τ = 0)
-/// keeps its players' μ and σ.
+/// Numerical guards: team sums use μ and the advantage within ±1e150, σ and τ up
+/// to 1e100 and β within [1e-100, 1e100]; exponentials are evaluated relative to
+/// the largest term, so huge gaps give probabilities of exactly 0 or 1 rather than
+/// NaN; a team whose σ is zero everywhere (τ = 0) keeps its players' μ and σ.
 ///
 /// ```
 /// use matchforge_core::rating::{Outcome, Rating, RatingAlgorithm, WengLin};
@@ -244,24 +246,44 @@ impl WengLin {
         self.advantage
     }
 
-    /// A player's variance for an update: σ² + τ² (σ within the working range).
+    /// β² with β within the working range: neither 0 (c = 0 would give 0/0 for
+    /// teams without variance) nor ∞.
+    fn beta2(&self) -> f64 {
+        let beta = self.beta.clamp(WORK_BETA_MIN, WORK_SIGMA);
+        beta * beta
+    }
+
+    /// τ within the working range, so τ² stays finite.
+    fn work_tau(&self) -> f64 {
+        self.tau.min(WORK_SIGMA)
+    }
+
+    /// The advantage within the working range of μ, so a team's μ over c stays
+    /// finite.
+    fn work_advantage(&self) -> f64 {
+        self.advantage.clamp(-WORK_MU, WORK_MU)
+    }
+
+    /// A player's variance for an update: σ² + τ² (σ and τ within the working range).
     fn variance(&self, player: &Rating) -> f64 {
         let s = player.deviation().min(WORK_SIGMA);
-        s * s + self.tau * self.tau
+        let tau = self.work_tau();
+        s * s + tau * tau
     }
 
     /// A player's σ with the dynamics added, √(σ² + τ²), computed without
     /// squaring so tiny σ keep their precision.
     fn dynamic_sigma(&self, player: &Rating) -> f64 {
         let s = player.deviation().min(WORK_SIGMA);
-        if self.tau == 0.0 {
+        let tau = self.work_tau();
+        if tau == 0.0 {
             return s;
         }
-        let var = s * s + self.tau * self.tau;
+        let var = s * s + tau * tau;
         if var >= f64::MIN_POSITIVE {
             var.sqrt()
         } else {
-            s.hypot(self.tau)
+            s.hypot(tau)
         }
     }
 
@@ -289,7 +311,7 @@ impl WengLin {
             };
         }
         if first {
-            mu = saturate(mu + self.advantage);
+            mu += self.work_advantage();
         }
         (mu, var)
     }
@@ -297,7 +319,7 @@ impl WengLin {
     /// `predict_win` between two (mu, var, players) sums.
     fn predict(&self, a: (f64, f64), b: (f64, f64), players: usize) -> f64 {
         let n = players as f64;
-        let denominator = (n * self.beta * self.beta + a.1 + b.1).sqrt();
+        let denominator = (n * self.beta2() + a.1 + b.1).sqrt();
         normal_cdf((a.0 - b.0) / denominator)
     }
 
@@ -325,7 +347,7 @@ impl WengLin {
 
     /// (Ω, Δ) for two teams: both models agree here.
     fn two_teams(&self, sums: [(f64, f64); 2], ranks: [u32; 2]) -> [(f64, f64); 2] {
-        let c = (sums[0].1 + sums[1].1 + 2.0 * self.beta * self.beta).sqrt();
+        let c = (sums[0].1 + sums[1].1 + 2.0 * self.beta2()).sqrt();
         let p0 = logistic((sums[0].0 - sums[1].0) / c);
         let p1 = 1.0 - p0;
         let s0 = pair_score(ranks[0], ranks[1]);
@@ -342,7 +364,7 @@ impl WengLin {
         let n = sums.len();
         let c = sums
             .iter()
-            .map(|(_, var)| var + self.beta * self.beta)
+            .map(|(_, var)| var + self.beta2())
             .sum::<f64>()
             .sqrt();
         let x: Vec<f64> = sums.iter().map(|(mu, _)| mu / c).collect();
@@ -387,7 +409,7 @@ impl WengLin {
                 let (mut omega, mut delta) = (0.0, 0.0);
                 for q in (0..n).filter(|&q| q != i) {
                     let (mu_q, var_q) = sums[q];
-                    let c = (var_i + var_q + 2.0 * self.beta * self.beta).sqrt();
+                    let c = (var_i + var_q + 2.0 * self.beta2()).sqrt();
                     let p = logistic((mu_i - mu_q) / c);
                     let gamma = var_i.sqrt() / c;
                     omega += var_i / c * (pair_score(ranks[i], ranks[q]) - p);
@@ -468,7 +490,7 @@ pub fn weng_lin_1v1(
 ) -> (Rating, Rating) {
     let var_a = config.variance(a);
     let var_b = config.variance(b);
-    let mu_a = saturate(a.rating().clamp(-WORK_MU, WORK_MU) + config.advantage);
+    let mu_a = a.rating().clamp(-WORK_MU, WORK_MU) + config.work_advantage();
     let mu_b = b.rating().clamp(-WORK_MU, WORK_MU);
     let [(oa, da), (ob, db)] = config.two_teams([(mu_a, var_a), (mu_b, var_b)], outcome.ranks());
     let one = |p: &Rating, var: f64, omega: f64, delta: f64| {
@@ -517,7 +539,7 @@ impl RatingAlgorithm for WengLin {
             WengLinModel::PlackettLuce => {
                 let c = sums
                     .iter()
-                    .map(|(_, var)| var + self.beta * self.beta)
+                    .map(|(_, var)| var + self.beta2())
                     .sum::<f64>()
                     .sqrt();
                 let max = sums

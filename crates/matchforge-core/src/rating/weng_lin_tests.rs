@@ -308,6 +308,53 @@ fn degenerate_and_extreme_inputs_stay_finite() {
 }
 
 #[test]
+fn extreme_but_valid_parameters_stay_finite() {
+    // β whose square is 0 (with σ = τ = 0, c would be 0), τ whose square is ∞,
+    // an advantage of f64::MAX: each once gave NaN.
+    let configs = [
+        no_tau(WengLinModel::PlackettLuce)
+            .with_beta(1e-200)
+            .unwrap(),
+        no_tau(WengLinModel::BradleyTerryFull)
+            .with_beta(5e-324)
+            .unwrap(),
+        WengLin::default().with_tau(1e200).unwrap(),
+        WengLin::new(WengLinModel::BradleyTerryFull)
+            .with_tau(f64::MAX)
+            .unwrap(),
+        no_tau(WengLinModel::PlackettLuce)
+            .with_beta(0.1)
+            .unwrap()
+            .with_advantage(f64::MAX)
+            .unwrap(),
+    ];
+    let teams = [
+        vec![r(25.0, 0.0), r(20.0, 0.0)],
+        vec![r(27.0, 0.0)],
+        vec![r(25.0, 0.0)],
+    ];
+    for config in configs {
+        for n in [2, 3] {
+            let refs: Vec<&[Rating]> = teams[..n].iter().map(Vec::as_slice).collect();
+            let out = config.rate(&refs, &[1, 2, 2][..n]).unwrap();
+            assert!(
+                out.iter()
+                    .flatten()
+                    .all(|p| p.rating().is_finite() && p.deviation().is_finite()),
+                "{config:?}: {out:?}"
+            );
+            let p = config.win_probabilities(&refs).unwrap();
+            assert!(
+                p.iter().all(|x| (0.0..=1.0).contains(x)),
+                "{config:?}: {p:?}"
+            );
+        }
+        let p = config.win_probability(&teams[0], &teams[1]).unwrap();
+        assert!((0.0..=1.0).contains(&p), "{config:?}: {p}");
+    }
+}
+
+#[test]
 fn rejects_bad_configs() {
     assert!(WengLin::default().with_beta(0.0).is_err());
     assert!(WengLin::default().with_tau(-0.1).is_err());
