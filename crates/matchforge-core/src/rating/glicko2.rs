@@ -305,9 +305,9 @@ fn new_volatility(sigma: f64, phi: f64, evidence: &Evidence, tau: f64, tolerance
 ///
 /// Numerical guards, which only act far outside real rating pools, keep every
 /// result finite: inside an update φ is capped at 1e6 (RD ≈ 1.7e8), σ is held in
-/// [1e-150, 1e3] for the volatility iteration, `g(φj)(μ − μj)` is capped at ±30
-/// (so E is at least 1e-13 from 0 and 1 — a 5,000-point gap), the iteration is
-/// capped at a few hundred steps, and outputs saturate at `f64::MAX`.
+/// [1e-150, 1e3] for the volatility iteration and Step 6, `g(φj)(μ − μj)` is
+/// capped at ±30 (so E is at least 1e-13 from 0 and 1 — a 5,000-point gap), the
+/// iteration is capped at a few hundred steps, and outputs saturate at `f64::MAX`.
 ///
 /// ```
 /// use matchforge_core::rating::{Glicko2, Outcome, Rating, RatingAlgorithm};
@@ -487,10 +487,12 @@ impl Glicko2 {
             self.convergence_tolerance,
         );
         // Steps 6 and 7 on variances: φ*² = φ² + σ′², φ′² = 1 / (1/φ*² + 1/v)
-        // = φ*² / (1 + φ*²/v). φ ≤ 1e6 and σ′ ≤ 1e3 here, so nothing overflows,
-        // and φ*² = 0 gives φ′ = 0 rather than 0/0.
+        // = φ*² / (1 + φ*²/v). φ ≤ 1e6 and σ′ is taken at most 1e3 here (it can
+        // be larger when τ = 0 keeps a huge volatility as it is), so nothing
+        // overflows, and φ*² = 0 gives φ′ = 0 rather than 0/0.
         let phi2 = phi * phi;
-        let phi_star2 = self.grown2(phi2, phi2 + sigma * sigma);
+        let work_sigma = sigma.min(MAX_SIGMA);
+        let phi_star2 = self.grown2(phi2, phi2 + work_sigma * work_sigma);
         let phi_new2 = phi_star2 / (1.0 + evidence.information * phi_star2);
         // Step 7/8: μ′ = μ + φ′² Σ g (s − E), applied as a change on the Glicko
         // scale so the sign of the change is exactly the sign of the surprise (no

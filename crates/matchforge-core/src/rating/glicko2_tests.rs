@@ -176,6 +176,17 @@ fn tau_zero_keeps_volatility() {
 }
 
 #[test]
+fn tau_zero_keeps_even_a_huge_volatility_finite() {
+    // τ = 0 returns σ as it is; Step 6 must still not square 1e300.
+    let config = Glicko2::new(0.0).unwrap();
+    let wild = r(1500.0, 100.0, 1e300);
+    let (a, b) = glicko2(&wild, &r(1500.0, 100.0, 0.06), Outcome::Win, &config);
+    assert_eq!(a.volatility(), 1e300);
+    assert!(a.rating().is_finite() && a.deviation().is_finite() && a.rating() > 1500.0);
+    assert!(b.rating() < 1500.0);
+}
+
+#[test]
 fn team_games_use_the_composite_opponent() {
     // Team a = [1400/50, 1600/350] beats b = [1500/100]. Every player of a plays
     // 1500/100; b plays the composite 1500/RMS(50, 350) = 1500/250.
