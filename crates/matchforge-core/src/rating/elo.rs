@@ -275,11 +275,12 @@ impl RatingAlgorithm for Elo {
     fn win_probabilities(&self, teams: &[&[Rating]]) -> Result<Vec<f64>> {
         check_teams(teams)?;
         let strength = self.strengths(teams);
-        let factor = std::f64::consts::LN_10 / self.scale;
         let max = strength.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        // Divided by the scale first, as in `elo_expected`: ln 10 / scale is ∞
+        // for a tiny scale, and 0 × ∞ (the strongest team) is NaN.
         let weights: Vec<f64> = strength
             .iter()
-            .map(|s| ((s - max) * factor).exp())
+            .map(|s| ((s - max) / self.scale * std::f64::consts::LN_10).exp())
             .collect();
         let total: f64 = weights.iter().sum();
         Ok(weights.into_iter().map(|w| w / total).collect())
@@ -556,6 +557,16 @@ mod tests {
             .win_probabilities(&[&[r(1500.0)], &[r(1500.0)]])
             .unwrap();
         assert!((p[0] - 10.0 / 11.0).abs() < 1e-12 && (p[1] - 1.0 / 11.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn tiny_scale_gives_certain_probabilities() {
+        // ln 10 / 5e-324 is ∞; the strongest team's weight must still be 1.
+        let elo = Elo::new(32.0, 5e-324).unwrap();
+        let p = elo
+            .win_probabilities(&[&[r(1500.0)], &[r(1400.0)], &[r(1500.0)]])
+            .unwrap();
+        assert_eq!(p, vec![0.5, 0.0, 0.5]);
     }
 
     #[test]
