@@ -58,6 +58,81 @@ fn any_non_negative() -> impl Strategy<Value = f64> {
     ]
 }
 
+/// Any finite positive number, with the extremes (including subnormals, whose
+/// squares are 0) over-represented.
+fn any_positive() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        4 => 0.01..500.0_f64,
+        2 => any::<f64>().prop_filter("finite and non-zero", |x| x.is_finite() && *x != 0.0).prop_map(f64::abs),
+        1 => prop_oneof![Just(f64::MAX), Just(1e300), Just(1e160), Just(1e-160), Just(f64::MIN_POSITIVE), Just(5e-324)],
+    ]
+}
+
+/// A rating system with any valid configuration, extremes included.
+fn any_algorithm() -> impl Strategy<Value = Box<dyn RatingAlgorithm>> {
+    let elo = (any_positive(), any_positive(), any_finite(), any_finite()).prop_map(
+        |(k, scale, advantage, initial)| {
+            Box::new(
+                Elo::new(k, scale)
+                    .unwrap()
+                    .with_advantage(advantage)
+                    .unwrap()
+                    .with_initial_rating(initial)
+                    .unwrap(),
+            ) as Box<dyn RatingAlgorithm>
+        },
+    );
+    let glicko = (
+        any_non_negative(),
+        any_positive(),
+        prop::option::of(any_positive()),
+        any_finite(),
+    )
+        .prop_map(|(tau, epsilon, cap, advantage)| {
+            let mut g = Glicko2::new(tau)
+                .unwrap()
+                .with_convergence_tolerance(epsilon)
+                .unwrap()
+                .with_advantage(advantage)
+                .unwrap();
+            if let Some(cap) = cap {
+                g = g.with_max_deviation(cap).unwrap();
+            }
+            Box::new(g) as Box<dyn RatingAlgorithm>
+        });
+    let weng_lin = (
+        any_positive(),
+        any_non_negative(),
+        prop_oneof![
+            Just(1.0),
+            Just(1e-4),
+            Just(f64::MIN_POSITIVE),
+            1e-6..1.0_f64
+        ],
+        any_finite(),
+        any::<bool>(),
+    )
+        .prop_map(|(beta, tau, kappa, advantage, bt)| {
+            let model = if bt {
+                WengLinModel::BradleyTerryFull
+            } else {
+                WengLinModel::PlackettLuce
+            };
+            Box::new(
+                WengLin::new(model)
+                    .with_beta(beta)
+                    .unwrap()
+                    .with_tau(tau)
+                    .unwrap()
+                    .with_kappa(kappa)
+                    .unwrap()
+                    .with_advantage(advantage)
+                    .unwrap(),
+            ) as Box<dyn RatingAlgorithm>
+        });
+    prop_oneof![elo, glicko, weng_lin]
+}
+
 fn extreme_rating() -> impl Strategy<Value = Rating> {
     (
         any_finite(),
@@ -117,6 +192,25 @@ proptest! {
             prop_assert!(p.iter().all(|x| (0.0..=1.0).contains(x)), "{:?}: {:?}", algorithm, p);
             prop_assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{:?}: {:?}", algorithm, p);
         }
+    }
+
+    #[test]
+    fn any_valid_config_keeps_figures_finite(algorithm in any_algorithm(), (teams, ranks) in match_of(extreme_rating())) {
+        // The constructors accept every finite positive β, τ, K, scale, ...; the
+        // algorithms must then keep their promise for every one of them (a β whose
+        // square is 0, a τ whose square is ∞, an advantage of f64::MAX).
+        let out = algorithm.rate(&as_refs(&teams), &ranks).unwrap();
+        for (b, a) in teams.iter().flatten().zip(out.iter().flatten()) {
+            prop_assert!(finite(a), "{:?}: {:?} -> {:?}", algorithm, b, a);
+        }
+        let p = algorithm.win_probabilities(&as_refs(&teams)).unwrap();
+        prop_assert!(p.iter().all(|x| (0.0..=1.0).contains(x)), "{:?}: {:?}", algorithm, p);
+        prop_assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{:?}: {:?}", algorithm, p);
+        let two = algorithm.win_probability(&teams[0], &teams[1]).unwrap();
+        prop_assert!((0.0..=1.0).contains(&two), "{:?}: {}", algorithm, two);
+        let (a, b) = algorithm.rate_1v1(teams[0][0], teams[1][0], Outcome::Win).unwrap();
+        prop_assert!(finite(&a) && finite(&b), "{:?}: {:?} {:?}", algorithm, a, b);
+        prop_assert!(finite(&algorithm.idle_periods(teams[0][0], 1_000)));
     }
 
     #[test]
