@@ -172,6 +172,14 @@ fn nanos(d: TimeDelta) -> i128 {
 }
 
 /// What a season reset does to a rating.
+///
+/// A reset is not idempotent: a [`SoftReset`] applied twice moves the rating
+/// twice. Apply it once per season start, when
+/// [`SeasonSchedule::reset_due`]`(last_reset, now)` says so, and record `now` as
+/// the new `last_reset`; [`SeasonSchedule::resets_between`] counts the season
+/// starts a returning player missed, for a game that resets once per season
+/// rather than once per return. A clock that goes backwards (`now` ≤
+/// `last_reset`) never makes a reset due.
 pub trait SeasonReset: Send + Sync + fmt::Debug {
     /// The rating a player starts the new season with.
     fn reset(&self, rating: Rating) -> Rating;
@@ -267,7 +275,9 @@ impl SoftReset {
 #[must_use]
 pub fn soft_reset(rating: &Rating, config: &SoftReset) -> Rating {
     let r = rating.rating();
-    let new_rating = r + config.fraction * (config.target - r);
+    // A weighted mean rather than r + f·(target − r): exact at both ends, and
+    // target − r cannot overflow to ∞ (which f = 0 would turn into NaN).
+    let new_rating = (1.0 - config.fraction) * r + config.fraction * config.target;
     let d = rating.deviation();
     let new_deviation = match config.deviation {
         DeviationReset::Keep => d,
@@ -291,6 +301,9 @@ impl SeasonReset for SoftReset {
 /// Hard reset: everyone starts the season at the same rating, with no games on
 /// record (provisional schedules apply again).
 ///
+/// Serialised as `{"rating": {...}}`; the field is optional on input (the
+/// default [`Rating`]) and any `games` in it are cleared, as by [`HardReset::new`].
+///
 /// ```
 /// use matchforge_core::rating::{HardReset, Rating, SeasonReset};
 ///
@@ -300,6 +313,7 @@ impl SeasonReset for SoftReset {
 /// # Ok::<(), matchforge_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(from = "HardResetParams")]
 pub struct HardReset {
     rating: Rating,
 }
@@ -317,6 +331,27 @@ impl HardReset {
 impl SeasonReset for HardReset {
     fn reset(&self, _rating: Rating) -> Rating {
         self.rating
+    }
+}
+
+/// The deserialised form of [`HardReset`].
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct HardResetParams {
+    rating: Rating,
+}
+
+impl Default for HardResetParams {
+    fn default() -> Self {
+        Self {
+            rating: HardReset::default().rating,
+        }
+    }
+}
+
+impl From<HardResetParams> for HardReset {
+    fn from(p: HardResetParams) -> Self {
+        HardReset::new(p.rating)
     }
 }
 
@@ -436,6 +471,29 @@ mod tests {
     }
 
     #[test]
+    fn hard_reset_serde_clears_games_and_refuses_unknown_fields() {
+        let reset = HardReset::new(Rating::new(1200.0, 350.0, 0.06).unwrap());
+        let json = serde_json::to_string(&reset).unwrap();
+        assert_eq!(serde_json::from_str::<HardReset>(&json).unwrap(), reset);
+        let with_games =
+            r#"{"rating": {"rating": 1200, "deviation": 350, "volatility": 0.06, "games": 5}}"#;
+        let parsed: HardReset = serde_json::from_str(with_games).unwrap();
+        assert_eq!(parsed, reset);
+        assert_eq!(parsed.reset(Rating::default().with_games(40)).games(), 0);
+        assert_eq!(
+            serde_json::from_str::<HardReset>("{}").unwrap(),
+            HardReset::default()
+        );
+        assert!(serde_json::from_str::<HardReset>(r#"{"ratign": {}}"#).is_err());
+        assert!(
+            serde_json::from_str::<HardReset>(
+                r#"{"rating": {"rating": 1, "deviation": -1, "volatility": 0}}"#
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
     fn soft_reset_table() {
         // (rating, deviation, fraction, rule, expected rating, expected deviation)
         let cases = [
@@ -469,6 +527,21 @@ mod tests {
             assert_eq!(
                 (got.rating(), got.deviation(), got.volatility(), got.games()),
                 (er, ed, 0.07, 3)
+            );
+        }
+        // Far outside any real scale the result stays finite (target − rating
+        // would overflow; f = 0 must still keep the rating).
+        let extreme = Rating::new(-f64::MAX, 1.0, 0.07).unwrap();
+        for (target, fraction, expected) in [
+            (1e308, 0.0, -f64::MAX),
+            (f64::MAX, 1.0, f64::MAX),
+            (f64::MAX, 0.5, 0.0),
+        ] {
+            let reset = SoftReset::new(target, fraction).unwrap();
+            assert_eq!(
+                reset.reset(extreme).rating(),
+                expected,
+                "{target} {fraction}"
             );
         }
         let json = serde_json::to_string(&SoftReset::default()).unwrap();
