@@ -154,7 +154,13 @@ impl PartyRatingStrategy for AverageWithGapPenalty {
                 (lo.min(r.rating()), hi.max(r.rating()))
             });
         // (max − min) may overflow for absurd ratings; Rating::new reports it.
-        averaged(members, self.penalty * (max - min))
+        // No penalty adds nothing, even then (0 × ∞ would be NaN).
+        let bonus = if self.penalty > 0.0 {
+            self.penalty * (max - min)
+        } else {
+            0.0
+        };
+        averaged(members, bonus)
     }
 }
 
@@ -294,6 +300,14 @@ mod tests {
                 .unwrap()
                 .party_rating(&overflow)
                 .is_err()
+        );
+        // Without a penalty the gap does not matter, however large: as Average.
+        assert_eq!(
+            AverageWithGapPenalty::new(0.0)
+                .unwrap()
+                .party_rating(&overflow)
+                .unwrap(),
+            Average.party_rating(&overflow).unwrap()
         );
     }
 
