@@ -335,18 +335,10 @@ impl SeasonReset for HardReset {
 }
 
 /// The deserialised form of [`HardReset`].
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct HardResetParams {
     rating: Rating,
-}
-
-impl Default for HardResetParams {
-    fn default() -> Self {
-        Self {
-            rating: HardReset::default().rating,
-        }
-    }
 }
 
 impl From<HardResetParams> for HardReset {
