@@ -70,10 +70,15 @@ pub trait TicketStore: Send + Sync {
 
     /// Queues several tickets, each exactly as [`enqueue`](Self::enqueue) would
     /// in order (a later ticket sees the earlier ones), returning one result per
-    /// ticket. The outer error means the backend failed and **no** ticket of the
-    /// batch was queued. An adapter that sends a large batch as several atomic
-    /// parts reports a part that failed while others succeeded as an
-    /// [`Error::Backend`](crate::Error::Backend) on each of that part's tickets.
+    /// ticket. The outer error means the backend failed on the whole batch: a
+    /// backend that refused it queued **no** ticket of it. An adapter that sends
+    /// a large batch as several atomic parts reports a part that failed while
+    /// others succeeded as an [`Error::Backend`](crate::Error::Backend) on each
+    /// of that part's tickets. A networked store cannot know the outcome of a
+    /// request whose reply was lost with the connection (after its retries): the
+    /// adapter's error then says the outcome is unknown, and the caller reads
+    /// the state back ([`ticket`](Self::ticket)) before relying on it. Each
+    /// atomic step is still whole or nothing.
     ///
     /// The default calls `enqueue` in a loop, which is only correct for stores
     /// that cannot fail half-way (like the in-memory one); adapters whose
@@ -115,10 +120,11 @@ pub trait TicketStore: Send + Sync {
     /// Commits several lobbies, each all-or-nothing exactly as
     /// [`commit`](Self::commit) would in order (a later lobby sees the tickets
     /// the earlier ones claimed), returning one outcome per lobby. The outer
-    /// error means the backend failed and **no** lobby of the batch was
-    /// committed; a part of the batch that failed on its own gives each of its
-    /// lobbies an [`Error::Backend`](crate::Error::Backend) (see
-    /// [`enqueue_many`](Self::enqueue_many)). The default loops over `commit`; see
+    /// error means the backend failed on the whole batch (a backend that refused
+    /// it committed **no** lobby of it; after a lost reply the outcome is
+    /// unknown, as for [`enqueue_many`](Self::enqueue_many)); a part of the
+    /// batch that failed on its own gives each of its lobbies an
+    /// [`Error::Backend`](crate::Error::Backend). The default loops over `commit`; see
     /// [`enqueue_many`](Self::enqueue_many) for when to override it.
     async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
         let mut out = Vec::with_capacity(lobbies.len());
