@@ -772,3 +772,62 @@ proptest! {
         check_valid(&c.format, &c.tickets, &c.roles, c.premade, &split.unwrap())?;
     }
 }
+
+/// Ratings near `f64::MAX` are valid (`Rating::new` takes any finite
+/// number), but a team's rating mass, rating × players, overflowed: the
+/// exact search compared NaN imbalances and reported that no split keeps
+/// parties whole, and a large match came back with a NaN imbalance. Every
+/// case here has a perfect split; the figures reported must be finite.
+#[test]
+fn ratings_near_the_largest_float_balance() {
+    let m = f64::MAX;
+    let alternating =
+        |n: usize| -> Vec<f64> { (0..n).map(|i| if i % 2 == 0 { m } else { -m }).collect() };
+    let cases: [(MatchFormat, Vec<f64>); 7] = [
+        (MatchFormat::two_v_two(), vec![m; 4]),
+        (MatchFormat::two_v_two(), vec![m, m, 0.0, 0.0]),
+        (MatchFormat::two_v_two(), alternating(4)),
+        (MatchFormat::teams_of(3, 2).unwrap(), vec![m; 6]),
+        (MatchFormat::teams_of(2, 10).unwrap(), alternating(20)),
+        (MatchFormat::teams_of(3, 10).unwrap(), vec![m; 30]),
+        (MatchFormat::teams_of(2, 100).unwrap(), vec![1e307; 200]),
+    ];
+    for (format, ratings) in cases {
+        let tickets = tickets_for(&vec![1; ratings.len()], &ratings, &[0]);
+        let split = balance_teams(&format, &tickets, None, None)
+            .unwrap_or_else(|e| panic!("{}: {e}", format.name()));
+        // Perfect up to rounding: +m and -m cancel only to within the last
+        // bits of m.
+        let tolerance = 1e-12 * ratings[0];
+        assert!(
+            split.imbalance <= tolerance,
+            "{}: {}",
+            format.name(),
+            split.imbalance
+        );
+        assert!(split.lower_bound <= split.imbalance, "{}", format.name());
+        assert!(
+            split.team_means.iter().all(|m| m.is_finite()),
+            "{}: {:?}",
+            format.name(),
+            split.team_means
+        );
+    }
+    // The spread of two means can exceed the largest float: it saturates.
+    let tickets = tickets_for(&[1, 1], &[m, -m], &[0]);
+    let split = balance_teams(&MatchFormat::one_v_one(), &tickets, None, None).unwrap();
+    assert_eq!((split.imbalance, split.lower_bound), (m, m));
+    // The matcher balances with the same solver.
+    let tickets = tickets_for(&[1; 10], &[m], &[0]);
+    let config = QueueSpec::new("q", MatchFormat::five_v_five())
+        .with_rating_window(Widening::fixed(2000.0).unwrap())
+        .build()
+        .unwrap();
+    let outcome = Matcher::new(config).find_matches(&tickets, tickets[0].enqueued_at());
+    assert_eq!(outcome.proposals.len(), 1);
+    let quality = outcome.proposals[0].quality;
+    assert_eq!(
+        (quality.team_imbalance, quality.imbalance_lower_bound),
+        (0.0, 0.0)
+    );
+}

@@ -56,9 +56,10 @@ pub struct TeamSplit {
     pub team_of_ticket: Vec<u16>,
     /// Mean (party) rating of each team.
     pub team_means: Vec<f64>,
-    /// Highest minus lowest team mean.
+    /// Highest minus lowest team mean, saturating at `f64::MAX` (which only
+    /// ratings of opposite signs near the largest float exceed).
     pub imbalance: f64,
-    /// A lower bound on the best achievable imbalance.
+    /// A lower bound on the best achievable imbalance (saturating likewise).
     pub lower_bound: f64,
     /// Whether the split is proven optimal.
     pub exact: bool,
@@ -182,13 +183,15 @@ pub fn balance_teams(
         }));
     }
     let mut seats = Vec::with_capacity(players as usize);
+    // Scaled as the solver scales them, so that no sum overflows.
+    let scale = solver::rating_scale(&groups);
     let mut sums = vec![0.0; format.teams()];
     for team in 0..format.teams() as u16 {
         for (g, t) in tickets.iter().enumerate() {
             if solution.team_of[g] != team {
                 continue;
             }
-            sums[team as usize] += t.rating().rating() * t.size() as f64;
+            sums[team as usize] += t.rating().rating() * scale * t.size() as f64;
             for (k, p) in t.players().iter().enumerate() {
                 let role: Option<Role> = roles.and_then(|c| {
                     match solution.roles.get(groups[g].first_player as usize + k) {
@@ -210,7 +213,7 @@ pub fn balance_teams(
     let team_means = sums
         .iter()
         .zip(format.team_sizes())
-        .map(|(s, &n)| s / f64::from(n))
+        .map(|(s, &n)| (s / f64::from(n) / scale).clamp(-f64::MAX, f64::MAX))
         .collect();
     Ok(TeamSplit {
         seats,

@@ -21,6 +21,23 @@ const LARGE_NODES_AFTER_FOUND: u64 = 5_000;
 /// Improvements below this are treated as ties.
 const EPS: f64 = 1e-9;
 
+/// Ratings beyond this magnitude are balanced scaled by [`LARGE_SCALE`]: a
+/// team's rating mass (up to 200 players' ratings) and the lower bound's
+/// (twice that) then stay finite. Both are powers of two, so scaling is exact
+/// and the split is the one the unscaled ratings would give without overflow.
+const LARGE_RATING: f64 = f64::MAX / 1024.0;
+const LARGE_SCALE: f64 = 1.0 / 4096.0;
+
+/// The factor the balancer scales `groups`' ratings by: 1, or
+/// [`LARGE_SCALE`] when a rating's magnitude exceeds [`LARGE_RATING`].
+pub(crate) fn rating_scale(groups: &[Group]) -> f64 {
+    if groups.iter().any(|g| g.rating.abs() > LARGE_RATING) {
+        LARGE_SCALE
+    } else {
+        1.0
+    }
+}
+
 /// One indivisible group of players (a ticket).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Group {
@@ -98,6 +115,8 @@ pub(crate) struct Balancer {
     feasible: FeasibleSplit,
     /// Whether the last `solve` that failed gave up at a node budget.
     undecided: bool,
+    /// The groups with their ratings scaled (see [`rating_scale`]).
+    scaled: Vec<Group>,
 }
 
 struct Search {
@@ -135,7 +154,39 @@ impl Balancer {
     /// keeps parties whole, fills every team exactly and satisfies roles and
     /// the premade limit (`out` is then unspecified): none exists, unless
     /// [`undecided`](Self::undecided) says the search gave up at its budget.
+    ///
+    /// Ratings near the largest float are balanced scaled down (see
+    /// [`rating_scale`]); the imbalance and lower bound reported are then
+    /// scaled back, saturating at `f64::MAX`.
     pub(crate) fn solve(&mut self, p: &Problem<'_>, out: &mut Solution) -> bool {
+        let scale = rating_scale(p.groups);
+        if scale == 1.0 {
+            return self.solve_unscaled(p, out);
+        }
+        let mut scaled = std::mem::take(&mut self.scaled);
+        scaled.clear();
+        scaled.extend(p.groups.iter().map(|g| Group {
+            rating: g.rating * scale,
+            ..*g
+        }));
+        let ok = self.solve_unscaled(
+            &Problem {
+                groups: &scaled,
+                ..*p
+            },
+            out,
+        );
+        self.scaled = scaled;
+        if ok {
+            out.imbalance = (out.imbalance / scale).min(f64::MAX);
+            out.lower_bound = (out.lower_bound / scale).min(f64::MAX);
+        }
+        ok
+    }
+
+    /// [`solve`](Self::solve) for ratings small enough that no sum of them
+    /// overflows.
+    fn solve_unscaled(&mut self, p: &Problem<'_>, out: &mut Solution) -> bool {
         self.undecided = false;
         let players: u32 = p.groups.iter().map(|g| g.size).sum();
         if players != p.team_sizes.iter().sum::<u32>() || p.groups.is_empty() {
