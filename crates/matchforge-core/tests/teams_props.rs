@@ -831,3 +831,37 @@ fn ratings_near_the_largest_float_balance() {
         (0.0, 0.0)
     );
 }
+
+/// A ticket given twice, or a player on two tickets, is refused: the split
+/// used to seat the same player once on each team.
+#[test]
+fn tickets_and_players_must_be_distinct() {
+    use matchforge_core::Error;
+    let tickets = tickets_for(&[1, 1, 1], &[1500.0, 1600.0, 1700.0], &[0]);
+    let twice = [
+        tickets[0].clone(),
+        tickets[0].clone(),
+        tickets[1].clone(),
+        tickets[2].clone(),
+    ];
+    match balance_teams(&MatchFormat::two_v_two(), &twice, None, None) {
+        Err(Error::InvalidTicket(msg)) => assert!(msg.contains("appears twice"), "{msg}"),
+        other => panic!("{other:?}"),
+    }
+    // The first player again, on a ticket of its own.
+    let at = tickets[0].enqueued_at();
+    let again = Ticket::builder(TicketId::from_u128(99), QueueName::new("q"), at)
+        .player(tickets[0].players()[0].clone())
+        .build(&PartyRating::Average)
+        .unwrap();
+    let shared = [
+        tickets[0].clone(),
+        again,
+        tickets[1].clone(),
+        tickets[2].clone(),
+    ];
+    match balance_teams(&MatchFormat::two_v_two(), &shared, None, None) {
+        Err(Error::InvalidTicket(msg)) => assert!(msg.contains("is on tickets"), "{msg}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -95,6 +95,8 @@ pub struct TeamSplit {
 /// ```
 ///
 /// # Errors
+/// [`Error::InvalidTicket`] if a ticket is given twice or a player is on two
+/// tickets (see [`check_distinct`](crate::matcher::check_distinct));
 /// [`Error::NoValidTeams`] if the players don't add up to the format, or no
 /// split keeps parties whole and meets the roles and premade limit (beyond 16
 /// players, rarely, none was found within the search budget though one may
@@ -109,6 +111,8 @@ pub fn balance_teams(
     roles: Option<&RoleComposition>,
     premade_limit: Option<u32>,
 ) -> Result<TeamSplit> {
+    // A ticket or player counted twice would be seated twice.
+    crate::matcher::check_distinct(tickets)?;
     // The solver relies on every team having room for the composition.
     if let Some(c) = roles
         && let Err(msg) = c.check(format.team_sizes())
