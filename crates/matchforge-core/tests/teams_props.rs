@@ -865,3 +865,69 @@ fn tickets_and_players_must_be_distinct() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The split does not depend on the order the tickets come in: each ticket
+/// keeps its team and each player their role, with the same team means,
+/// imbalance and bound. (Ties between equal ratings, and the large-match search, went by
+/// the given order: 40 teams of 5 had an imbalance of 1.09 or 1.49.)
+#[test]
+fn splits_do_not_depend_on_the_tickets_order() {
+    let mut x = 12345u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let ratings: Vec<f64> = (0..200).map(|_| 1000.0 + (next() % 1000) as f64).collect();
+    let roles = RoleComposition::new([("tank", 1), ("healer", 1)]);
+    let cases = [
+        (MatchFormat::three_v_three(), vec![1; 6], None),
+        (
+            MatchFormat::teams_of(2, 8).unwrap(),
+            sizes_from(16, 3, &[0, 1, 2]),
+            Some(&roles),
+        ),
+        (MatchFormat::teams_of(40, 5).unwrap(), vec![1; 200], None),
+        (
+            MatchFormat::teams_of(4, 50).unwrap(),
+            sizes_from(200, 3, &[2, 0, 1]),
+            Some(&roles),
+        ),
+        (MatchFormat::teams_of(2, 100).unwrap(), vec![1; 200], None),
+    ];
+    for (format, sizes, roles) in cases {
+        // Few distinct ratings in the small cases, so that ties abound.
+        let ratings = if sizes.len() <= 16 {
+            &ratings[..3]
+        } else {
+            &ratings[..]
+        };
+        let tickets = tickets_for(&sizes, ratings, &[0, 1, 2, 3]);
+        let team_and_roles = |tickets: &[Ticket]| {
+            let split = balance_teams(&format, tickets, roles, None).unwrap();
+            let mut seats = split.seats.clone();
+            seats.sort_by_key(|s| s.player);
+            let means = split.team_means.clone();
+            (
+                seats,
+                means,
+                split.imbalance,
+                split.lower_bound,
+                split.exact,
+            )
+        };
+        let want = team_and_roles(&tickets);
+        let mut shuffled = tickets.clone();
+        for round in 0..3 {
+            for i in (1..shuffled.len()).rev() {
+                shuffled.swap(i, (next() % (i as u64 + 1)) as usize);
+            }
+            assert!(
+                want == team_and_roles(&shuffled),
+                "{} round {round}",
+                format.name()
+            );
+        }
+    }
+}

@@ -72,6 +72,9 @@ pub struct TeamSplit {
 /// preferring earlier choices. With `premade_limit`, the teams' largest parties
 /// differ by at most that many players.
 ///
+/// The split does not depend on the order of `tickets`: ties are broken by
+/// ticket id. Only the order of the seats within a team follows `tickets`.
+///
 /// ```
 /// use chrono::{TimeZone, Utc};
 /// use matchforge_core::ids::{PlayerId, QueueName, TicketId};
@@ -119,9 +122,14 @@ pub fn balance_teams(
     {
         return Err(Error::InvalidConfig(msg));
     }
+    // The solver's ties and its search beyond 16 players go by the groups'
+    // order: give them in ticket-id order, so the split does not depend on
+    // the order of `tickets`.
+    let mut order: Vec<usize> = (0..tickets.len()).collect();
+    order.sort_unstable_by_key(|&i| tickets[i].id());
     let mut groups = Vec::with_capacity(tickets.len());
     let mut prefs = Vec::new();
-    for t in tickets {
+    for t in order.iter().map(|&i| &tickets[i]) {
         groups.push(Group {
             size: t.size() as u32,
             rating: t.rating().rating(),
@@ -186,16 +194,26 @@ pub fn balance_teams(
             format!("no split of these {n} tickets into {name} {rules}")
         }));
     }
+    // Back to the order of `tickets`: `order[g]` is group `g`'s ticket.
+    let mut team_of_ticket = vec![0; tickets.len()];
+    let mut group_of_ticket = vec![0; tickets.len()];
+    for (g, &i) in order.iter().enumerate() {
+        team_of_ticket[i] = solution.team_of[g];
+        group_of_ticket[i] = g;
+    }
     let mut seats = Vec::with_capacity(players as usize);
     // Scaled as the solver scales them, so that no sum overflows.
     let scale = solver::rating_scale(&groups);
     let mut sums = vec![0.0; format.teams()];
+    for (g, group) in groups.iter().enumerate() {
+        sums[usize::from(solution.team_of[g])] += group.rating * scale * f64::from(group.size);
+    }
     for team in 0..format.teams() as u16 {
-        for (g, t) in tickets.iter().enumerate() {
-            if solution.team_of[g] != team {
+        for (i, t) in tickets.iter().enumerate() {
+            if team_of_ticket[i] != team {
                 continue;
             }
-            sums[team as usize] += t.rating().rating() * scale * t.size() as f64;
+            let g = group_of_ticket[i];
             for (k, p) in t.players().iter().enumerate() {
                 let role: Option<Role> = roles.and_then(|c| {
                     match solution.roles.get(groups[g].first_player as usize + k) {
@@ -221,7 +239,7 @@ pub fn balance_teams(
         .collect();
     Ok(TeamSplit {
         seats,
-        team_of_ticket: solution.team_of,
+        team_of_ticket,
         team_means,
         imbalance: solution.imbalance,
         lower_bound: solution.lower_bound,
