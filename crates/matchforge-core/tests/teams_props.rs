@@ -931,3 +931,41 @@ fn splits_do_not_depend_on_the_tickets_order() {
         }
     }
 }
+
+/// Fifteen roles of three places each, teams of 45, every player listing two
+/// roles, more first choices of some roles than places: the role assignment's
+/// dynamic programme, one cell per player and combination of places left
+/// (4^15 of them), asked for 48 GB and aborted the process. A valid split
+/// with every role filled comes back.
+#[test]
+fn many_roles_with_many_places_are_assigned() {
+    let names: Vec<String> = (0..15).map(|r| format!("role{r}")).collect();
+    let roles = RoleComposition::new(names.iter().map(|r| (r.as_str(), 3)));
+    let mut id = 0;
+    let mut tickets = Vec::new();
+    for _team in 0..2 {
+        for r in 0..15 {
+            // Roles 0, 2, …, 12 are the first choice of 4 players, the odd
+            // ones of 2 and role 14 of 3: 45 players, and each even role's
+            // fourth player can move on to their second choice, the next
+            // role.
+            let first_choices = match r {
+                14 => 3,
+                r if r % 2 == 0 => 4,
+                _ => 2,
+            };
+            for _ in 0..first_choices {
+                id += 1;
+                let list = vec![names[r].clone(), names[(r + 1) % 15].clone()];
+                tickets.push(ticket_with_roles(
+                    id,
+                    1000.0 + f64::from(id as u32 % 7),
+                    &[list],
+                ));
+            }
+        }
+    }
+    let format = MatchFormat::teams_of(2, 45).unwrap();
+    let split = balance_teams(&format, &tickets, Some(&roles), None).unwrap();
+    check_valid(&format, &tickets, &roles, None, &split).unwrap();
+}

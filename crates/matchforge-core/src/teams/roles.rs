@@ -325,7 +325,9 @@ pub(crate) enum RoleChoice {
 }
 
 /// Solves role assignment for one team with a small dynamic programme over the
-/// remaining slot counts. Keeps its buffers between calls.
+/// remaining slot counts, or by shortest augmenting paths when that programme
+/// would be too large (many roles with many places). Keeps its buffers
+/// between calls.
 #[derive(Debug, Default)]
 pub(crate) struct RoleSolver {
     dp: Vec<u32>,
@@ -344,6 +346,10 @@ pub(crate) struct RoleSolver {
 }
 
 const UNREACHABLE: u32 = u32::MAX;
+
+/// The most (player, state) cells [`RoleSolver::solve`]'s dynamic programme
+/// may use; larger problems take [`RoleSolver::assign_by_paths`].
+const DP_MAX_CELLS: usize = 1 << 22;
 
 /// Place types (roles plus "open") up to which [`RoleSolver::feasible`] uses
 /// Hall's condition.
@@ -440,6 +446,17 @@ impl RoleSolver {
         }
         if counts.iter().zip(&able).any(|(&need, &able)| able < need) {
             return None;
+        }
+        // The programme's table has a cell per player and state, and the
+        // states multiply with the roles: beyond a few million cells (15
+        // roles of 3 places in a team of 45 would need 48 GB) the players
+        // are assigned by shortest augmenting paths instead.
+        let states = counts
+            .iter()
+            .chain(std::iter::once(&open))
+            .fold(1usize, |states, &c| states.saturating_mul(c as usize + 1));
+        if states.saturating_mul(players.len()) > DP_MAX_CELLS {
+            return self.assign_by_paths(counts, open, out);
         }
         // State = remaining count of each role and of open places, mixed radix.
         self.radix.clear();
@@ -549,6 +566,113 @@ impl RoleSolver {
             }
         }
         Some(best)
+    }
+
+    /// [`solve`](Self::solve) for compositions whose dynamic programme would
+    /// be too large, from the players' costs in `self.costs`: players join
+    /// one at a time, each along a cheapest path of moves (the newcomer takes
+    /// a place type, a player holding that type moves to another they
+    /// accept, and so on, ending at a type with a place free). This keeps
+    /// the assignment of the players so far of least total cost (successive
+    /// shortest paths for a min-cost flow), so the result costs what the
+    /// programme's would, in O(players × (players × types + types³)).
+    fn assign_by_paths(
+        &mut self,
+        counts: &[u32],
+        open: u32,
+        out: Option<&mut Vec<RoleChoice>>,
+    ) -> Option<u32> {
+        let roles = counts.len();
+        let types = roles + 1;
+        // The cost of each place type for player `p` (the open places cost
+        // nothing), or None if they do not accept it.
+        let cost = |costs: &[[u32; MAX_ROLES]], p: usize, t: usize| -> Option<i64> {
+            if t == roles {
+                Some(0)
+            } else {
+                let c = costs[p][t];
+                (c != UNREACHABLE).then_some(i64::from(c))
+            }
+        };
+        let mut caps = [0u32; MAX_ROLES + 1];
+        caps[..roles].copy_from_slice(counts);
+        caps[roles] = open;
+        let mut used = [0u32; MAX_ROLES + 1];
+        let mut place = vec![0usize; self.costs.len()];
+        const NONE: usize = usize::MAX;
+        for p in 0..self.costs.len() {
+            // The cheapest move from type t to type u: a player holding t
+            // who accepts u, and what the move adds to the total cost.
+            let mut edge = [[(i64::MAX, NONE); MAX_ROLES + 1]; MAX_ROLES + 1];
+            for (q, &t) in place.iter().enumerate().take(p) {
+                let here = cost(&self.costs, q, t).unwrap_or(0);
+                for (u, slot) in edge[t].iter_mut().enumerate().take(types) {
+                    if u != t
+                        && let Some(there) = cost(&self.costs, q, u)
+                        && there - here < slot.0
+                    {
+                        *slot = (there - here, q);
+                    }
+                }
+            }
+            // Bellman-Ford over the types from the newcomer's choices (the
+            // moves form no negative cycle: the assignment so far is of least
+            // cost).
+            let mut dist = [i64::MAX; MAX_ROLES + 1];
+            let mut parent = [(NONE, NONE); MAX_ROLES + 1];
+            for (t, d) in dist.iter_mut().enumerate().take(types) {
+                if let Some(c) = cost(&self.costs, p, t) {
+                    *d = c;
+                }
+            }
+            for _ in 1..types {
+                let mut changed = false;
+                for t in 0..types {
+                    if dist[t] == i64::MAX {
+                        continue;
+                    }
+                    for u in 0..types {
+                        let (w, q) = edge[t][u];
+                        if q != NONE && dist[t] + w < dist[u] {
+                            dist[u] = dist[t] + w;
+                            parent[u] = (t, q);
+                            changed = true;
+                        }
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+            let end = (0..types)
+                .filter(|&t| used[t] < caps[t] && dist[t] != i64::MAX)
+                .min_by_key(|&t| (dist[t], t))?;
+            used[end] += 1;
+            let mut at = end;
+            while let (from, mover) = parent[at]
+                && mover != NONE
+            {
+                place[mover] = at;
+                at = from;
+            }
+            place[p] = at;
+        }
+        let total: i64 = place
+            .iter()
+            .enumerate()
+            .map(|(p, &t)| cost(&self.costs, p, t).unwrap_or(0))
+            .sum();
+        if let Some(out) = out {
+            out.clear();
+            out.extend(place.iter().map(|&t| {
+                if t == roles {
+                    RoleChoice::Open
+                } else {
+                    RoleChoice::Role(t as u8)
+                }
+            }));
+        }
+        u32::try_from(total).ok()
     }
 }
 
@@ -697,6 +821,47 @@ mod tests {
             }
             if players.len() as u32 == fixed + open {
                 proptest::prop_assert_eq!(all_in, cost.is_some());
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        /// The shortest-path assignment, used where the dynamic programme
+        /// would be too large, finds an assignment exactly when the
+        /// programme does, of the same (least) cost, and a valid one.
+        #[test]
+        fn paths_agree_with_the_programme(
+            lists in proptest::collection::vec(proptest::collection::vec(0usize..6, 0..4), 1..12),
+            counts in proptest::collection::vec(1u32..4, 1..6),
+            open_extra in 0u32..3,
+        ) {
+            let fixed: u32 = counts.iter().sum();
+            let players: Vec<RolePrefs> = lists
+                .iter()
+                .cycle()
+                .take((fixed + open_extra) as usize)
+                .map(|l| prefs(l))
+                .collect();
+            let mut solver = RoleSolver::default();
+            let cost = solver.solve(&players, &counts, open_extra, None);
+            let mut out = Vec::new();
+            let by_paths = solver.assign_by_paths(&counts, open_extra, Some(&mut out));
+            proptest::prop_assert_eq!(by_paths, cost);
+            if let Some(cost) = cost {
+                let mut used = vec![0u32; counts.len()];
+                let mut total = 0;
+                for (p, choice) in players.iter().zip(&out) {
+                    if let RoleChoice::Role(r) = choice {
+                        used[*r as usize] += 1;
+                        let c = p.cost(*r as usize);
+                        proptest::prop_assert!(c.is_some(), "a role the player refuses");
+                        total += c.unwrap_or(0);
+                    }
+                }
+                proptest::prop_assert_eq!(&used, &counts);
+                proptest::prop_assert_eq!(total, cost);
             }
         }
     }
