@@ -29,7 +29,8 @@ pub struct MatchQuality {
     /// Highest minus lowest team mean rating.
     pub team_imbalance: f64,
     /// Lower bound on the best achievable imbalance; equal to `team_imbalance`
-    /// when the split is proven optimal.
+    /// when the split is proven optimal (optimal to within 1e-9, so this
+    /// may then exceed the optimum by less than that).
     pub imbalance_lower_bound: f64,
     /// The predicted probability that team 0 wins (for more than two teams: that
     /// it finishes first).

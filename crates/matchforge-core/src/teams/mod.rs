@@ -4,7 +4,8 @@
 //! Matches of up to 16 players are solved **exactly** by branch and bound
 //! (groups placed biggest first; interchangeable empty teams tried once; a
 //! branch is cut when even the most favourable placement of the remaining
-//! players cannot beat the best split found). Larger matches, up to 200
+//! players cannot beat the best split found by more than 1e-9, so "exactly"
+//! means to within 1e-9). Larger matches, up to 200
 //! players, run the same search with a node budget (20,000 nodes, and at most
 //! 5,000 more once a split is known), cutting a branch as soon as a team can
 //! no longer fill its roles or the premade limit can no longer hold, then
@@ -59,9 +60,13 @@ pub struct TeamSplit {
     /// Highest minus lowest team mean, saturating at `f64::MAX` (which only
     /// ratings of opposite signs near the largest float exceed).
     pub imbalance: f64,
-    /// A lower bound on the best achievable imbalance (saturating likewise).
+    /// A lower bound on the best achievable imbalance (saturating likewise);
+    /// the imbalance itself when [`exact`](Self::exact), so it may then
+    /// exceed the optimum by less than 1e-9.
     pub lower_bound: f64,
-    /// Whether the split is proven optimal.
+    /// Whether the split is proven optimal, to within 1e-9: the search
+    /// counts smaller improvements as ties (and stops at an imbalance of
+    /// 1e-9 or less).
     pub exact: bool,
 }
 
