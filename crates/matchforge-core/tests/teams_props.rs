@@ -969,3 +969,37 @@ fn many_roles_with_many_places_are_assigned() {
     let split = balance_teams(&format, &tickets, Some(&roles), None).unwrap();
     check_valid(&format, &tickets, &roles, None, &split).unwrap();
 }
+
+/// Parties only, no solo players to fill a gap: each team's room must be
+/// made of whole parties. The last-resort search placed parties until a
+/// team was left with an odd room and only duos to come, and ran out of
+/// placements backtracking (a split existed in each case).
+#[test]
+fn parties_only_matches_find_a_valid_split() {
+    let cases: [(MatchFormat, Vec<u32>, Option<u32>); 3] = [
+        // Teams of 50: 5 quads each, then 4 trios and 9 duos or 6 and 6.
+        (
+            MatchFormat::teams_of(4, 50).unwrap(),
+            [vec![4; 20], vec![3; 20], vec![2; 30]].concat(),
+            Some(1),
+        ),
+        // 10 trios and 8 duos per team of 46, dealt in turn.
+        (
+            MatchFormat::teams_of(3, 46).unwrap(),
+            (0..54).map(|i| if i % 9 < 5 { 3 } else { 2 }).collect(),
+            Some(1),
+        ),
+        (
+            MatchFormat::teams_of(3, 46).unwrap(),
+            (0..54).map(|i| if i % 9 < 5 { 3 } else { 2 }).collect(),
+            None,
+        ),
+    ];
+    for (format, sizes, premade) in cases {
+        assert_eq!(sizes.iter().sum::<u32>(), format.players());
+        let ratings: Vec<f64> = (0..60).map(|i| 1000.0 + f64::from(i * 37 % 101)).collect();
+        let tickets = tickets_for(&sizes, &ratings, &[0]);
+        let split = balance_teams(&format, &tickets, None, premade);
+        assert!(split.is_ok(), "{}: {:?}", format.name(), split.err());
+    }
+}

@@ -55,6 +55,11 @@ pub(crate) struct FeasibleSplit {
     stamp: u32,
     queue: Vec<u32>,
     nodes: u64,
+    /// Per depth: the player counts the parties from that depth on can sum
+    /// to (bit `s` for `s` players; a match has at most 200).
+    suffix_sums: Vec<[u64; 4]>,
+    /// Players of solo tickets, who can fill any team's room.
+    solos: u32,
 }
 
 impl FeasibleSplit {
@@ -87,6 +92,14 @@ impl FeasibleSplit {
         self.parties.clear();
         self.parties
             .extend(order.iter().copied().filter(|&g| p.groups[g].size >= 2));
+        self.solos = p.groups.iter().filter(|g| g.size == 1).count() as u32;
+        self.suffix_sums.clear();
+        self.suffix_sums.resize(self.parties.len() + 1, [0; 4]);
+        self.suffix_sums[self.parties.len()][0] = 1;
+        for d in (0..self.parties.len()).rev() {
+            let after = self.suffix_sums[d + 1];
+            self.suffix_sums[d] = or_shifted(after, p.groups[self.parties[d]].size);
+        }
         let mut team_of = vec![0u16; p.groups.len()];
         self.descend(p, 0, &mut team_of).then_some(team_of)
     }
@@ -206,6 +219,19 @@ impl FeasibleSplit {
                     break;
                 }
             }
+            // Every team's room left must be some of the parties still to
+            // place plus solo players: without this, a team left with an
+            // odd room and only duos to come (teams of 45 from duos and
+            // trios, say) was found only after backtracking far, if at all
+            // within the budget.
+            ok = ok && {
+                let sums = &self.suffix_sums[depth + 1];
+                (0..self.teams).all(|t| {
+                    let fill = self.fill[t] + if t == team { group.size } else { 0 };
+                    let room = p.team_sizes[t] - fill;
+                    (room.saturating_sub(self.solos)..=room).any(|s| has(sums, s))
+                })
+            };
             if ok {
                 let was_largest = self.largest[team];
                 self.fill[team] += group.size;
@@ -298,4 +324,25 @@ fn places_of(mask: u32, team: u32, teams: usize, types: usize) -> impl Iterator<
             .filter(move |&ty| mask & (1 << ty) != 0)
             .map(move |ty| t * types + ty)
     })
+}
+
+/// `set` (bit `s` for a sum of `s` players) with every sum grown by `size`,
+/// and the sums it had.
+fn or_shifted(set: [u64; 4], size: u32) -> [u64; 4] {
+    let mut out = set;
+    let (words, bits) = ((size / 64) as usize, size % 64);
+    for (i, word) in out.iter_mut().enumerate().skip(words) {
+        let j = i - words;
+        let mut v = set[j] << bits;
+        if bits != 0 && j > 0 {
+            v |= set[j - 1] >> (64 - bits);
+        }
+        *word |= v;
+    }
+    out
+}
+
+/// Whether `set` holds the sum `s`.
+fn has(set: &[u64; 4], s: u32) -> bool {
+    s < 256 && set[(s / 64) as usize] & (1 << (s % 64)) != 0
 }

@@ -26,13 +26,17 @@
 //! every player is matched to a place (a team's role or open place) they
 //! accept, and parties are placed biggest first, each on the team where the
 //! matching already seats most of it, backtracking when the matching, a
-//! team's room or the premade limit fails, at most 20,000 placements. With
+//! team's room (which the parties still to place and the solo players must
+//! be able to fill) or the premade limit fails, at most 20,000 placements. With
 //! solo players only, one matching decides, so a valid split is always found
 //! when one exists. With parties it is found unless that search runs out of
 //! placements, and the error then says so ("… was found within the search
 //! budget (one may exist)"); on 20,000 random matches of 2 to 4 teams of 6
 //! to 24 built around a valid split, with up to 8 roles, parties of up to 5
-//! and premade limits, none was missed.
+//! and premade limits, none was missed. Matches of parties only, with no
+//! solo players to fill a gap, are harder: of 3,000 random ones of 2 to 4
+//! teams of 20 to 99 players in parties of 2 to 5, about 1 in 100 was
+//! missed.
 
 mod feasible;
 pub(crate) mod roles;
