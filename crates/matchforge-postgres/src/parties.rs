@@ -127,20 +127,33 @@ fn save_tx<'c>(
 
         let body = to_json(party, "a party")?;
         let version_i64 = i64::try_from(version).unwrap_or(i64::MAX);
-        sqlx::query(
-            "INSERT INTO parties (id, leader, version, created_at, body) \
-             VALUES ($1, $2, $3, $4, $5::text::json) \
-             ON CONFLICT (id) DO UPDATE SET leader = excluded.leader, \
-             version = excluded.version, body = excluded.body",
-        )
-        .bind(id.as_uuid())
-        .bind(party.leader().as_uuid())
-        .bind(version_i64)
-        .bind(split(party.created_at()).0)
-        .bind(body)
-        .execute(&mut *conn)
-        .await
-        .map_err(tx_error("save_party"))?;
+        // A create is a plain insert: if another transaction creates the same
+        // party meanwhile (there was no row to lock), the key is violated and
+        // the transaction runs again, now seeing that party. An update
+        // rewrites the row it has locked.
+        let write = match current {
+            None => sqlx::query(
+                "INSERT INTO parties (id, leader, version, created_at, body) \
+                 VALUES ($1, $2, $3, $4, $5::text::json)",
+            )
+            .bind(id.as_uuid())
+            .bind(party.leader().as_uuid())
+            .bind(version_i64)
+            .bind(split(party.created_at()).0)
+            .bind(body),
+            Some(_) => sqlx::query(
+                "UPDATE parties SET leader = $2, version = $3, body = $4::text::json \
+                 WHERE id = $1",
+            )
+            .bind(id.as_uuid())
+            .bind(party.leader().as_uuid())
+            .bind(version_i64)
+            .bind(body),
+        };
+        write
+            .execute(&mut *conn)
+            .await
+            .map_err(tx_error("save_party"))?;
         // Replaced rather than merged: a member of another party (taken
         // concurrently, after the check) then violates the primary key.
         sqlx::query("DELETE FROM party_members WHERE party = $1")

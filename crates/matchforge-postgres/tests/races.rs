@@ -1,6 +1,6 @@
 //! Races against real PostgreSQL, beyond the conformance suite's one run:
-//! the eight-committer race many times over, and batches racing for the same
-//! players.
+//! the eight-committer race many times over, batches racing for the same
+//! players, and a create racing another instance's create of the same row.
 
 mod common;
 
@@ -9,8 +9,11 @@ use std::sync::Arc;
 
 use matchforge_core::Error;
 use matchforge_core::ids::{PlayerId, QueueName, TicketId};
-use matchforge_core::ports::TicketStore;
+use matchforge_core::party::Party;
+use matchforge_core::ports::{PartyStore, TicketStore};
+use matchforge_postgres::PgStore;
 use matchforge_testkit::conformance;
+use sqlx::Connection;
 
 use common::assert_consistent;
 use common::fixtures::{Ids, at};
@@ -111,4 +114,84 @@ async fn racing_batches_give_each_player_one_ticket() {
         assert_eq!(winners.get(&t.players()[0].id), Some(&t.id()));
     }
     assert_eq!(assert_consistent(&store).await, PLAYERS as i64);
+}
+
+/// Waits until a connection named `app` waits for a lock, as a call of the
+/// store does when a transaction of the test holds a row it needs.
+async fn wait_for_lock(url: &str, app: &str) {
+    let mut admin = common::raw(url, "public").await;
+    for _ in 0..200 {
+        let waiting: Option<i32> = sqlx::query_scalar(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+        )
+        .bind(app)
+        .fetch_optional(&mut admin)
+        .await
+        .expect("pg_stat_activity");
+        if waiting.is_some() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the store's call never waited for the test's lock");
+}
+
+/// A store whose connections are named `app`, in a schema of its own.
+async fn named_store(url: &str, app: &str) -> PgStore {
+    PgStore::connect_with(common::options(&common::with_app_name(url, app)))
+        .await
+        .expect("a store")
+}
+
+/// Two instances create the same party at once (`expected_version: None`):
+/// one creates it, the other must fail with `Conflict` ("already exists"), as
+/// it would had it come second. Before, the second silently replaced the
+/// first (members included) and both were told they created version 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_party_created_twice_at_once_is_created_once() {
+    let Some(url) = common::url() else { return };
+    let app = common::unique("mf_cas_party_");
+    let store = Arc::new(named_store(&url, &app).await);
+    let mut ids = Ids::new(42);
+    let id = ids.party();
+    let first = Party::new(id, ids.player(), 5, at(0)).expect("party");
+    let second = Party::new(id, ids.player(), 5, at(1)).expect("party");
+
+    let mut other = common::raw(&url, store.schema()).await;
+    let mut tx = other.begin().await.expect("begin");
+    sqlx::query(
+        "WITH p AS (INSERT INTO parties (id, leader, version, created_at, body) \
+         VALUES ($1, $2, 1, $3, $4::text::json)) \
+         INSERT INTO party_members (player, party) VALUES ($2, $1)",
+    )
+    .bind(id.as_uuid())
+    .bind(first.leader().as_uuid())
+    .bind(first.created_at())
+    .bind(serde_json::to_string(&first).expect("json"))
+    .execute(&mut *tx)
+    .await
+    .expect("the other instance's create");
+    let create = tokio::spawn({
+        let (store, second) = (Arc::clone(&store), second.clone());
+        async move { store.save_party(&second, None).await }
+    });
+    wait_for_lock(&url, &app).await;
+    tx.commit().await.expect("the other create commits first");
+
+    let outcome = create.await.expect("join");
+    assert!(
+        matches!(outcome, Err(Error::Conflict(_))),
+        "creating a party that was created meanwhile: {outcome:?}"
+    );
+    let stored = store.party(id).await.expect("party").expect("a party");
+    assert_eq!((stored.value, stored.version), (first.clone(), 1));
+    assert_eq!(
+        store
+            .party_of(second.leader())
+            .await
+            .expect("party_of")
+            .map(|p| p.value.id()),
+        None,
+        "the second creator is in no party"
+    );
 }
