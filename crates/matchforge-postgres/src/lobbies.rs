@@ -38,7 +38,9 @@ impl LobbyStore for PgStore {
 
     /// One transaction: the lobby's row is locked (`FOR UPDATE`) and every
     /// rule is checked against what it and the other tables hold (ratings are
-    /// locked too, so their compare-and-set is exact); only then is anything
+    /// locked too, and those expected absent are created by a plain insert
+    /// that a concurrent creation makes run again, so their compare-and-set
+    /// is exact); only then is anything
     /// written, the events last. Besides the port's rules, the readings of
     /// the memory adapter hold: tickets are requeued only by the update that
     /// finishes the lobby, each equal to the lobby's copy and listed once; a

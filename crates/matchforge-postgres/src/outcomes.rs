@@ -7,13 +7,12 @@ use chrono::{DateTime, Utc};
 use matchforge_core::Error;
 use matchforge_core::ids::PlayerId;
 use matchforge_core::ports::LobbyUpdate;
-use matchforge_core::rating::Rating;
 use sqlx::PgConnection;
 
 use crate::codec::split;
 use crate::error::{TxError, tx_error};
 use crate::history::{check_record, insert_record, is_recorded};
-use crate::ratings::{check_ladder, compare, read_ratings, upsert_ratings};
+use crate::ratings::{Write, check_ladder, compare, read_ratings, write_ratings};
 
 /// Sets cooldowns; an existing later end wins.
 const COOLDOWNS: &str = "\
@@ -82,8 +81,20 @@ pub(crate) async fn write_outcomes(
             .map_err(tx_error("update_lobby"))?;
     }
     if let Some((ladder, changes)) = &update.ratings {
-        let after: Vec<(PlayerId, Rating)> = changes.iter().map(|c| (c.player, c.after)).collect();
-        upsert_ratings(conn, ladder, &after, "update_lobby").await?;
+        // A player whose first change starts from no rating had no row to
+        // lock: their row is created with a plain insert, so one another
+        // transaction created since the check makes this one run again (and
+        // then fail the compare-and-set), instead of being overwritten.
+        let mut was_stored: HashMap<PlayerId, bool> = HashMap::new();
+        for c in changes {
+            was_stored.entry(c.player).or_insert(c.before.is_some());
+        }
+        let (known, new): (Vec<_>, Vec<_>) = changes
+            .iter()
+            .map(|c| (c.player, c.after))
+            .partition(|(p, _)| was_stored.get(p) == Some(&true));
+        write_ratings(conn, ladder, &known, Write::Upsert, "update_lobby").await?;
+        write_ratings(conn, ladder, &new, Write::Create, "update_lobby").await?;
     }
     if let Some(record) = &update.record {
         insert_record(conn, record).await?;

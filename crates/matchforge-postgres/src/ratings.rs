@@ -67,12 +67,28 @@ pub(crate) fn check_ladder(ladder: &Ladder) -> Result<()> {
     refuse_unstorable("ratings", [unstorable_text("ladder name", ladder.as_str())])
 }
 
-/// Stores `ratings` on `ladder` unconditionally; a player listed twice gets
-/// the later rating.
-pub(crate) async fn upsert_ratings(
+/// Inserts ratings that must not exist yet: a row another transaction
+/// created meanwhile violates the key, and the transaction runs again.
+const INSERT: &str = "\
+INSERT INTO ratings (ladder, player, rating, deviation, volatility, games)
+SELECT $1, x.* FROM unnest($2::uuid[], $3::float8[], $4::float8[], $5::float8[], $6::int8[]) AS x";
+
+/// How [`write_ratings`] treats a stored row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Write {
+    /// Replace it, or create the row.
+    Upsert,
+    /// Only create rows: a stored one is a race lost ([`TxError::Retry`]).
+    Create,
+}
+
+/// Stores `ratings` on `ladder`; a player listed twice gets the later
+/// rating.
+pub(crate) async fn write_ratings(
     conn: &mut PgConnection,
     ladder: &Ladder,
     ratings: &[(PlayerId, Rating)],
+    how: Write,
     op: &'static str,
 ) -> Result<(), TxError> {
     let mut last: HashMap<PlayerId, usize> = HashMap::with_capacity(ratings.len());
@@ -96,7 +112,11 @@ pub(crate) async fn upsert_ratings(
     if players.is_empty() {
         return Ok(());
     }
-    sqlx::query(UPSERT)
+    let sql = match how {
+        Write::Upsert => UPSERT,
+        Write::Create => INSERT,
+    };
+    sqlx::query(sql)
         .bind(ladder.as_str())
         .bind(players)
         .bind(values)
@@ -141,7 +161,9 @@ fn put_tx<'c>(
     (ladder, ratings): &'c (&Ladder, &[(PlayerId, Rating)]),
     _: &'c Shared,
 ) -> TxFuture<'c, ()> {
-    Box::pin(async move { upsert_ratings(conn, ladder, ratings, "put_ratings").await })
+    Box::pin(
+        async move { write_ratings(conn, ladder, ratings, Write::Upsert, "put_ratings").await },
+    )
 }
 
 /// Checks a rating compare-and-set: each change's `before` must be the stored

@@ -1,6 +1,7 @@
 //! Races against real PostgreSQL, beyond the conformance suite's one run:
 //! the eight-committer race many times over, batches racing for the same
-//! players, and a create racing another instance's create of the same row.
+//! players, and calls that expect a row to be absent (a create, a rating
+//! compare-and-set from none) racing another instance that creates it.
 
 mod common;
 
@@ -8,15 +9,19 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use matchforge_core::Error;
-use matchforge_core::ids::{PlayerId, QueueName, TicketId};
+use matchforge_core::history::RatingChange;
+use matchforge_core::ids::{Ladder, PlayerId, QueueName, TicketId};
+use matchforge_core::lobby::MatchResult;
 use matchforge_core::party::Party;
-use matchforge_core::ports::{PartyStore, TicketStore};
+use matchforge_core::ports::{
+    CommitOutcome, LobbyStore, LobbyUpdate, PartyStore, RatingStore, TicketStore,
+};
 use matchforge_postgres::PgStore;
 use matchforge_testkit::conformance;
 use sqlx::Connection;
 
 use common::assert_consistent;
-use common::fixtures::{Ids, at};
+use common::fixtures::{Ids, at, duel, rating};
 
 /// Eight matchmakers committing over one queue, ten times over on one store
 /// (each round on fresh tickets), interleaved with the concurrent-writers
@@ -141,6 +146,84 @@ async fn named_store(url: &str, app: &str) -> PgStore {
     PgStore::connect_with(common::options(&common::with_app_name(url, app)))
         .await
         .expect("a store")
+}
+
+/// A report whose compare-and-set expects no stored rating (a player's first
+/// match) while another writer (an import, `put_ratings` of another instance)
+/// creates that rating and commits first: the report must fail with
+/// `Conflict`, as it would had it started after the import, and the imported
+/// rating must stay. Before, the report's upsert overwrote it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rating_created_during_a_report_makes_it_a_conflict() {
+    let Some(url) = common::url() else { return };
+    let app = common::unique("mf_cas_rating_");
+    let store = Arc::new(named_store(&url, &app).await);
+    let mut ids = Ids::new(41);
+    let (q, ladder) = (QueueName::new("cas"), Ladder::new("cas"));
+    let pair = [ids.solo(&q, at(0)), ids.solo(&q, at(1))];
+    store
+        .enqueue_many(pair.to_vec())
+        .await
+        .expect("enqueue_many");
+    let mut lobby = duel(ids.lobby(), &q, &pair, at(2));
+    assert_eq!(
+        store.commit(&lobby).await.expect("commit"),
+        CommitOutcome::Committed
+    );
+    lobby.skip_acceptance(at(3)).expect("ready");
+    lobby.dispatch("eu-1", at(3)).expect("dispatch");
+    lobby
+        .complete(MatchResult::winner(0, 2), at(4))
+        .expect("complete");
+    let winner = pair[0].players()[0].id;
+    let mut update = LobbyUpdate::new(lobby.clone(), 1);
+    update.ratings = Some((
+        ladder.clone(),
+        vec![RatingChange {
+            player: winner,
+            before: None,
+            after: rating(1516.0),
+        }],
+    ));
+
+    let mut importer = common::raw(&url, store.schema()).await;
+    let mut tx = importer.begin().await.expect("begin");
+    sqlx::query(
+        "INSERT INTO ratings (ladder, player, rating, deviation, volatility, games) \
+         VALUES ($1, $2, 2000, 80, 0.06, 0)",
+    )
+    .bind(ladder.as_str())
+    .bind(winner.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .expect("the import's insert");
+    let report = tokio::spawn({
+        let store = Arc::clone(&store);
+        async move { store.update_lobby(update).await }
+    });
+    wait_for_lock(&url, &app).await;
+    tx.commit().await.expect("the import commits first");
+
+    let outcome = report.await.expect("join");
+    assert!(
+        matches!(outcome, Err(Error::Conflict(_))),
+        "a report computed from no rating, after one was stored: {outcome:?}"
+    );
+    assert_eq!(
+        store.ratings(&ladder, &[winner]).await.expect("ratings"),
+        vec![Some(rating(2000.0))],
+        "the imported rating stays"
+    );
+    assert_eq!(
+        store
+            .lobby(lobby.id())
+            .await
+            .expect("lobby")
+            .map(|l| l.version),
+        Some(1),
+        "the failed report changed nothing"
+    );
+    assert_consistent(&store).await;
 }
 
 /// Two instances create the same party at once (`expected_version: None`):
