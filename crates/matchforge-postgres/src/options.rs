@@ -176,7 +176,8 @@ impl PgOptions {
 }
 
 impl std::fmt::Debug for PgOptions {
-    /// Shows the URL without its password.
+    /// Shows the URL without its passwords (its user info's and any query
+    /// parameter named like `password`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgOptions")
             .field("url", &redacted(&self.url))
@@ -190,25 +191,54 @@ impl std::fmt::Debug for PgOptions {
     }
 }
 
-/// `url` with the password of its user info, if any, replaced by `***`.
+/// `url` without its passwords: the user info's password and the value of
+/// any query parameter whose name contains `password` (libpq's and sqlx's
+/// `password`, `sslpassword`) become `***`.
 pub(crate) fn redacted(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_owned();
     };
+    let mut out = String::from(&url[..scheme_end]);
     let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return url.to_owned();
-    };
-    match rest[..at].find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end],
-            &rest[..colon],
+    // The user info runs to the last `@` before the query or fragment, not
+    // only to the first `/`: a malformed URL's password may hold one
+    // unescaped, and malformed URLs are the ones that end up in messages.
+    let query_start = rest.find(['?', '#']).unwrap_or(rest.len());
+    let rest = match rest[..query_start].rfind('@') {
+        Some(at) => {
+            match rest[..at].split_once(':') {
+                Some((user, _)) => {
+                    out.push_str(user);
+                    out.push_str(":***");
+                }
+                None => out.push_str(&rest[..at]),
+            }
             &rest[at..]
-        ),
-        None => url.to_owned(),
+        }
+        None => rest,
+    };
+    let query_start = rest.find(['?', '#']).unwrap_or(rest.len());
+    let (host_and_path, tail) = rest.split_at(query_start);
+    out.push_str(host_and_path);
+    let (query, fragment) = tail.split_at(tail.find('#').unwrap_or(tail.len()));
+    match query.strip_prefix('?') {
+        Some(params) => {
+            out.push('?');
+            let params: Vec<String> = params
+                .split('&')
+                .map(|param| match param.split_once('=') {
+                    Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => param.to_owned(),
+                })
+                .collect();
+            out.push_str(&params.join("&"));
+        }
+        None => out.push_str(query),
     }
+    out.push_str(fragment);
+    out
 }
 
 /// Checks that `schema` is a plain identifier, safe to splice into SQL.
@@ -285,12 +315,37 @@ mod tests {
             ("postgres://u@h/db", "postgres://u@h/db"),
             ("postgres://h/db?user=u", "postgres://h/db?user=u"),
             ("not a url", "not a url"),
+            // Passwords in the query (sqlx and libpq read `password`).
+            (
+                "postgres://u@h/db?password=secret",
+                "postgres://u@h/db?password=***",
+            ),
+            (
+                "postgresql://u:secret@h/db?sslmode=require&SSLPassword=k#f",
+                "postgresql://u:***@h/db?sslmode=require&SSLPassword=***#f",
+            ),
+            (
+                "postgres://h/db?user=a@b&password=p@ss",
+                "postgres://h/db?user=a@b&password=***",
+            ),
+            // A password holding an unescaped `/` or `@` (a malformed URL,
+            // the kind that fails to connect and gets printed).
+            ("postgres://u:se/cret@h/db", "postgres://u:***@h/db"),
+            (
+                "postgres://u:s@c:r/et@h:5432/db?sslmode=require",
+                "postgres://u:***@h:5432/db?sslmode=require",
+            ),
         ];
         for (url, shown) in table {
             assert_eq!(redacted(url), shown);
         }
-        let debug = format!("{:?}", PgOptions::new("postgres://u:secret@h/db"));
-        assert!(!debug.contains("secret"), "{debug}");
+        for url in [
+            "postgres://u:secret@h/db",
+            "postgres://h/db?password=secret",
+        ] {
+            let debug = format!("{:?}", PgOptions::new(url));
+            assert!(!debug.contains("secret"), "{debug}");
+        }
     }
 
     #[test]
