@@ -13,7 +13,7 @@ use matchforge_core::{Error, Result};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::codec::{append_events, from_json};
+use crate::codec::{append_events, from_json, refuse_unstorable, unstorable_time};
 use crate::error::{TxError, backend, corrupt, tx_error};
 use crate::store::{PgStore, Shared, TxFuture};
 use crate::waiting::{View, insert_waiting, unstorable_ticket};
@@ -164,6 +164,9 @@ fn cancel_tx<'c>(
         let Some(body) = body else {
             return Err(TxError::Fail(Error::TicketNotFound(ticket)));
         };
+        // The event's time, refused as enqueue refuses a ticket's (the
+        // delete above is rolled back).
+        refuse_unstorable("the cancellation's event", [unstorable_time(at)])?;
         sqlx::query("DELETE FROM busy_players WHERE ticket = $1")
             .bind(ticket.as_uuid())
             .execute(&mut *conn)
@@ -194,6 +197,7 @@ fn expire_tx<'c>(
         if rows.is_empty() {
             return Ok(Vec::new());
         }
+        refuse_unstorable("the expiry's events", [unstorable_time(*at)])?;
         let found: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
         // The tickets are locked already: their players' rows are ours to delete.
         sqlx::query(

@@ -139,6 +139,13 @@ async fn unstorable_values_are_refused_and_change_nothing() {
     assert!(refused[0].contains("NUL"), "{}", refused[0]);
     assert!(refused[1].contains("timestamp range"), "{}", refused[1]);
     assert_eq!(store.tickets(&q).await.expect("tickets"), good.to_vec());
+    // A cancel or an expiry at such a time (its event's time) is refused
+    // the same way, naming the time, and leaves the ticket waiting.
+    let message = backend_message(store.cancel(good[0].id(), ancient).await);
+    assert!(message.contains("timestamp range"), "{message}");
+    let message = backend_message(store.expire(&[good[0].id()], ancient).await);
+    assert!(message.contains("timestamp range"), "{message}");
+    assert_eq!(store.tickets(&q).await.expect("tickets"), good.to_vec());
 
     let ladder = Ladder::new("x\0y");
     let message = backend_message(
