@@ -10,7 +10,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
 
-use crate::error::{Error, Result, TxError, backend};
+use crate::error::{Error, Result, TxError, backend, tx_error};
 use crate::options::PgOptions;
 
 /// The embedded migrations (`crates/matchforge-postgres/migrations`).
@@ -243,7 +243,7 @@ impl PgStore {
     }
 
     /// Runs `body` in a transaction, again from the start (up to a bound) if
-    /// it lost a race, and commits it if it succeeds. A failed body is rolled
+    /// it or its commit lost a race, and commits it if it succeeds. A failed body is rolled
     /// back, so a failed call leaves nothing behind.
     pub(crate) async fn transaction<A, T>(
         &self,
@@ -257,11 +257,15 @@ impl PgStore {
         let mut attempt = 1;
         loop {
             let mut tx = self.shared.pool.begin().await.map_err(|e| backend(op, e))?;
-            match body(&mut tx, args, &self.shared).await {
-                Ok(value) => {
-                    tx.commit().await.map_err(|e| backend(op, e))?;
-                    return Ok(value);
-                }
+            let outcome = match body(&mut tx, args, &self.shared).await {
+                // A race can also surface at COMMIT (a serialization failure
+                // under SERIALIZABLE, a deferred unique check); the server
+                // has rolled the transaction back then, as for a statement.
+                Ok(value) => tx.commit().await.map(|()| value).map_err(tx_error(op)),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(value) => return Ok(value),
                 Err(TxError::Fail(e)) => return Err(e),
                 Err(TxError::Retry(e)) if attempt >= MAX_ATTEMPTS => return Err(backend(op, e)),
                 Err(TxError::Retry(e)) => {

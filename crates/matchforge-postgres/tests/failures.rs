@@ -233,6 +233,56 @@ async fn constraint_violations_are_clear_errors_and_leave_no_trace() {
     assert_eq!(store.tickets(&short).await.expect("tickets"), vec![fine]);
 }
 
+/// A serialization failure raised at `COMMIT` (a deferred check, or SSI
+/// under a `default_transaction_isolation = serializable` a DBA set) rolled
+/// the transaction back like one raised by a statement: the call runs again
+/// and succeeds, as the documentation promises, instead of failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_serialization_failure_at_commit_is_run_again() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    // A deferred trigger that fails the first commit inserting a ticket
+    // (a sequence, unlike a table, keeps counting across the rollback).
+    for statement in [
+        "CREATE SEQUENCE commit_attempts",
+        "CREATE FUNCTION fail_first_commit() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN \
+           IF nextval('commit_attempts') = 1 THEN \
+             RAISE EXCEPTION 'could not serialize access' USING ERRCODE = 'serialization_failure'; \
+           END IF; \
+           RETURN NULL; \
+         END $$",
+        "CREATE CONSTRAINT TRIGGER fail_first_commit AFTER INSERT ON tickets \
+         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_first_commit()",
+    ] {
+        sqlx::query(statement)
+            .execute(store.pool())
+            .await
+            .expect("set up the failing commit");
+    }
+    let mut ids = Ids::new(24);
+    let ticket = ids.solo(&QueueName::new("flaky"), at(0));
+    store
+        .enqueue(ticket.clone())
+        .await
+        .expect("the enqueue runs again after its commit failed to serialize");
+    assert_eq!(
+        store.ticket(ticket.id()).await.expect("ticket"),
+        Some(ticket.clone())
+    );
+    let attempts: i64 = sqlx::query_scalar("SELECT last_value FROM commit_attempts")
+        .fetch_one(store.pool())
+        .await
+        .expect("the attempts");
+    assert_eq!(attempts, 2, "one failed commit, one that succeeded");
+    assert_eq!(
+        assert_consistent(&store).await,
+        1,
+        "one event, appended once"
+    );
+}
+
 /// Recognises the error opening must fail with.
 type Expected = fn(&PgError) -> bool;
 
