@@ -67,5 +67,5 @@ mod waiting;
 
 pub use error::{Error, Result};
 pub use events::EventListener;
-pub use options::{DEFAULT_SCHEMA, MAX_SCHEMA_LEN, PgOptions, URL_VAR};
+pub use options::{DEFAULT_SCHEMA, MAX_ACQUIRE_TIMEOUT, MAX_SCHEMA_LEN, PgOptions, URL_VAR};
 pub use store::PgStore;

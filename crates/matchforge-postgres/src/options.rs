@@ -17,6 +17,11 @@ pub const DEFAULT_SCHEMA: &str = "matchforge";
 /// plus the schema, must fit PostgreSQL's 63-byte identifiers).
 pub const MAX_SCHEMA_LEN: usize = 48;
 
+/// The longest acquire timeout accepted (a day): longer ones, such as
+/// `Duration::MAX` for "wait forever", overflow the pool's deadline
+/// arithmetic.
+pub const MAX_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// How to open a [`PgStore`](crate::PgStore).
 ///
 /// ```
@@ -85,7 +90,9 @@ impl PgOptions {
     }
 
     /// How long a call waits for a free connection before failing with
-    /// [`Error::Backend`](matchforge_core::Error::Backend).
+    /// [`Error::Backend`](matchforge_core::Error::Backend); also how long
+    /// opening the store waits for the server's first answer. More than zero
+    /// and at most [`MAX_ACQUIRE_TIMEOUT`].
     pub fn with_acquire_timeout(mut self, timeout: Duration) -> Self {
         self.acquire_timeout = timeout;
         self
@@ -163,13 +170,20 @@ impl PgOptions {
     /// Checks the options without connecting.
     ///
     /// # Errors
-    /// [`Error::InvalidOptions`] for a bad schema name or no connections.
+    /// [`Error::InvalidOptions`] for a bad schema name, no connections, or an
+    /// acquire timeout of zero or above [`MAX_ACQUIRE_TIMEOUT`].
     pub fn validate(&self) -> Result<()> {
         check_schema(&self.schema)?;
         if self.max_connections == 0 {
             return Err(Error::InvalidOptions(
                 "max_connections must be at least 1".into(),
             ));
+        }
+        if self.acquire_timeout.is_zero() || self.acquire_timeout > MAX_ACQUIRE_TIMEOUT {
+            return Err(Error::InvalidOptions(format!(
+                "acquire_timeout must be more than zero and at most {MAX_ACQUIRE_TIMEOUT:?}, not {:?}",
+                self.acquire_timeout
+            )));
         }
         Ok(())
     }
@@ -352,5 +366,28 @@ mod tests {
     fn zero_connections_are_rejected() {
         let o = PgOptions::new("postgres://x/y").with_max_connections(0);
         assert!(matches!(o.validate(), Err(Error::InvalidOptions(_))));
+    }
+
+    /// A zero timeout made opening report "no answer from the server" from a
+    /// healthy one; `Duration::MAX` opened a store whose first call panicked
+    /// in the pool (an `Instant` overflow).
+    #[test]
+    fn acquire_timeouts_are_bounded() {
+        let with = |t| PgOptions::new("postgres://x/y").with_acquire_timeout(t);
+        for (timeout, ok) in [
+            (Duration::ZERO, false),
+            (Duration::from_nanos(1), true),
+            (MAX_ACQUIRE_TIMEOUT, true),
+            (MAX_ACQUIRE_TIMEOUT + Duration::from_nanos(1), false),
+            (Duration::MAX, false),
+        ] {
+            match with(timeout).validate() {
+                Ok(()) => assert!(ok, "{timeout:?} was accepted"),
+                Err(Error::InvalidOptions(m)) => {
+                    assert!(!ok && m.contains("acquire_timeout"), "{timeout:?}: {m}");
+                }
+                Err(e) => panic!("{timeout:?}: {e}"),
+            }
+        }
     }
 }
