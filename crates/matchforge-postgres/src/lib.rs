@@ -16,9 +16,9 @@
 //!   unless turned off; [`PgStore::migrate`] runs them on demand, and
 //!   `sqlx migrate run --source crates/matchforge-postgres/migrations` with
 //!   the schema as `search_path` runs them from the command line.
-//! * **Atomic or nothing**: every writing call is one transaction (run again
-//!   from the start when it loses a race on a key), and appends its events in
-//!   it.
+//! * **Atomic or nothing**: every writing call is one `READ COMMITTED`
+//!   transaction, whatever the database's default (run again from the start
+//!   when it loses a race on a key), and appends its events in it.
 //! * **Events** go to an outbox table in commit order; an [`EventListener`]
 //!   wakes up on the `NOTIFY` each append sends.
 //!

@@ -256,11 +256,20 @@ impl PgStore {
     {
         let mut attempt = 1;
         loop {
-            let mut tx = self.shared.pool.begin().await.map_err(|e| backend(op, e))?;
+            // READ COMMITTED whatever the database's default: the bodies are
+            // written for it (row locks; a retry only on a lost key), and
+            // under a SERIALIZABLE default every writer's update of the event
+            // counter conflicts with every other's.
+            let mut tx = self
+                .shared
+                .pool
+                .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
+                .await
+                .map_err(|e| backend(op, e))?;
             let outcome = match body(&mut tx, args, &self.shared).await {
-                // A race can also surface at COMMIT (a serialization failure
-                // under SERIALIZABLE, a deferred unique check); the server
-                // has rolled the transaction back then, as for a statement.
+                // A race can also surface at COMMIT (a deferred unique check
+                // or trigger); the server has rolled the transaction back
+                // then, as for a statement.
                 Ok(value) => tx.commit().await.map(|()| value).map_err(tx_error(op)),
                 Err(e) => Err(e),
             };

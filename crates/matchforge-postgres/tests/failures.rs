@@ -233,10 +233,10 @@ async fn constraint_violations_are_clear_errors_and_leave_no_trace() {
     assert_eq!(store.tickets(&short).await.expect("tickets"), vec![fine]);
 }
 
-/// A serialization failure raised at `COMMIT` (a deferred check, or SSI
-/// under a `default_transaction_isolation = serializable` a DBA set) rolled
-/// the transaction back like one raised by a statement: the call runs again
-/// and succeeds, as the documentation promises, instead of failing.
+/// A serialization failure raised at `COMMIT` (by a deferred trigger or
+/// check, one a DBA might add) rolls the transaction back like one raised by
+/// a statement: the call runs again and succeeds, as the documentation
+/// promises, instead of failing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_serialization_failure_at_commit_is_run_again() {
     let Some(store) = common::store().await else {
