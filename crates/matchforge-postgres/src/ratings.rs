@@ -135,6 +135,10 @@ impl RatingStore for PgStore {
         if players.is_empty() {
             return Ok(Vec::new());
         }
+        // No rating can be stored on a ladder PostgreSQL cannot name.
+        if check_ladder(ladder).is_err() {
+            return Ok(vec![None; players.len()]);
+        }
         let ids: Vec<Uuid> = players.iter().map(|p| *p.as_uuid()).collect();
         let rows: Vec<RatingRow> = sqlx::query_as(SELECT)
             .bind(ladder.as_str())

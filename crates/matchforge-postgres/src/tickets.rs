@@ -13,7 +13,7 @@ use matchforge_core::{Error, Result};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::codec::{append_events, from_json, refuse_unstorable, unstorable_time};
+use crate::codec::{append_events, from_json, refuse_unstorable, unstorable_text, unstorable_time};
 use crate::error::{TxError, backend, corrupt, tx_error};
 use crate::store::{PgStore, Shared, TxFuture};
 use crate::waiting::{View, insert_waiting, unstorable_ticket};
@@ -70,6 +70,10 @@ impl TicketStore for PgStore {
     /// enqueue time in Rust (the column holds microseconds; the sort is
     /// linear on input that is already in order).
     async fn tickets(&self, queue: &QueueName) -> Result<Vec<Ticket>> {
+        // No ticket can be stored under a name PostgreSQL cannot hold.
+        if unstorable_text("queue name", queue.as_str()).is_some() {
+            return Ok(Vec::new());
+        }
         let bodies: Vec<String> = sqlx::query_scalar(
             "SELECT body::text FROM tickets WHERE queue = $1 ORDER BY enqueued_at, id",
         )

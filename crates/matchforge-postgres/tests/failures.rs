@@ -148,6 +148,20 @@ async fn unstorable_values_are_refused_and_change_nothing() {
     assert_eq!(store.tickets(&q).await.expect("tickets"), good.to_vec());
 
     let ladder = Ladder::new("x\0y");
+    // Nothing can be stored under such a name, so reads under it find
+    // nothing, as in the other stores (they were a server error).
+    assert_eq!(
+        store
+            .tickets(&QueueName::new("a\0b"))
+            .await
+            .expect("tickets"),
+        Vec::new()
+    );
+    let nobody = ids.player();
+    assert_eq!(
+        store.ratings(&ladder, &[nobody]).await.expect("ratings"),
+        vec![None]
+    );
     let message = backend_message(
         store
             .put_ratings(&ladder, &[(ids.player(), rating(1.0))])
