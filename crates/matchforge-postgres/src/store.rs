@@ -22,16 +22,30 @@ const MAX_ATTEMPTS: u32 = 16;
 
 /// Creates `schema` if missing and runs the migrations over `pool`.
 async fn migrate_on(pool: &PgPool, schema: &str) -> Result<()> {
-    let create = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
-    if let Err(e) = pool.execute(AssertSqlSafe(create)).await {
-        // Two instances creating it at once: the loser sees a duplicate.
-        let duplicate = matches!(&e, sqlx::Error::Database(db)
-            if matches!(db.code().as_deref(), Some("23505" | "42P06")));
-        if !duplicate {
-            return Err(Error::Database {
-                what: "create the schema",
-                source: e,
-            });
+    // Only a missing schema is created: `CREATE SCHEMA IF NOT EXISTS` needs
+    // the database's CREATE privilege even when the schema exists, which a
+    // role given a schema of its own by a DBA does not have.
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(schema)
+            .fetch_one(pool)
+            .await
+            .map_err(|source| Error::Database {
+                what: "look the schema up",
+                source,
+            })?;
+    if !exists {
+        let create = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+        if let Err(e) = pool.execute(AssertSqlSafe(create)).await {
+            // Two instances creating it at once: the loser sees a duplicate.
+            let duplicate = matches!(&e, sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("23505" | "42P06")));
+            if !duplicate {
+                return Err(Error::Database {
+                    what: "create the schema",
+                    source: e,
+                });
+            }
         }
     }
     MIGRATOR.run(pool).await.map_err(|source| Error::Migrate {

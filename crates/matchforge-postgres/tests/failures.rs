@@ -425,6 +425,85 @@ async fn migrations_run_once_and_are_checked() {
     assert_eq!(runs, PgStore::migrator().iter().count() as i64);
 }
 
+/// Drops a role the test created (after the schemas it owns) when it goes
+/// out of scope, even if the test panics.
+struct DropRole {
+    url: String,
+    role: String,
+}
+
+impl Drop for DropRole {
+    fn drop(&mut self) {
+        let (url, role) = (self.url.clone(), self.role.clone());
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
+                    let sql = format!("DROP ROLE IF EXISTS {role}");
+                    let _ = sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(sql)).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The least-privilege set-up: a DBA creates the schema for the store's
+/// role, which may not create schemas in the database. Opening the store
+/// with migrations on (the default) must migrate that schema; it failed with
+/// "permission denied for database", because `CREATE SCHEMA IF NOT EXISTS`
+/// checks the privilege even when the schema exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_that_cannot_create_schemas_migrates_its_own() {
+    let Some(url) = common::url() else { return };
+    let role = unique("mf_role_");
+    let schema = unique("mf_owned_");
+    let _role = DropRole {
+        url: url.clone(),
+        role: role.clone(),
+    };
+    let _schema = DropSchema {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let mut admin = raw(&url, "public").await;
+    for sql in [
+        format!("CREATE ROLE {role} NOLOGIN"),
+        format!("CREATE SCHEMA {schema} AUTHORIZATION {role}"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .expect("set up the role and its schema");
+    }
+    let may_create: bool =
+        sqlx::query_scalar("SELECT has_database_privilege($1, current_database(), 'CREATE')")
+            .bind(&role)
+            .fetch_one(&mut admin)
+            .await
+            .expect("the role's privilege");
+    assert!(!may_create, "the role must not be able to create schemas");
+    // The test's user acts as the role for the whole session.
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let as_role = format!("{url}{sep}options=-c%20role%3D{role}");
+    let store = PgStore::connect_with(
+        PgOptions::new(&as_role)
+            .with_schema(&schema)
+            .with_max_connections(1),
+    )
+    .await
+    .expect("the role migrates the schema it owns");
+    store.migrate().await.expect("and again");
+    let mut ids = Ids::new(25);
+    let ticket = ids.solo(&QueueName::new("owned"), at(0));
+    store.enqueue(ticket.clone()).await.expect("enqueue");
+    assert_eq!(assert_consistent(&store).await, 1);
+    drop(store);
+}
+
 /// The documented way to migrate separately: create the schema, run the
 /// embedded migrations (as sqlx-cli would) over a URL whose `options` set the
 /// `search_path`, then open the store without migrating.
