@@ -78,15 +78,27 @@ impl Runner {
     /// out, then ticks every due queue, lowest priority value first (ties by
     /// name), and schedules each queue's next tick.
     ///
+    /// A failure does not stop the round: a failed sweep or a queue whose
+    /// tick fails (its store read, a whole batch) is logged, and the other
+    /// queues are ticked all the same; a failed queue is tried again at its
+    /// next tick, one `tick_interval` later, like any other.
+    ///
     /// # Errors
-    /// The first store error; queues after it are not ticked this round.
+    /// The first store error of the round (the report of the queues that
+    /// did tick is then not returned; their lobbies are in the store and its
+    /// events).
     pub async fn step(&self) -> Result<StepReport> {
         let mm = &self.matchmaker;
         let now = mm.clock.now();
-        let mut report = StepReport {
-            ready_checks_expired: mm.expire_ready_checks().await?,
-            ..StepReport::default()
-        };
+        let mut first_error = None;
+        let mut report = StepReport::default();
+        match mm.expire_ready_checks().await {
+            Ok(expired) => report.ready_checks_expired = expired,
+            Err(e) => {
+                error!(error = %e, "sweeping ready checks failed");
+                first_error = Some(e);
+            }
+        }
         let mut due: Vec<(u8, QueueName)> = self
             .schedule()
             .iter()
@@ -99,17 +111,30 @@ impl Runner {
             .collect();
         due.sort();
         for (_, name) in due {
-            let tick = mm.tick_queue(&name).await?;
+            let tick = mm.tick_queue(&name).await;
             let interval = mm.queue(&name)?.settings.tick_interval;
             self.schedule().insert(name.clone(), later(now, interval));
-            report.ticks.push((name, tick));
+            match tick {
+                Ok(tick) => report.ticks.push((name, tick)),
+                Err(e) => {
+                    error!(queue = %name, error = %e, "ticking a queue failed");
+                    first_error.get_or_insert(e);
+                }
+            }
         }
-        Ok(report)
+        match first_error {
+            None => Ok(report),
+            Some(e) => Err(e),
+        }
     }
 
     /// Loops [`step`](Self::step) on the system clock until `shutdown`
     /// completes; the round in progress finishes first. A failing round is
-    /// logged and counted, and the loop goes on.
+    /// logged and counted (`matchforge_errors_total{stage="step"}`), and the
+    /// loop goes on: a failing queue is retried at its tick interval, the
+    /// ready-check sweep every round, and rounds are at most
+    /// half a second apart (also when no queue is enabled), never back to
+    /// back on a failing store.
     ///
     /// # Errors
     /// None so far; the signature leaves room for start-up checks.
@@ -122,12 +147,14 @@ impl Runner {
                 metrics::error("step");
             }
             let now = self.matchmaker.clock.now();
+            // With no queue enabled, the sweep alone sets the pace.
             let wait = self
                 .next_due()
-                .and_then(|at| (at - now).to_std().ok())
-                .unwrap_or_default()
+                .map_or(SWEEP_INTERVAL, |at| (at - now).to_std().unwrap_or_default())
                 .min(SWEEP_INTERVAL);
             tokio::select! {
+                // A shutdown already signalled wins over a round due at once.
+                biased;
                 () = &mut shutdown => break,
                 () = tokio::time::sleep(wait) => {}
             }
