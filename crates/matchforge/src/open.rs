@@ -10,7 +10,7 @@ use matchforge_core::ports::DynStore;
 /// | URL | store | `namespace` |
 /// |---|---|---|
 /// | `memory` | a new in-memory store (feature `memory`) | unused |
-/// | `redis://host:port[/db]` | [`RedisStore`](crate::redis::RedisStore) (feature `redis`) | the key namespace (default `matchforge`) |
+/// | `redis://host:port[/db]`, `rediss://...`, `redis+unix:///path` | [`RedisStore`](crate::redis::RedisStore) (feature `redis`) | the key namespace (default `matchforge`) |
 /// | `postgres://user@host:port/db` | [`PgStore`](crate::postgres::PgStore), migrated (feature `postgres`) | the schema (default `matchforge`) |
 ///
 /// ```
@@ -23,19 +23,39 @@ use matchforge_core::ports::DynStore;
 /// # }
 /// ```
 ///
+/// The URL is matched as written: `memory` alone (not `memory://...`), a
+/// scheme followed by `://` otherwise. No error shows the URL's password:
+/// an unknown URL is named by its scheme only.
+///
 /// # Errors
 /// [`Error::InvalidConfig`] for a URL of an unknown kind or of a store whose
-/// feature is off; [`Error::Backend`] if the store cannot be reached.
+/// feature is off, or a namespace the store refuses; [`Error::Backend`] if
+/// the store cannot be reached (or, for Redis, its URL does not parse).
 pub async fn open_store(url: &str, namespace: Option<&str>) -> Result<Arc<DynStore>> {
     let namespace = namespace.unwrap_or("matchforge");
-    let scheme = url.split("://").next().unwrap_or_default();
-    match scheme {
-        "memory" => memory(),
-        "redis" | "rediss" => redis(url, namespace).await,
-        "postgres" | "postgresql" => postgres(url, namespace).await,
-        _ => Err(Error::InvalidConfig(format!(
+    if url == "memory" {
+        return memory();
+    }
+    let Some((scheme, _)) = url.split_once("://") else {
+        return Err(Error::InvalidConfig(format!(
             "unknown store {url:?}: use memory, redis://... or postgres://..."
-        ))),
+        )));
+    };
+    match scheme {
+        "redis" | "rediss" | "redis+unix" => redis(url, namespace).await,
+        "postgres" | "postgresql" => postgres(url, namespace).await,
+        // Only the scheme: the rest may hold a password.
+        _ => {
+            let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.');
+            let kind = if scheme.chars().all(plain) {
+                format!("{scheme:?}")
+            } else {
+                "given".to_owned()
+            };
+            Err(Error::InvalidConfig(format!(
+                "unknown kind of store URL ({kind}): use memory, redis://... or postgres://..."
+            )))
+        }
     }
 }
 
@@ -53,12 +73,13 @@ fn memory() -> Result<Arc<DynStore>> {
 async fn redis(url: &str, namespace: &str) -> Result<Arc<DynStore>> {
     let store = matchforge_redis::RedisStore::connect(url, namespace)
         .await
-        .map_err(|e| {
-            Error::backend(
+        .map_err(|e| match e {
+            matchforge_redis::Error::InvalidConfig(message) => Error::InvalidConfig(message),
+            e => Error::backend(
                 "redis",
                 format!("opening {namespace} at the Redis URL given"),
                 e,
-            )
+            ),
         })?;
     Ok(Arc::new(store))
 }
@@ -73,7 +94,10 @@ async fn postgres(url: &str, namespace: &str) -> Result<Arc<DynStore>> {
     let options = matchforge_postgres::PgOptions::new(url).with_schema(namespace);
     let store = matchforge_postgres::PgStore::connect_with(options)
         .await
-        .map_err(|e| Error::backend("postgres", format!("opening schema {namespace}"), e))?;
+        .map_err(|e| match e {
+            matchforge_postgres::Error::InvalidOptions(message) => Error::InvalidConfig(message),
+            e => Error::backend("postgres", format!("opening schema {namespace}"), e),
+        })?;
     Ok(Arc::new(store))
 }
 
