@@ -12,7 +12,17 @@
 //! | `matchforge_commit_conflicts_total` | counter | queue | proposals lost to another runner |
 //! | `matchforge_tick_seconds` | histogram | queue | duration of a queue's tick |
 //! | `matchforge_lobby_seconds` | histogram | queue, outcome | lobby lifetime, creation to completion or cancellation |
-//! | `matchforge_errors_total` | counter | stage | failed rounds and events polls, and lobbies the store refused (stage `commit`) |
+//! | `matchforge_errors_total` | counter | stage | errors the runner logged and went on after, by `stage` (below) |
+//!
+//! Durations are in seconds (`_seconds`), as Prometheus names them; the
+//! `queue` label is the queue's name. The `stage` of an error is one of:
+//!
+//! | stage | what failed |
+//! |---|---|
+//! | `step` | a round of [`Runner::run`](crate::Runner::run) (the round's first error; the loop goes on) |
+//! | `events` | a read of the event log by an [`EventSubscription`](crate::EventSubscription) |
+//! | `commit` | one lobby of a tick, refused by the store (its tickets wait for the next tick) |
+//! | `party_ticket_check` | checking a requeued party ticket against its party after a ready check failed (the ticket stays queued as it was) |
 
 use std::time::Duration;
 
