@@ -13,8 +13,17 @@ use crate::metrics;
 
 /// Reads the store's event log from a cursor on, in order, waiting for new
 /// events when it has caught up. Any process on the same store sees every
-/// event (the log is the store's); keep the cursor of the last event handled
-/// to resume after a restart — delivery is at least once.
+/// event the log still holds (the log is the store's); keep the cursor of
+/// the last event handled to resume after a restart — delivery is at least
+/// once.
+///
+/// A subscription is pulled by its reader: one that lags, or is dropped,
+/// never holds up the tick loop or the services. But a store whose log is
+/// capped (`MemoryStore::with_event_log_max_len`, the Redis store's
+/// `RedisConfig::with_event_log_max_len`) drops its oldest events, and a reader that
+/// falls further behind than the cap reads on from the oldest event kept:
+/// the dropped ones are missed, with no error. Size the cap for the
+/// slowest reader's lag.
 ///
 /// ```
 /// use std::sync::Arc;
