@@ -11,7 +11,11 @@
 //! no longer fill its roles or the premade limit can no longer hold, then
 //! improve the best split by local search (swapping groups of equal size, and
 //! one group for two whose sizes add up to it, never breaking roles or the
-//! premade limit once they hold) and report a **lower bound** on the
+//! premade limit once they hold; with more than two teams a second local
+//! search starts from a greedy packing, the best-rated group first onto the
+//! emptiest, lowest team, and also takes moves that keep the spread but
+//! bring the team means closer together, and the better end is kept) and
+//! report a **lower bound** on the
 //! optimum: for two teams a subset-sum over (players, rating mass rounded to
 //! 1/100,000 of the total) solves the rounded problem exactly, minus the most
 //! rounding can move a team mean; for more teams the bound is 0. When the

@@ -220,7 +220,29 @@ impl Balancer {
         } else {
             self.greedy_packing(p)
         };
-        let mut team_of = start.and_then(|start| self.local_search(p, start));
+        let mut team_of = start.and_then(|start| self.local_search(p, start, false));
+        if search.found && p.team_sizes.len() > 2 {
+            // With more than two teams, a move that does not touch both the
+            // highest and the lowest team mean does not lower their spread,
+            // so the local search stalls where the search's first split left
+            // it (100 teams of 2 stalled at 757 points). A second local
+            // search starts from the greedy packing, which deals the
+            // best-rated group to the emptiest, lowest team, and also takes
+            // moves that keep the spread but bring the means together; the
+            // better of the two ends is kept, so no split gets worse. Two
+            // teams have no such plateau, so their matches skip the cost.
+            if let Some(packed) = self
+                .greedy_packing(p)
+                .and_then(|start| self.local_search(p, start, true))
+            {
+                let better = team_of.as_ref().is_none_or(|current| {
+                    imbalance_of(p, &packed) < imbalance_of(p, current) - EPS
+                });
+                if better {
+                    team_of = Some(packed);
+                }
+            }
+        }
         if team_of.is_none() {
             // No valid split in the search's budget, and the packing (blind to
             // roles and the premade limit) could not be repaired: look for
@@ -228,7 +250,7 @@ impl Balancer {
             team_of = self
                 .feasible
                 .find(p, &self.order)
-                .and_then(|start| self.local_search(p, start));
+                .and_then(|start| self.local_search(p, start, false));
             self.undecided = self.feasible.ran_out();
         }
         let Some(team_of) = team_of else {
@@ -703,7 +725,16 @@ impl Balancer {
     /// kept for the current split (O(teams)) rather than by summing every
     /// group again; the sums are recomputed after each pass, so rounding does
     /// not build up.
-    fn local_search(&mut self, p: &Problem<'_>, mut team_of: Vec<u16>) -> Option<Vec<u16>> {
+    ///
+    /// With `spread_ties` (more than two teams only), a move that keeps the
+    /// spread but lowers the means' dispersion is taken too.
+    fn local_search(
+        &mut self,
+        p: &Problem<'_>,
+        mut team_of: Vec<u16>,
+        spread_ties: bool,
+    ) -> Option<Vec<u16>> {
+        let spread_ties = spread_ties && p.team_sizes.len() > 2;
         let teams = p.team_sizes.len();
         let infeasible: Vec<bool> = (0..teams)
             .map(|t| !self.team_roles_ok(p, &team_of, t))
@@ -717,6 +748,12 @@ impl Balancer {
             ),
             infeasible,
             premade_broken,
+            dispersion: if spread_ties {
+                dispersion(p.team_sizes, &sums)
+            } else {
+                0.0
+            },
+            spread_ties,
             sums,
         };
         let n = p.groups.len();
@@ -786,6 +823,9 @@ impl Balancer {
             }
             current.sums = team_sums(p, &team_of);
             current.score.1 = spread(p.team_sizes, &current.sums);
+            if spread_ties {
+                current.dispersion = dispersion(p.team_sizes, &current.sums);
+            }
         }
         if current.score.0 > 0 || !premade_ok(p, &team_of) {
             return None;
@@ -829,8 +869,20 @@ impl Balancer {
         }
         let premade_now = p.premade_limit.is_some() && !premade_ok(p, team_of);
         let bad = bad - usize::from(current.premade_broken) + usize::from(premade_now);
-        let better =
-            bad < current.score.0 || (bad == current.score.0 && imbalance < current.score.1 - EPS);
+        // With more than two teams, a move that keeps the spread but brings
+        // the means closer together is taken too: (spread, dispersion) falls
+        // strictly, so the search cannot cycle.
+        let dispersion = if current.spread_ties {
+            dispersion(p.team_sizes, sums)
+        } else {
+            0.0
+        };
+        let better = bad < current.score.0
+            || (bad == current.score.0
+                && (imbalance < current.score.1 - EPS
+                    || (current.spread_ties
+                        && imbalance <= current.score.1
+                        && dispersion < current.dispersion - EPS)));
         if better {
             for (k, &t) in touched.iter().enumerate() {
                 if changed[k] {
@@ -839,6 +891,7 @@ impl Balancer {
             }
             current.premade_broken = premade_now;
             current.score = (bad, imbalance);
+            current.dispersion = dispersion;
         } else {
             let sums = &mut current.sums;
             sums[gains] = old_gains;
@@ -856,6 +909,11 @@ struct Current {
     premade_broken: bool,
     sums: Vec<f64>,
     score: (usize, f64),
+    /// Whether moves that keep the spread but lower `dispersion` are taken.
+    spread_ties: bool,
+    /// The team means' squared deviations (with `spread_ties`, else 0): the
+    /// tie-break that moves the search along a flat stretch of the spread.
+    dispersion: f64,
 }
 
 /// A local-search move between two teams: team `gains` gains `mass` (rating
@@ -865,6 +923,16 @@ struct Change {
     gains: u16,
     loses: u16,
     mass: f64,
+}
+
+/// The sum of the team means' squared deviations from their average.
+fn dispersion(team_sizes: &[u32], sums: &[f64]) -> f64 {
+    let mean = |(sum, &size): (&f64, &u32)| sum / f64::from(size);
+    let average = sums.iter().zip(team_sizes).map(mean).sum::<f64>() / team_sizes.len() as f64;
+    sums.iter()
+        .zip(team_sizes)
+        .map(|t| (mean(t) - average).powi(2))
+        .sum()
 }
 
 /// Spread of team means: highest minus lowest.
