@@ -30,10 +30,10 @@ pub struct StepReport {
 /// `tick_interval`, due queues in priority order, ready checks swept on every
 /// step.
 ///
-/// Two ways to drive it: [`run`](Runner::run) loops on the system clock until
-/// shut down; [`step`](Runner::step) does one round at the matchmaker's clock's
-/// current time — what simulations do, advancing a
-/// [`SimulatedClock`](crate::clock::SimulatedClock) in between.
+/// Two ways to drive it: [`run`](Runner::run) loops in real time until shut
+/// down (a server, with the system clock); [`step`](Runner::step) does one
+/// round at the matchmaker's clock's current time — what simulations do,
+/// advancing a [`SimulatedClock`](crate::clock::SimulatedClock) in between.
 #[derive(Debug)]
 pub struct Runner {
     matchmaker: Arc<Matchmaker>,
@@ -128,8 +128,13 @@ impl Runner {
         }
     }
 
-    /// Loops [`step`](Self::step) on the system clock until `shutdown`
-    /// completes; the round in progress finishes first. A failing round is
+    /// Loops [`step`](Self::step) until `shutdown` completes; the round in
+    /// progress finishes first. It sleeps in real time (tokio's timer) until
+    /// the next queue is due by the matchmaker's clock, so it is meant for
+    /// the system clock: with a
+    /// [`SimulatedClock`](crate::clock::SimulatedClock) nobody advances, no
+    /// queue ever falls due and only the ready-check sweep runs (drive a
+    /// simulated clock with [`step`](Self::step) instead). A failing round is
     /// logged and counted (`matchforge_errors_total{stage="step"}`), and the
     /// loop goes on: a failing queue is retried at its tick interval, the
     /// ready-check sweep every round, and rounds are at most

@@ -57,7 +57,9 @@ impl MatchForge {
         self.runner.step().await
     }
 
-    /// Runs the tick loop on the system clock until `shutdown` completes.
+    /// Runs the tick loop in real time until `shutdown` completes (see
+    /// [`Runner::run`](crate::Runner::run): meant for the system clock; a
+    /// simulated clock is driven with [`step`](Self::step)).
     ///
     /// In a server, next to the request handlers that call the services:
     ///
