@@ -740,6 +740,29 @@ mod tests {
         );
     }
 
+    /// `out` fills exactly `counts`, each player in a role they accept, at
+    /// a total cost of `cost`.
+    fn check_assignment(
+        players: &[RolePrefs],
+        counts: &[u32],
+        out: &[RoleChoice],
+        cost: u32,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let mut used = vec![0u32; counts.len()];
+        let mut total = 0;
+        for (p, choice) in players.iter().zip(out) {
+            if let RoleChoice::Role(r) = choice {
+                used[*r as usize] += 1;
+                let c = p.cost(*r as usize);
+                proptest::prop_assert!(c.is_some(), "a role the player refuses");
+                total += c.unwrap_or(0);
+            }
+        }
+        proptest::prop_assert_eq!(&used[..], counts);
+        proptest::prop_assert_eq!(total, cost);
+        Ok(())
+    }
+
     proptest::proptest! {
         #[test]
         fn feasible_agrees_with_the_assignment(
@@ -762,18 +785,7 @@ mod tests {
             let mut out = Vec::new();
             proptest::prop_assert_eq!(solver.solve(&players, &counts, open, Some(&mut out)), cost);
             if let Some(cost) = cost {
-                let mut used = vec![0u32; counts.len()];
-                let mut total = 0;
-                for (p, choice) in players.iter().zip(&out) {
-                    if let RoleChoice::Role(r) = choice {
-                        used[*r as usize] += 1;
-                        let c = p.cost(*r as usize);
-                        proptest::prop_assert!(c.is_some(), "a role the player refuses");
-                        total += c.unwrap_or(0);
-                    }
-                }
-                proptest::prop_assert_eq!(&used, &counts);
-                proptest::prop_assert_eq!(total, cost);
+                check_assignment(&players, &counts, &out, cost)?;
             }
         }
     }
@@ -850,18 +862,7 @@ mod tests {
             let by_paths = solver.assign_by_paths(&counts, open_extra, Some(&mut out));
             proptest::prop_assert_eq!(by_paths, cost);
             if let Some(cost) = cost {
-                let mut used = vec![0u32; counts.len()];
-                let mut total = 0;
-                for (p, choice) in players.iter().zip(&out) {
-                    if let RoleChoice::Role(r) = choice {
-                        used[*r as usize] += 1;
-                        let c = p.cost(*r as usize);
-                        proptest::prop_assert!(c.is_some(), "a role the player refuses");
-                        total += c.unwrap_or(0);
-                    }
-                }
-                proptest::prop_assert_eq!(&used, &counts);
-                proptest::prop_assert_eq!(total, cost);
+                check_assignment(&players, &counts, &out, cost)?;
             }
         }
     }
