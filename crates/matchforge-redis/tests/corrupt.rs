@@ -6,8 +6,9 @@ mod common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::{all_events, one_v_one_lobbies, side_connection, solo_tickets};
-use matchforge_core::ids::QueueName;
-use matchforge_core::ports::{LobbyStore, LobbyUpdate, TicketStore};
+use matchforge_core::ids::{PartyId, PlayerId, QueueName};
+use matchforge_core::party::Party;
+use matchforge_core::ports::{LobbyStore, LobbyUpdate, PartyStore, TicketStore};
 use matchforge_redis::RedisStore;
 
 fn t0() -> DateTime<Utc> {
@@ -118,6 +119,72 @@ async fn update_lobby_meeting_a_corrupt_cooldown_changes_nothing() {
         Some(lobbies[0].id()),
         "the player is still seated"
     );
+    assert_eq!(all_events(&store).await, events, "no event was logged");
+    store.purge().await.expect("purge");
+}
+
+/// The `party_of` entry of `player`, read around the store.
+async fn party_of_raw(store: &RedisStore, url: &str, player: PlayerId) -> Option<String> {
+    let mut side = side_connection(url).await;
+    let key = format!("{}party_of", store.config().key_prefix());
+    redis::cmd("HGET")
+        .arg(&key)
+        .arg(player.to_string())
+        .query_async(&mut side)
+        .await
+        .expect("HGET")
+}
+
+#[tokio::test]
+async fn party_writes_meeting_a_corrupt_party_change_nothing() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let store = RedisStore::connect(&url, &common::fresh_namespace())
+        .await
+        .expect("connect");
+    let (id, leader, mate, third) = (
+        PartyId::from_u128(1),
+        PlayerId::from_u128(11),
+        PlayerId::from_u128(12),
+        PlayerId::from_u128(13),
+    );
+    let mut party = Party::new(id, leader, 5, t0()).expect("party");
+    party.invite(leader, mate).expect("invite");
+    party.join(mate).expect("join");
+    store.save_party(&party, None).await.expect("create");
+    // The stored party's second member is damaged (a number, not an id);
+    // its first member is still listed as the party's.
+    let stored: String = {
+        let mut side = side_connection(&url).await;
+        redis::cmd("HGET")
+            .arg(format!("{}parties", store.config().key_prefix()))
+            .arg(id.to_string())
+            .query_async(&mut side)
+            .await
+            .expect("HGET")
+    };
+    let (version, json) = stored.split_once(' ').expect("<version> <json>");
+    let mut doc: serde_json::Value = serde_json::from_str(json).expect("json");
+    doc["members"][1] = serde_json::json!(5);
+    let damaged = format!("{version} {doc}");
+    hset(&store, &url, "parties", &id.to_string(), &damaged).await;
+    let events = all_events(&store).await;
+
+    let mut grown = party.clone();
+    grown.invite(leader, third).expect("invite");
+    grown.join(third).expect("join");
+    let saved = store.save_party(&grown, Some(1)).await;
+    assert!(saved.is_err(), "save over a corrupt party: {saved:?}");
+    let deleted = store.delete_party(id, 1).await;
+    assert!(deleted.is_err(), "delete of a corrupt party: {deleted:?}");
+    for (player, want) in [(leader, Some(id.to_string())), (third, None)] {
+        assert_eq!(
+            party_of_raw(&store, &url, player).await,
+            want,
+            "party_of {player} is as it was"
+        );
+    }
     assert_eq!(all_events(&store).await, events, "no event was logged");
     store.purge().await.expect("purge");
 }

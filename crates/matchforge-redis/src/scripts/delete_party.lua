@@ -6,11 +6,13 @@ if not stored then
   if REPLAY then return {'ok'} end
   return {'conflict', 'party ' .. id .. ' is gone'}
 end
-local version, json = split_versioned(stored)
+local version = split_versioned(stored)
 if version ~= tonumber(ARGV[5]) then
   return {'conflict', 'party ' .. id .. ' is at version ' .. version .. ', not ' .. ARGV[5]}
 end
-for _, member in ipairs(cjson.decode(json).members) do
+-- Decoded before the first write: a stored party that does not decode is an
+-- error that changes nothing.
+for _, member in ipairs(party_members(stored, P .. 'parties ' .. id)) do
   redis.call('HDEL', P .. 'party_of', member)
 end
 redis.call('HDEL', P .. 'parties', id)

@@ -116,6 +116,24 @@ local function split_versioned(value)
   return tonumber(string.sub(value, 1, space - 1)), string.sub(value, space + 1)
 end
 
+-- The members of a party stored as "<version> <json>": a list of player
+-- ids. A value that is not one is an error naming `place` (scripts read it
+-- before their first write, so the error changes nothing).
+local function party_members(value, place)
+  local _, json = split_versioned(value)
+  local ok, party = pcall(cjson.decode, json)
+  local members = ok and type(party) == 'table' and party.members
+  if type(members) ~= 'table' then
+    error('corrupt value at ' .. place .. ': not a party')
+  end
+  for _, member in ipairs(members) do
+    if type(member) ~= 'string' then
+      error('corrupt value at ' .. place .. ': a member is not a player id')
+    end
+  end
+  return members
+end
+
 -- A time stored as "<secs> <nanos>" -> secs, nanos (exact: both fit a double).
 -- A value that is not one is an error naming `place` (scripts read every
 -- stored time before their first write, so the error changes nothing).

@@ -21,11 +21,11 @@ for i = 7, #ARGV do
   local other = redis.call('HGET', P .. 'party_of', ARGV[i])
   if other and other ~= id then return {'party_rule', ARGV[i], other} end
 end
-if stored then
-  local _, json = split_versioned(stored)
-  for _, member in ipairs(cjson.decode(json).members) do
-    redis.call('HDEL', P .. 'party_of', member)
-  end
+-- Decoded before the first write: a stored party that does not decode is an
+-- error that changes nothing.
+local old_members = stored and party_members(stored, P .. 'parties ' .. id) or {}
+for _, member in ipairs(old_members) do
+  redis.call('HDEL', P .. 'party_of', member)
 end
 for i = 7, #ARGV do redis.call('HSET', P .. 'party_of', ARGV[i], id) end
 redis.call('HSET', P .. 'parties', id, value)
