@@ -147,8 +147,8 @@ impl Runner {
         tokio::pin!(shutdown);
         info!(queues = self.schedule().len(), "matchmaking runner started");
         loop {
-            if let Err(e) = self.step().await {
-                error!(error = %e, "matchmaking round failed");
+            // `step` has logged each failure where it happened.
+            if self.step().await.is_err() {
                 metrics::error("step");
             }
             let now = self.matchmaker.clock.now();
