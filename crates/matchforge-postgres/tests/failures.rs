@@ -434,20 +434,7 @@ struct DropRole {
 
 impl Drop for DropRole {
     fn drop(&mut self) {
-        let (url, role) = (self.url.clone(), self.role.clone());
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(async {
-                if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
-                    let sql = format!("DROP ROLE IF EXISTS {role}");
-                    let _ = sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(sql)).await;
-                }
-            });
-        })
-        .join();
+        common::execute_detached(&self.url, format!("DROP ROLE IF EXISTS {}", self.role));
     }
 }
 

@@ -91,21 +91,30 @@ pub(crate) struct DropSchema {
 
 impl Drop for DropSchema {
     fn drop(&mut self) {
-        let (url, schema) = (self.url.clone(), self.schema.clone());
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(async {
-                if let Ok(mut conn) = PgConnection::connect(&url).await {
-                    let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
-                    let _ = conn.execute(AssertSqlSafe(sql)).await;
-                }
-            });
-        })
-        .join();
+        execute_detached(
+            &self.url,
+            format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema),
+        );
     }
+}
+
+/// Runs `sql` on a connection of its own, on a thread and runtime of its own
+/// (so it also works from `Drop` inside a test's runtime), ignoring failures:
+/// the clean-up of objects a test created.
+pub(crate) fn execute_detached(url: &str, sql: String) {
+    let url = url.to_owned();
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            if let Ok(mut conn) = PgConnection::connect(&url).await {
+                let _ = conn.execute(AssertSqlSafe(sql)).await;
+            }
+        });
+    })
+    .join();
 }
 
 /// Checks the tables agree with each other: every busy player points at a
