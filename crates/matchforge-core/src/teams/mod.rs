@@ -14,15 +14,36 @@
 //! premade limit once they hold; with more than two teams a second local
 //! search starts from a greedy packing, the best-rated group first onto the
 //! emptiest, lowest team, and also takes moves that keep the spread but
-//! bring the team means closer together, and the better end is kept) and
-//! report a **lower bound** on the
-//! optimum: for two teams a subset-sum over (players, rating mass rounded to
-//! 1/100,000 of the total) solves the rounded problem exactly, minus the most
-//! rounding can move a team mean; for more teams the bound is 0. When the
-//! split found is within twice that rounding of a perfect balance, the
-//! subset-sum could only add a bound inside its own rounding error, and the
-//! bound is 0 without it. The gap to optimal is at most
-//! `imbalance - lower_bound`.
+//! bring the team means closer together, and the better end is kept). With
+//! more than two teams the split is then improved two teams at a time: the
+//! teams with the highest and the lowest mean (then either with another
+//! team) are re-split exactly, as a two-team match of their tickets, while
+//! that lowers the spread of team means, or keeps it and brings the means
+//! closer together (pairs of at most 16 players, at most 32 re-splits tried
+//! per team). So, for teams of one size without a premade limit, unless that
+//! budget runs out, re-splitting the highest and the lowest team of the
+//! result cannot lower the spread. (The pair's search finds the split that
+//! brings the two closest; with teams of different sizes or a premade limit
+//! against the other teams, a pair whose closest split does not help is left
+//! as it is.)
+//!
+//! Large matches also report a **lower bound** on the optimum, the larger of
+//! two:
+//! - what each group forces on its own team, for any number of teams: the
+//!   group's team holds at best (for a low mean) the lowest-rated other
+//!   players and at worst the highest-rated, parties and roles relaxed; so
+//!   the highest team mean is at least the largest of those least means (and
+//!   at least the mean of all players), the lowest at most the smallest of
+//!   those greatest means (and at most the mean of all players). A party of
+//!   three 1900s in a team of five, with no one else below 1000, puts its
+//!   team at 1540 or more;
+//! - for two teams, a subset-sum over (players, rating mass rounded to
+//!   1/100,000 of the total), which solves the rounded problem exactly,
+//!   minus the most rounding can move a team mean. When the split found is
+//!   within twice that rounding of a perfect balance, the subset-sum could
+//!   only add a bound inside its own rounding error, and it is skipped.
+//!
+//! The gap to optimal is at most `imbalance - lower_bound`.
 //!
 //! A large match whose search finds no valid split within its budget starts
 //! the local search from a packing that ignores roles and the premade limit;
@@ -33,16 +54,26 @@
 //! team's room (which the parties still to place and the solo players must
 //! be able to fill) or the premade limit fails, at most 20,000 placements. With
 //! solo players only, one matching decides, so a valid split is always found
-//! when one exists. With parties it is found unless that search runs out of
-//! placements, and the error then says so ("… was found within the search
-//! budget (one may exist)"); on 20,000 random matches of 2 to 4 teams of 6
-//! to 24 built around a valid split, with up to 8 roles, parties of up to 5
-//! and premade limits, none was missed. Matches of parties only, with no
-//! solo players to fill a gap, are harder: of 3,000 random ones of 2 to 4
-//! teams of 20 to 99 players in parties of 2 to 5, about 1 in 100 was
-//! missed.
+//! when one exists. Without roles or a premade limit only the parties' sizes
+//! matter, and when that search runs out a search over sizes alone takes
+//! over (teams with the same room left are tried once, states found dead
+//! are not searched again, and a state is cut as soon as the solo players
+//! cannot make up what the parties leave of the rooms): it finds a valid
+//! split when one exists, and otherwise the error says that none exists,
+//! unless it gives up after remembering 200,000 dead states (none of 3,000
+//! random matches of 2 to 7 teams of 40 to 200 players in parties of 2 to 5,
+//! with an occasional solo player, did). Otherwise a split is found unless
+//! the search runs out of placements,
+//! and the error then says so ("… was found within the search budget (one
+//! may exist)"); on 20,000 random matches of 2 to 4 teams of 6 to 24 built
+//! around a valid split, with up to 8 roles, parties of up to 5 and premade
+//! limits, none was missed. Matches of parties only, with no solo players to
+//! fill a gap, were harder: of 3,000 random ones of 2 to 4 teams of 20 to 99
+//! players in parties of 2 to 5, about 1 in 100 was missed before the search
+//! over sizes (which now decides those without roles or a premade limit).
 
 mod feasible;
+mod packing;
 pub(crate) mod roles;
 pub(crate) mod solver;
 
@@ -116,7 +147,8 @@ pub struct TeamSplit {
 /// [`Error::NoValidTeams`] if the players don't add up to the format, or no
 /// split keeps parties whole and meets the roles and premade limit (beyond 16
 /// players, rarely, none was found within the search budget though one may
-/// exist: see the [module](self) docs);
+/// exist, with roles or a premade limit far more often than without: see the
+/// [module](self) docs);
 /// [`Error::InvalidConfig`] for a composition that
 /// [`QueueSpec::build`](crate::queue::QueueSpec::build) would reject: no roles
 /// or too many, a role unnamed, counted 0 times or listed twice, or more fixed

@@ -2,6 +2,7 @@
 //! bounded search plus local improvement (with a lower bound) for large ones.
 
 use super::feasible::FeasibleSplit;
+use super::packing::{Packing, pack_parties};
 use super::roles::{RoleChoice, RolePrefs, RoleSolver, TeamHall, TeamMatching};
 
 /// Matches of at most this many players are always solved exactly.
@@ -17,6 +18,13 @@ const LARGE_NODE_BUDGET: u64 = 20_000;
 /// 20,000 instead, a tick over 100,000 tickets of 10 teams of 4 took 2.5 times
 /// as long for the same mean imbalance.
 const LARGE_NODES_AFTER_FOUND: u64 = 5_000;
+
+/// More than two teams: two-team re-splits allowed per team (see
+/// [`Balancer::resplit_pairs`]). Random matches of 40 teams of 5 solo
+/// players needed 324 on average and at most 1,073 of the 1,280 allowed with
+/// ratings drawn from N(1500, 300); with ratings uniform over 1000–2000, 577
+/// on average, and 6 in 1,000 ran out.
+const RESPLITS_PER_TEAM: usize = 32;
 
 /// Improvements below this are treated as ties.
 const EPS: f64 = 1e-9;
@@ -63,6 +71,21 @@ pub(crate) struct Problem<'a> {
     /// A valid split already known (a team per group), used as the first
     /// incumbent so the search prunes from the start.
     pub(crate) hint: Option<&'a [u16]>,
+}
+
+#[cfg(test)]
+impl<'a> Problem<'a> {
+    /// A problem without roles, premade limit or hint.
+    pub(crate) fn plain(team_sizes: &'a [u32], groups: &'a [Group]) -> Self {
+        Problem {
+            team_sizes,
+            groups,
+            prefs: &[],
+            role_counts: None,
+            premade_limit: None,
+            hint: None,
+        }
+    }
 }
 
 /// A solution: a team for every group, a role for every player.
@@ -117,6 +140,8 @@ pub(crate) struct Balancer {
     undecided: bool,
     /// The groups with their ratings scaled (see [`rating_scale`]).
     scaled: Vec<Group>,
+    /// Solves the two-team problems of [`resplit_pairs`](Self::resplit_pairs).
+    pair: Option<Box<Balancer>>,
 }
 
 struct Search {
@@ -252,10 +277,23 @@ impl Balancer {
                 .find(p, &self.order)
                 .and_then(|start| self.local_search(p, start, false));
             self.undecided = self.feasible.ran_out();
+            if self.undecided && p.role_counts.is_none() && p.premade_limit.is_none() {
+                // Without roles or a premade limit only the parties' sizes
+                // matter, and a search over them decides.
+                match pack_parties(p, &self.order) {
+                    Packing::Found(start) => {
+                        team_of = self.local_search(p, start, false);
+                        self.undecided = team_of.is_none();
+                    }
+                    Packing::Impossible => self.undecided = false,
+                    Packing::GaveUp => {}
+                }
+            }
         }
-        let Some(team_of) = team_of else {
+        let Some(mut team_of) = team_of else {
             return false;
         };
+        self.resplit_pairs(p, &mut team_of);
         let imbalance = imbalance_of(p, &team_of);
         let lower_bound = lower_bound(p, imbalance);
         self.finish(p, &team_of, imbalance, lower_bound, false, out)
@@ -833,6 +871,118 @@ impl Balancer {
         Some(team_of)
     }
 
+    /// More than two teams: improves the valid split `team_of` by re-splitting
+    /// two teams at a time, exactly (only pairs of at most [`EXACT_PLAYERS`]
+    /// players). Each round tries the highest team mean's team with the
+    /// lowest's, then with each other team from the lowest up, then the
+    /// lowest's with each other team from the highest down, and takes the
+    /// first re-split that lowers the spread of team means, or keeps it and
+    /// lowers their dispersion, while the premade limit holds. The exact
+    /// two-team search places any group anywhere, so it finds rearrangements
+    /// the local search's swaps cannot reach. Roles stay filled: the pair's
+    /// search checks them. At most [`RESPLITS_PER_TEAM`] re-splits per team
+    /// are tried.
+    ///
+    /// The pair's search returns only the split that brings the two teams'
+    /// means closest, which is the best for the spread when the teams are
+    /// of one size. With teams of different sizes a split farther apart may
+    /// lower the spread where the closest overshoots another team's mean,
+    /// and with a premade limit the closest may break the limit against the
+    /// other teams (the pair's search keeps it between the two only); such
+    /// a pair is left as it is.
+    fn resplit_pairs(&mut self, p: &Problem<'_>, team_of: &mut [u16]) {
+        let teams = p.team_sizes.len();
+        if teams <= 2 {
+            return;
+        }
+        let mut pair = self.pair.take().unwrap_or_default();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut members: Vec<usize> = Vec::new();
+        let mut hint: Vec<u16> = Vec::new();
+        let mut solution = Solution::default();
+        let mut sums = team_sums(p, team_of);
+        let mut by_mean: Vec<usize> = (0..teams).collect();
+        let mass = |g: &Group| g.rating * f64::from(g.size);
+        let mut budget = RESPLITS_PER_TEAM * teams;
+        'rounds: loop {
+            let now = (spread(p.team_sizes, &sums), dispersion(p.team_sizes, &sums));
+            if now.0 <= EPS {
+                break;
+            }
+            let mean = |t: usize| sums[t] / f64::from(p.team_sizes[t]);
+            by_mean.sort_by(|&a, &b| mean(a).total_cmp(&mean(b)).then(a.cmp(&b)));
+            let (lo, hi) = (by_mean[0], by_mean[teams - 1]);
+            let middle = &by_mean[1..teams - 1];
+            let pairs = std::iter::once((hi, lo))
+                .chain(middle.iter().map(|&t| (hi, t)))
+                .chain(middle.iter().rev().map(|&t| (t, lo)));
+            let mut taken = false;
+            for (a, b) in pairs {
+                if p.team_sizes[a] + p.team_sizes[b] > EXACT_PLAYERS {
+                    continue;
+                }
+                if budget == 0 {
+                    break 'rounds;
+                }
+                budget -= 1;
+                groups.clear();
+                members.clear();
+                hint.clear();
+                for (g, group) in p.groups.iter().enumerate() {
+                    let t = usize::from(team_of[g]);
+                    if t == a || t == b {
+                        // `first_player` still indexes `p.prefs`, which the
+                        // pair's problem shares.
+                        groups.push(*group);
+                        members.push(g);
+                        hint.push(u16::from(t == b));
+                    }
+                }
+                let sizes = [p.team_sizes[a], p.team_sizes[b]];
+                let problem = Problem {
+                    team_sizes: &sizes,
+                    groups: &groups,
+                    hint: Some(&hint),
+                    ..*p
+                };
+                if !pair.solve(&problem, &mut solution) || solution.team_of == hint {
+                    continue;
+                }
+                let (old_a, old_b) = (sums[a], sums[b]);
+                let (mut sum_a, mut sum_b) = (0.0, 0.0);
+                for (group, &side) in groups.iter().zip(&solution.team_of) {
+                    if side == 0 {
+                        sum_a += mass(group);
+                    } else {
+                        sum_b += mass(group);
+                    }
+                }
+                (sums[a], sums[b]) = (sum_a, sum_b);
+                let next = (spread(p.team_sizes, &sums), dispersion(p.team_sizes, &sums));
+                let better = next.0 < now.0 - EPS || (next.0 <= now.0 && next.1 < now.1 - EPS);
+                if better {
+                    for (&g, &side) in members.iter().zip(&solution.team_of) {
+                        team_of[g] = if side == 0 { a as u16 } else { b as u16 };
+                    }
+                    // The pair's search kept the limit between the two teams
+                    // only.
+                    if premade_ok(p, team_of) {
+                        taken = true;
+                        break;
+                    }
+                    for (&g, &side) in members.iter().zip(&hint) {
+                        team_of[g] = if side == 0 { a as u16 } else { b as u16 };
+                    }
+                }
+                (sums[a], sums[b]) = (old_a, old_b);
+            }
+            if !taken {
+                break;
+            }
+        }
+        self.pair = Some(pair);
+    }
+
     /// Takes the move `change`, already applied to `team_of`, if it makes the
     /// split better than `current` (fewer broken constraints, or as many and
     /// a smaller imbalance): records it in `current` and returns true; else
@@ -1016,22 +1166,30 @@ pub(crate) fn premade_ok(p: &Problem<'_>, team_of: &[u16]) -> bool {
 /// limits (a relaxation, so the bound is valid), no higher than `found`, the
 /// imbalance of a split already found.
 ///
-/// Two teams: a subset-sum over (players, rounded rating mass) finds the best
-/// split of the rounded problem exactly; rounding can move a team mean by at most
-/// `slack`, which is subtracted. More teams: 0 (the trivial bound).
+/// Any number of teams: what each group forces on its own team
+/// ([`forced_spread`]). Two teams, and the larger of the two: a subset-sum
+/// over (players, rounded rating mass) finds the best split of the rounded
+/// problem exactly; rounding can move a team mean by at most `slack`, which
+/// is subtracted.
 ///
 /// The subset-sum's answer lies between the optimum minus `2 × slack` and the
 /// optimum. When `found ≤ 2 × slack` it could only return a bound between 0
-/// and `found`, a difference inside its own rounding error, so the trivial
-/// bound 0 is returned without it: a weaker bound than it might have given,
+/// and `found`, a difference inside its own rounding error, so it is skipped
+/// (the bound is then the forced spread alone): a weaker bound than it might have given,
 /// by less than `2 × slack`. (For 100 solo players that subset-sum is about 8
 /// million word operations, and a split within its rounding is the common
 /// case.)
 pub(crate) fn lower_bound(p: &Problem<'_>, found: f64) -> f64 {
-    let [n0, n1] = p.team_sizes else {
-        return 0.0;
+    let forced = forced_spread(p);
+    let [n0, n1] = *p.team_sizes else {
+        return forced.min(found);
     };
-    let (n0, n1) = (*n0 as usize, *n1 as usize);
+    subset_sum_bound(p, n0, n1, found).max(forced).min(found)
+}
+
+/// [`lower_bound`]'s subset-sum, for two teams of `n0` and `n1` players.
+fn subset_sum_bound(p: &Problem<'_>, n0: u32, n1: u32, found: f64) -> f64 {
+    let (n0, n1) = (n0 as usize, n1 as usize);
     let min_r = p
         .groups
         .iter()
@@ -1098,6 +1256,69 @@ pub(crate) fn lower_bound(p: &Problem<'_>, found: f64) -> f64 {
     (best - slack).max(0.0).min(found)
 }
 
+/// A lower bound on the spread of team means from what each group forces on
+/// its own team, for any number of teams: a group's team holds the group and
+/// other players, at best (for a low mean) the lowest-rated others and at
+/// worst the highest-rated, parties relaxed and roles ignored. So the
+/// highest team mean is at least the largest such least mean over the groups
+/// (and at least the mean of all players), and the lowest team mean at most
+/// the smallest such greatest mean (and at most the mean of all players).
+///
+/// A party of three 1900s in a team of five, with no one else rated below
+/// 1000, puts its team at 1540 or more; if the lowest team can be at most
+/// 1480, no split does better than 60.
+fn forced_spread(p: &Problem<'_>) -> f64 {
+    let mut ratings: Vec<f64> = p
+        .groups
+        .iter()
+        .flat_map(|g| std::iter::repeat_n(g.rating, g.size as usize))
+        .collect();
+    ratings.sort_unstable_by(f64::total_cmp);
+    let n = ratings.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let mut prefix = Vec::with_capacity(n + 1);
+    prefix.push(0.0);
+    let mut sum = 0.0;
+    for &r in &ratings {
+        sum += r;
+        prefix.push(sum);
+    }
+    let mut sizes = p.team_sizes.to_vec();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let average = sum / n as f64;
+    let (mut highest_at_least, mut lowest_at_most) = (average, average);
+    for group in p.groups {
+        let (r, size) = (group.rating, group.size as usize);
+        // The group's own players, among equal ratings, taken as the first
+        // (for the lowest others) or the last (for the highest).
+        let below = ratings.partition_point(|&x| x < r);
+        let above = n - ratings.partition_point(|&x| x <= r);
+        let (mut least, mut greatest) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &team in sizes.iter().filter(|&&t| t as usize >= size) {
+            let others = team as usize - size;
+            let low = if below <= others {
+                prefix[others + size] - r * size as f64
+            } else {
+                prefix[others]
+            };
+            let high = if above <= others {
+                sum - prefix[n - others - size] - r * size as f64
+            } else {
+                sum - prefix[n - others]
+            };
+            let own = r * size as f64;
+            least = least.min((own + low) / f64::from(team));
+            greatest = greatest.max((own + high) / f64::from(team));
+        }
+        highest_at_least = highest_at_least.max(least);
+        lowest_at_most = lowest_at_most.min(greatest);
+    }
+    (highest_at_least - lowest_at_most).max(0.0)
+}
+
 fn or_shifted(dst: &mut [u64], src: &[u64], shift: usize) {
     let (word_shift, bit_shift) = (shift / 64, shift % 64);
     for i in (0..dst.len()).rev() {
@@ -1118,13 +1339,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Groups of 1 to 3 players filling two teams of `sizes`, cut team by
+    /// Groups of 1 to 3 players filling the teams of `sizes`, cut team by
     /// team from `picks` and then interleaved by `order`, so a split into
     /// the two teams always exists; ratings from `ratings`, in turn.
-    fn groups_for(sizes: [u32; 2], picks: &[u32], ratings: &[u32], order: u64) -> Vec<Group> {
+    fn groups_for(sizes: &[u32], picks: &[u32], ratings: &[u32], order: u64) -> Vec<Group> {
         let mut cuts = Vec::new();
         let mut i = 0;
-        for size in sizes {
+        for &size in sizes {
             let mut left = size;
             while left > 0 {
                 let s = picks[i % picks.len()] % left.min(3) + 1;
@@ -1174,6 +1395,116 @@ mod tests {
         best
     }
 
+    /// The best imbalance over every split of any number of teams that fills
+    /// them exactly (roles and premade limits ignored), by a depth-first
+    /// enumeration.
+    fn brute_force_teams(p: &Problem<'_>) -> Option<f64> {
+        fn place(p: &Problem<'_>, g: usize, fill: &mut [u32], team_of: &mut [u16]) -> Option<f64> {
+            if g == p.groups.len() {
+                return (fill == p.team_sizes).then(|| imbalance_of(p, team_of));
+            }
+            let mut best: Option<f64> = None;
+            for t in 0..fill.len() {
+                if fill[t] + p.groups[g].size > p.team_sizes[t] {
+                    continue;
+                }
+                fill[t] += p.groups[g].size;
+                team_of[g] = t as u16;
+                if let Some(imbalance) = place(p, g + 1, fill, team_of) {
+                    best = Some(best.map_or(imbalance, |b| b.min(imbalance)));
+                }
+                fill[t] -= p.groups[g].size;
+            }
+            best
+        }
+        let mut fill = vec![0; p.team_sizes.len()];
+        let mut team_of = vec![0; p.groups.len()];
+        place(p, 0, &mut fill, &mut team_of)
+    }
+
+    /// Three teams of 5, 4 and 5: a trio rated 1900 among solo players of
+    /// 1000, 1300 and 1500. Its team holds at least 3 × 1900 + 2 × 1000, a
+    /// mean of 1540 or more in a team of 5 (1675 in the team of 4), so the
+    /// highest mean is at least 1540; the lowest is at most the mean of all
+    /// 14 players, 18,400 / 14 ≈ 1314.3 (no solo forces less). Bound ≈ 225.7.
+    #[test]
+    fn forced_spread_counts_what_a_party_forces_on_its_team() {
+        let mut groups = vec![Group {
+            size: 3,
+            rating: 1900.0,
+            first_player: 0,
+        }];
+        for (k, rating) in [1000.0, 1000.0, 1000.0, 1000.0, 1000.0, 1000.0, 1500.0]
+            .into_iter()
+            .chain(std::iter::repeat_n(1300.0, 4))
+            .enumerate()
+        {
+            groups.push(Group {
+                size: 1,
+                rating,
+                first_player: 3 + k as u32,
+            });
+        }
+        let sizes = [5, 4, 5];
+        let p = Problem::plain(&sizes, &groups);
+        let players: f64 = groups.iter().map(|g| g.rating * f64::from(g.size)).sum();
+        let average = players / 14.0;
+        assert!(
+            (forced_spread(&p) - (1540.0 - average)).abs() < 1e-9,
+            "{}",
+            forced_spread(&p)
+        );
+        let best = brute_force_teams(&p).unwrap();
+        assert!(forced_spread(&p) <= best + 1e-9);
+        assert_eq!(lower_bound(&p, best), forced_spread(&p));
+        // Never above a split already found.
+        assert_eq!(lower_bound(&p, 1.0), 1.0);
+    }
+
+    /// Four teams of two, two tied at the top and two at the bottom: no
+    /// re-split of one pair lowers the spread (the other tied teams keep
+    /// it), but one that brings the means together lets the next lower it.
+    #[test]
+    fn resplits_move_along_tied_extremes() {
+        let groups: Vec<Group> = [
+            1800.0, 1600.0, 1800.0, 1600.0, 1400.0, 1200.0, 1400.0, 1200.0,
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, rating)| Group {
+            size: 1,
+            rating,
+            first_player: i as u32,
+        })
+        .collect();
+        let p = Problem::plain(&[2, 2, 2, 2], &groups);
+        let mut team_of = vec![0, 0, 1, 1, 2, 2, 3, 3];
+        assert_eq!(imbalance_of(&p, &team_of), 400.0);
+        Balancer::default().resplit_pairs(&p, &mut team_of);
+        assert_eq!(imbalance_of(&p, &team_of), 0.0, "{team_of:?}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        /// Two to four teams of 1 to 4 players (at most 10 in all), groups of
+        /// 1 to 3: the lower bound never exceeds the brute-force optimum.
+        #[test]
+        fn forced_spread_never_exceeds_the_optimum(
+            sizes in proptest::collection::vec(1u32..=4, 2..=4),
+            picks in proptest::collection::vec(0u32..3, 1..12),
+            ratings in proptest::collection::vec(0u32..3000, 1..12),
+            order in any::<u64>(),
+        ) {
+            prop_assume!(sizes.iter().sum::<u32>() <= 10);
+            let groups = groups_for(&sizes, &picks, &ratings, order);
+            let p = Problem::plain(&sizes, &groups);
+            let best = brute_force_teams(&p).expect("the groups were cut from the teams");
+            let bound = lower_bound(&p, f64::INFINITY);
+            prop_assert!(bound <= best + 1e-9, "bound {} above optimum {}", bound, best);
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
@@ -1187,15 +1518,8 @@ mod tests {
             ratings in proptest::collection::vec(1000u32..2000, 1..12),
             order in any::<u64>(),
         ) {
-            let groups = groups_for(sizes, &picks, &ratings, order);
-            let p = Problem {
-                team_sizes: &sizes,
-                groups: &groups,
-                prefs: &[],
-                role_counts: None,
-                premade_limit: None,
-                hint: None,
-            };
+            let groups = groups_for(&sizes, &picks, &ratings, order);
+            let p = Problem::plain(&sizes, &groups);
             let best = brute_force_optimum(&p).expect("the groups were cut from the teams");
             let bound = lower_bound(&p, f64::INFINITY);
             prop_assert!(bound <= best + 1e-9, "bound {} above optimum {}", bound, best);
@@ -1224,7 +1548,7 @@ mod tests {
         ) {
             let counts = COMPOSITIONS[composition];
             let roles = counts.len();
-            let groups = groups_for(sizes, &picks, &ratings, order);
+            let groups = groups_for(&sizes, &picks, &ratings, order);
             // Index `roles` stands for a role the composition does not name
             // (as `balance_teams` maps one).
             let prefs: Vec<RolePrefs> = lists
