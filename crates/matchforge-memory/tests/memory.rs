@@ -436,10 +436,14 @@ async fn every_check_passes_on_one_shared_store() {
     checks.spawn(c::concurrent_writers_lose_no_events(s()));
     checks.spawn(c::readers_following_writers_miss_nothing(s()));
     checks.spawn(c::failed_operations_change_nothing(s()));
+    checks.spawn(c::commit_indexes_open_ready_checks(s()));
+    checks.spawn(c::times_compare_to_the_nanosecond(s()));
+    checks.spawn(c::enqueue_many_decides_like_enqueue(s()));
+    checks.spawn(c::commit_many_refuses_taken_lobby_ids(s()));
     let mut passed = 0;
     while let Some(result) = checks.join_next().await {
         result.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         passed += 1;
     }
-    assert_eq!(passed, 29);
+    assert_eq!(passed, 33);
 }

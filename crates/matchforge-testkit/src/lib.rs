@@ -71,11 +71,14 @@ macro_rules! conformance_tests {
             commit_claims_every_ticket,
             commit_is_all_or_nothing,
             commit_rejects_duplicate_lobby,
+            commit_indexes_open_ready_checks,
             concurrent_commits_claim_each_ticket_once,
             enqueue_many_is_per_ticket,
             commit_many_is_per_lobby,
             enqueue_many_logs_each_queued_ticket,
             commit_many_logs_each_committed_lobby,
+            enqueue_many_decides_like_enqueue,
+            commit_many_refuses_taken_lobby_ids,
             requeue_keeps_enqueue_time,
             update_lobby_checks_version,
             update_lobby_rejects_foreign_tickets,
@@ -94,6 +97,7 @@ macro_rules! conformance_tests {
             events_after_resumes_at_cursor,
             concurrent_writers_lose_no_events,
             readers_following_writers_miss_nothing,
+            times_compare_to_the_nanosecond,
             failed_operations_change_nothing,
         );
     };

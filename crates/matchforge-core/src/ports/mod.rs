@@ -11,6 +11,11 @@
 //!   their [`Event`]s in the same atomic step, so the [`EventLog`] never shows a
 //!   change that did not happen nor misses one that did.
 //! * **Time comes in.** Stores never read a clock; times are in the arguments.
+//! * **Exact times.** Stores keep every time to chrono's nanosecond: a time
+//!   read back equals the one written, and cooldown ends, enqueue order,
+//!   ready-check deadlines and history bounds compare exactly (the runner's
+//!   clock has nanoseconds; a store that rounds to microseconds would order
+//!   two tickets of one microsecond by id, or end a cooldown early).
 //! * **Optimistic concurrency.** Lobbies and parties carry a version; updates
 //!   name the version they were computed from and fail with
 //!   [`Error::Conflict`](crate::Error::Conflict) if someone got there first.

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use matchforge_core::Error;
 use matchforge_core::event::Event;
-use matchforge_core::ports::{CommitOutcome, Store};
+use matchforge_core::ids::QueueName;
+use matchforge_core::ports::{CommitOutcome, LobbyUpdate, Store, Versioned};
 use matchforge_core::ticket::Ticket;
 
 use super::fixtures::{
-    Fresh, assert_increasing, at, commit_ok, describe, enqueue_all, lobby_with_id, ticket_with_id,
+    Fresh, assert_increasing, at, commit_ok, complete_ok, describe, enqueue_all, lobby_with_id,
+    record_for, ticket_with_id, update_ok,
 };
 use super::snapshot::{own_events, tail};
 
@@ -212,15 +214,7 @@ pub async fn commit_many_logs_each_committed_lobby<S: Store + ?Sized + 'static>(
         ])
         .await
         .expect("commit_many");
-    let kinds: Vec<&str> = results
-        .iter()
-        .map(|r| match r {
-            Ok(CommitOutcome::Committed) => "Committed",
-            Ok(CommitOutcome::Conflict { .. }) => "Conflict outcome",
-            Err(Error::Conflict(_)) => "Conflict error",
-            Err(_) => "another error",
-        })
-        .collect();
+    let kinds = commit_kinds(&results);
     assert_eq!(
         kinds,
         [
@@ -240,4 +234,235 @@ pub async fn commit_many_logs_each_committed_lobby<S: Store + ?Sized + 'static>(
         .flat_map(|l| l.commit_events())
         .collect();
     assert_eq!(events, want, "{what}: the log");
+}
+
+/// Recognises the result a ticket of a batch must get.
+// `Send + Sync`: the check's future must be `Send` to be spawned, and the
+// list lives across awaits.
+type Expect<'a> = Box<dyn Fn(&Result<(), Error>) -> bool + Send + Sync + 'a>;
+
+/// `enqueue_many` decides each ticket exactly as `enqueue` would after the
+/// batch's earlier tickets: a ticket reusing an id queued earlier in the
+/// batch, or holding a player queued earlier in it, is refused with
+/// [`Error::AlreadyQueued`] naming that player (for a reused id, the new
+/// ticket's first player), the earlier ticket and its queue; a party with a
+/// member on a cooldown is refused with [`Error::Cooldown`] naming the
+/// member and the end; a refused ticket holds neither its id nor its players
+/// for the tickets after it; a cooldown has ended at the enqueue time it ends
+/// at. Exactly the accepted tickets wait and are logged, in the batch's order.
+pub async fn enqueue_many_decides_like_enqueue<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "enqueue_many_decides_like_enqueue";
+    let mut fresh = Fresh::new();
+    let (q1, q2) = (fresh.queue(), fresh.queue());
+    let seated = [fresh.solo(&q1, at(0)), fresh.solo(&q1, at(1))];
+    enqueue_all(&*store, &seated, what).await;
+    let mut lobby = fresh.lobby(&q1, &seated, at(2));
+    commit_ok(&*store, &lobby, what).await;
+    let cooled = fresh.player();
+    lobby.open_acceptance(at(60), at(3)).expect("open");
+    let mut update = LobbyUpdate::new(lobby, 1);
+    update.cooldowns = vec![(cooled, at(100))];
+    update_ok(&*store, update, what).await;
+    let since = tail(&*store).await;
+
+    let [px, pn, pm, pf, pg, pz, pw] = [(); 7].map(|()| fresh.player());
+    let x = fresh.ticket(&q1, at(10), &[px]);
+    let twin = ticket_with_id(x.id(), &q2, at(11), &[pn, pm]);
+    let with_x = fresh.ticket(&q2, at(12), &[pf, px]);
+    let with_cooled = fresh.ticket(&q2, at(13), &[pg, cooled]);
+    let refused_players = fresh.ticket(&q2, at(14), &[pn, pf, pg]);
+    let cooled_ends = fresh.ticket(&q2, at(100), &[cooled]);
+    let refused_id = ticket_with_id(with_x.id(), &q2, at(15), &[pz]);
+    let repeat_id = ticket_with_id(refused_players.id(), &q1, at(16), &[pw]);
+    let repeat_player = fresh.ticket(&q1, at(17), &[pw, pn]);
+    let batch = vec![
+        x.clone(),
+        twin,
+        with_x,
+        with_cooled,
+        refused_players.clone(),
+        cooled_ends.clone(),
+        refused_id.clone(),
+        repeat_id,
+        repeat_player,
+    ];
+    let results = store.enqueue_many(batch).await.expect("enqueue_many");
+    assert_eq!(results.len(), 9, "{what}: one result per ticket");
+    let queued = |p, t, q: QueueName| {
+        move |r: &Result<(), Error>| {
+            matches!(r, Err(Error::AlreadyQueued { player, ticket, queue })
+                if *player == p && *ticket == t && *queue == q)
+        }
+    };
+    let checks: [(&str, Expect<'_>); 9] = [
+        ("a new ticket", Box::new(|r| r.is_ok())),
+        (
+            "the id of the batch's first ticket: AlreadyQueued naming its own first player",
+            Box::new(queued(pn, x.id(), q1.clone())),
+        ),
+        (
+            "a player the batch's first ticket holds: AlreadyQueued naming them",
+            Box::new(queued(px, x.id(), q1.clone())),
+        ),
+        (
+            "a member on a cooldown: Cooldown naming them",
+            Box::new(
+                move |r| matches!(r, Err(Error::Cooldown { player, until }) if *player == cooled && *until == at(100)),
+            ),
+        ),
+        ("the players of refused tickets", Box::new(|r| r.is_ok())),
+        (
+            "a player whose cooldown ends at the enqueue time",
+            Box::new(|r| r.is_ok()),
+        ),
+        ("the id of a refused ticket", Box::new(|r| r.is_ok())),
+        (
+            "the id of a ticket queued earlier in the batch: AlreadyQueued naming its own first player",
+            Box::new(queued(pw, refused_players.id(), q2.clone())),
+        ),
+        (
+            "a player a ticket queued earlier in the batch holds: AlreadyQueued naming them",
+            Box::new(queued(pn, refused_players.id(), q2.clone())),
+        ),
+    ];
+    for (i, ((why, ok), result)) in checks.iter().zip(&results).enumerate() {
+        assert!(
+            ok(result),
+            "{what}: ticket {i}, {why}: got {}",
+            describe(result)
+        );
+    }
+    assert_eq!(
+        store.tickets(&q1).await.expect("tickets"),
+        vec![x.clone()],
+        "{what}: the tickets waiting in {q1}"
+    );
+    assert_eq!(
+        store.tickets(&q2).await.expect("tickets"),
+        vec![
+            refused_players.clone(),
+            refused_id.clone(),
+            cooled_ends.clone()
+        ],
+        "{what}: the tickets waiting in {q2}"
+    );
+    let events: Vec<Event> = own_events(&*store, since, &[q1, q2])
+        .await
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            Event::queued(&x),
+            Event::queued(&refused_players),
+            Event::queued(&cooled_ends),
+            Event::queued(&refused_id),
+        ],
+        "{what}: one TicketQueued per accepted ticket, in the batch's order"
+    );
+}
+
+/// `commit_many` refuses with [`Error::Conflict`] a lobby whose id an
+/// earlier lobby of the same batch took, and one whose id belongs to a lobby
+/// that has finished but is still stored (a stored lobby, whatever its
+/// phase; a store may forget finished lobbies later); either changes
+/// nothing — the stored lobbies keep their value and version, the tickets
+/// the refused lobbies named go to the later lobbies that claim them, and
+/// only the committed lobbies are logged.
+pub async fn commit_many_refuses_taken_lobby_ids<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "commit_many_refuses_taken_lobby_ids";
+    let mut fresh = Fresh::new();
+    let (q, ladder) = (fresh.queue(), fresh.ladder());
+    let t: Vec<Ticket> = (0..8).map(|i| fresh.solo(&q, at(i))).collect();
+    enqueue_all(&*store, &t, what).await;
+    let finished = fresh.lobby(&q, &t[6..], at(9));
+    commit_ok(&*store, &finished, what).await;
+    let record = record_for(&finished, &ladder, at(9));
+    let finished = complete_ok(&*store, finished, at(9), Some(record), what).await;
+    let since = tail(&*store).await;
+
+    let first = fresh.lobby(&q, &t[0..2], at(10));
+    let same_id = lobby_with_id(first.id(), &q, &t[2..4], at(10));
+    let finished_id = lobby_with_id(finished.id(), &q, &t[4..6], at(10));
+    let second = fresh.lobby(&q, &t[2..4], at(10));
+    let third = fresh.lobby(&q, &t[4..6], at(10));
+    let results = store
+        .commit_many(&[
+            first.clone(),
+            same_id,
+            finished_id,
+            second.clone(),
+            third.clone(),
+        ])
+        .await
+        .expect("commit_many");
+    let kinds = commit_kinds(&results);
+    assert_eq!(
+        kinds,
+        [
+            "Committed",
+            "Conflict error",
+            "Conflict error",
+            "Committed",
+            "Committed"
+        ],
+        "{what}: the outcomes (the second lobby reuses the first's id, the third a finished \
+         lobby's), {results:?}"
+    );
+    for (lobby, version) in [(&first, 1), (&finished, 2), (&second, 1), (&third, 1)] {
+        assert_eq!(
+            store.lobby(lobby.id()).await.expect("lobby"),
+            Some(Versioned {
+                value: lobby.clone(),
+                version
+            }),
+            "{what}: the lobby stored under {}",
+            lobby.id()
+        );
+    }
+    for (lobby, want) in [
+        (&first, Some(first.id())),
+        (&second, Some(second.id())),
+        (&third, Some(third.id())),
+        (&finished, None),
+    ] {
+        for p in lobby.players() {
+            assert_eq!(
+                store.lobby_of(p).await.expect("lobby_of"),
+                want,
+                "{what}: lobby_of a player of lobby {}",
+                lobby.id()
+            );
+        }
+    }
+    assert!(
+        store.tickets(&q).await.expect("tickets").is_empty(),
+        "{what}: every ticket is claimed"
+    );
+    let events: Vec<Event> = own_events(&*store, since, std::slice::from_ref(&q))
+        .await
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let want: Vec<Event> = [first, second, third]
+        .iter()
+        .flat_map(|l| l.commit_events())
+        .collect();
+    assert_eq!(events, want, "{what}: the log");
+}
+
+/// What each part of a `commit_many` reply is, for comparing a whole reply
+/// at once: "Committed", "Conflict outcome" (tickets gone), "Conflict error"
+/// (a lobby id taken) or "another error".
+fn commit_kinds(results: &[Result<CommitOutcome, Error>]) -> Vec<&'static str> {
+    results
+        .iter()
+        .map(|r| match r {
+            Ok(CommitOutcome::Committed) => "Committed",
+            Ok(CommitOutcome::Conflict { .. }) => "Conflict outcome",
+            Err(Error::Conflict(_)) => "Conflict error",
+            Err(_) => "another error",
+        })
+        .collect()
 }

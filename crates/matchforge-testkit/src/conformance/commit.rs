@@ -3,12 +3,15 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use matchforge_core::Error;
 use matchforge_core::event::Event;
-use matchforge_core::ports::{CommitOutcome, Store, Versioned};
+use matchforge_core::ids::LobbyId;
+use matchforge_core::lobby::Lobby;
+use matchforge_core::ports::{CommitOutcome, LobbyUpdate, Store, Versioned};
 use matchforge_core::ticket::Ticket;
 
-use super::fixtures::{Fresh, at, commit_ok, describe, enqueue_all, lobby_with_id};
+use super::fixtures::{Fresh, at, commit_ok, describe, enqueue_all, lobby_with_id, update_ok};
 use super::snapshot::{Scope, Snapshot, assert_unchanged, own_events, tail};
 
 /// A commit claims every ticket of the lobby (they leave the queue and every
@@ -142,4 +145,126 @@ pub async fn commit_rejects_duplicate_lobby<S: Store + ?Sized + 'static>(store: 
         describe(&result)
     );
     assert_unchanged(&*store, &scope, &before, &format!("{what}: commit")).await;
+}
+
+/// Lobbies committed as the runner commits them — the ready check already
+/// open, or skipped (ready) — through one `commit_many`: each is stored at
+/// version 1 with its players in it and logs its
+/// [`commit_events`](matchforge_core::lobby::Lobby::commit_events). One
+/// with an open ready check is due from its deadline on, to the nanosecond
+/// (not a nanosecond before), earliest deadline first even within one
+/// microsecond; a ready one is never due; and a committed ready check that is
+/// cancelled is due no more.
+///
+/// It reads every due lobby and keeps its own, and its deadlines lie in
+/// 2002, after those of [`lobbies_due_by_deadline`](super::lobbies_due_by_deadline)
+/// (which reads with small limits), so the two can share a store.
+pub async fn commit_indexes_open_ready_checks<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "commit_indexes_open_ready_checks";
+    let mut fresh = Fresh::new();
+    let q = fresh.queue();
+    let base = Utc.with_ymd_and_hms(2002, 1, 1, 0, 0, 0).unwrap();
+    let ns = |nanos: i64| base + Duration::nanoseconds(nanos);
+    let t: Vec<Ticket> = (0..8).map(|i| fresh.solo(&q, ns(i))).collect();
+    enqueue_all(&*store, &t, what).await;
+    let now = ns(10_000_000_000);
+    let open = |fresh: &mut Fresh, pair: &[Ticket], deadline: DateTime<Utc>| {
+        let mut lobby = fresh.lobby(&q, pair, now);
+        lobby.open_acceptance(deadline, now).expect("open");
+        lobby
+    };
+    // Ids increase in creation order: `soon` is created after `mid`, yet due
+    // 100 ns before it, within the same microsecond.
+    let late = open(&mut fresh, &t[0..2], ns(30_700_000_000));
+    let mid = open(&mut fresh, &t[2..4], ns(30_300_000_500));
+    let mut ready = fresh.lobby(&q, &t[4..6], now);
+    ready.skip_acceptance(now).expect("skip the ready check");
+    let soon = open(&mut fresh, &t[6..8], ns(30_300_000_400));
+    let lobbies = [late.clone(), mid.clone(), ready.clone(), soon.clone()];
+    let since = tail(&*store).await;
+    let results = store.commit_many(&lobbies).await.expect("commit_many");
+    assert_eq!(results.len(), lobbies.len(), "{what}: one result per lobby");
+    for (lobby, result) in lobbies.iter().zip(&results) {
+        assert!(
+            matches!(result, Ok(CommitOutcome::Committed)),
+            "{what}: commit of lobby {} in phase {}: {}",
+            lobby.id(),
+            lobby.phase().as_str(),
+            describe(result)
+        );
+        assert_eq!(
+            store.lobby(lobby.id()).await.expect("lobby"),
+            Some(Versioned {
+                value: lobby.clone(),
+                version: 1
+            }),
+            "{what}: the stored lobby in phase {}",
+            lobby.phase().as_str()
+        );
+        for p in lobby.players() {
+            assert_eq!(
+                store.lobby_of(p).await.expect("lobby_of"),
+                Some(lobby.id()),
+                "{what}: lobby_of a player of a lobby committed in phase {}",
+                lobby.phase().as_str()
+            );
+        }
+    }
+    let events: Vec<Event> = own_events(&*store, since, std::slice::from_ref(&q))
+        .await
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let want: Vec<Event> = lobbies.iter().flat_map(Lobby::commit_events).collect();
+    assert_eq!(events, want, "{what}: events");
+
+    let ids: Vec<LobbyId> = lobbies.iter().map(Lobby::id).collect();
+    let due = |before: DateTime<Utc>| {
+        let store = Arc::clone(&store);
+        let ids = ids.clone();
+        async move {
+            let got = store
+                .lobbies_due(before, usize::MAX)
+                .await
+                .expect("lobbies_due");
+            got.into_iter()
+                .filter(|l| ids.contains(l))
+                .collect::<Vec<_>>()
+        }
+    };
+    let one = Duration::nanoseconds(1);
+    let (d_soon, d_mid, d_late) = (
+        soon.deadline().expect("open"),
+        mid.deadline().expect("open"),
+        late.deadline().expect("open"),
+    );
+    let table = [
+        (now, vec![]),
+        (d_soon - one, vec![]),
+        (d_soon, vec![soon.id()]),
+        (d_mid - one, vec![soon.id()]),
+        (d_mid, vec![soon.id(), mid.id()]),
+        (d_late - one, vec![soon.id(), mid.id()]),
+        (d_late, vec![soon.id(), mid.id(), late.id()]),
+        (ns(3_600_000_000_000), vec![soon.id(), mid.id(), late.id()]),
+    ];
+    for (before, want) in table {
+        assert_eq!(
+            due(before).await,
+            want,
+            "{what}: lobbies_due({before}) over lobbies committed with their ready check open \
+             (soon {d_soon}, mid {d_mid}, late {d_late}) or skipped"
+        );
+    }
+
+    let mut aborted = mid.clone();
+    aborted
+        .cancel("server lost", ns(11_000_000_000))
+        .expect("cancel");
+    update_ok(&*store, LobbyUpdate::new(aborted, 1), what).await;
+    assert_eq!(
+        due(d_late).await,
+        vec![soon.id(), late.id()],
+        "{what}: a cancelled lobby is no longer due"
+    );
 }

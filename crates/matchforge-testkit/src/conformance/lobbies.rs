@@ -199,7 +199,9 @@ pub async fn update_lobby_checks_version<S: Store + ?Sized + 'static>(store: Arc
 }
 
 /// `update_lobby` refuses with [`Error::InvalidTicket`] and changes nothing
-/// when it would requeue another lobby's ticket, change the lobby's tickets or
+/// when it would requeue another lobby's ticket, requeue one of its own
+/// tickets changed (an earlier enqueue time would jump the queue; another
+/// party would put someone else in it), change the lobby's tickets or
 /// queue, requeue while the lobby stays unfinished, requeue a ticket twice, or
 /// requeue again after the lobby finished (the lobby does not finish in that
 /// update); it refuses with [`Error::IllegalTransition`] naming the lobby and
@@ -244,6 +246,9 @@ pub async fn update_lobby_rejects_foreign_tickets<S: Store + ?Sized + 'static>(s
         })
         .collect();
     let swapped = [t[0].clone(), t[4].clone()];
+    let own = |enqueued_at, players: &[_]| ticket_with_id(t[0].id(), &q, enqueued_at, players);
+    let jumped = own(at(-60), &[t[0].players()[0].id]);
+    let regrouped = own(t[0].enqueued_at(), &[t[0].players()[0].id, fresh.player()]);
     let cases: Vec<(LobbyUpdate, &str)> = vec![
         (
             requeue(&mine, 1, vec![t[2].clone()]),
@@ -252,6 +257,14 @@ pub async fn update_lobby_rejects_foreign_tickets<S: Store + ?Sized + 'static>(s
         (
             requeue(&mine, 1, vec![t[4].clone()]),
             "requeue of a waiting ticket the lobby never held",
+        ),
+        (
+            requeue(&mine, 1, vec![jumped, t[1].clone()]),
+            "requeue of its own ticket with an earlier enqueue time",
+        ),
+        (
+            requeue(&mine, 1, vec![t[1].clone(), regrouped]),
+            "requeue of its own ticket with another player added",
         ),
         (
             LobbyUpdate::new(lobby_with_id(mine.id(), &q, &swapped, at(6)), 1),

@@ -136,7 +136,9 @@ pub async fn enqueue_rejects_waiting_players<S: Store + ?Sized + 'static>(store:
 }
 
 /// A ticket whose id is already waiting is rejected with
-/// [`Error::AlreadyQueued`], even for other players, and changes nothing.
+/// [`Error::AlreadyQueued`], even for other players, naming the new ticket's
+/// first player, the id and the queue the waiting ticket is in, and changes
+/// nothing.
 pub async fn enqueue_rejects_taken_ticket_id<S: Store + ?Sized + 'static>(store: Arc<S>) {
     let what = "enqueue_rejects_taken_ticket_id";
     let mut fresh = Fresh::new();
@@ -155,8 +157,11 @@ pub async fn enqueue_rejects_taken_ticket_id<S: Store + ?Sized + 'static>(store:
     let twin = ticket_with_id(held.id(), &q2, at(1), &[newcomer]);
     let result = store.enqueue(twin).await;
     assert!(
-        matches!(&result, Err(Error::AlreadyQueued { ticket, .. }) if *ticket == held.id()),
-        "{what}: a second ticket with a waiting ticket's id: expected AlreadyQueued, got {}",
+        matches!(&result, Err(Error::AlreadyQueued { player, ticket, queue })
+            if *player == newcomer && *ticket == held.id() && *queue == q1),
+        "{what}: a second ticket in {q2} with the id of a ticket waiting in {q1}: expected \
+         AlreadyQueued {{ player: {newcomer}, ticket: {}, queue: {q1} }}, got {}",
+        held.id(),
         describe(&result)
     );
     assert_unchanged(&*store, &scope, &before, what).await;
