@@ -21,7 +21,8 @@
 //! |---|---|
 //! | `step` | a round of [`Runner::run`](crate::Runner::run) (the round's first error; the loop goes on) |
 //! | `events` | a read of the event log by an [`EventSubscription`](crate::EventSubscription) |
-//! | `commit` | one lobby of a tick, refused by the store (its tickets wait for the next tick) |
+//! | `commit` | one lobby of a tick, refused by the store or, after a failed batch, not held by it (its tickets wait for the next tick) |
+//! | `commit_batch` | a tick's whole batch of commits (a lost reply leaves its outcome unknown); the tick read the lobbies back and went on |
 //! | `party_ticket_check` | checking a requeued party ticket against its party after a ready check failed (the ticket stays queued as it was) |
 
 use std::time::Duration;

@@ -79,7 +79,8 @@ impl Runner {
     /// name), and schedules each queue's next tick.
     ///
     /// A failure does not stop the round: a failed sweep or a queue whose
-    /// tick fails (its store read, a whole batch) is logged, and the other
+    /// tick fails (its store read, a whole batch of commits that could not
+    /// be read back) is logged, and the other
     /// queues are ticked all the same; a failed queue is tried again at its
     /// next tick, one `tick_interval` later, like any other.
     ///

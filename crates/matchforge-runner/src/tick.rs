@@ -21,7 +21,7 @@ const CONFLICT_ROUNDS: usize = 3;
 pub struct QueueTick {
     /// Tickets waiting when the tick started.
     pub waiting: usize,
-    /// Lobbies committed.
+    /// Lobbies committed (those in [`lobbies`](Self::lobbies)).
     pub matches: usize,
     /// Players claimed by those lobbies.
     pub players: usize,
@@ -30,10 +30,20 @@ pub struct QueueTick {
     /// Proposals another runner got to first (their tickets were re-matched).
     pub conflicts: usize,
     /// Lobbies the store refused on their own (a part of a batch that
-    /// failed, a lobby id already taken), each logged with its error. Their
-    /// tickets stay waiting for the next tick; the rest of the tick goes on.
+    /// failed, a lobby id already taken), each logged with its error, and
+    /// lobbies of a batch the store failed as a whole that it turned out not
+    /// to hold (see [`Matchmaker::tick_queue`]). Their tickets stay waiting
+    /// for the next tick; the rest of the tick goes on.
     pub failed: usize,
-    /// The lobbies committed, in order.
+    /// The lobbies committed, in order, as the tick built them (version 1).
+    ///
+    /// This includes the lobbies of a batch the store failed as a whole
+    /// (a lost reply) that the store was found to hold, whatever phase they
+    /// had reached by then: a lobby already declined, or cancelled by
+    /// another runner's sweep, is reported all the same, since the tick
+    /// created it and claimed its tickets, as a reply would have said. As
+    /// after any commit, the store (and its events) has the lobby's current
+    /// state.
     pub lobbies: Vec<Lobby>,
     /// How long the tick took (wall time, measured with `Instant`).
     pub elapsed: Duration,
@@ -49,9 +59,29 @@ impl Matchmaker {
     /// [`QueueTick::failed`] and left for the next tick; the other lobbies of
     /// the tick are committed and reported as usual.
     ///
+    /// When the store fails a whole batch of commits (`commit_many`'s outer
+    /// error), the batch may still have been applied, in whole or in parts:
+    /// a networked store that lost the reply with its connection cannot say.
+    /// The tick then logs the error (warn) and reads each of the batch's
+    /// lobbies back: a lobby the store holds (with this tick's queue and
+    /// tickets; lobby ids are fresh) counts as committed, exactly as if the
+    /// reply had said so, and is reported in [`QueueTick::lobbies`]; any
+    /// other counts as failed. The tick then goes on without writing
+    /// anything more for that batch. This is a best effort: a write still in
+    /// flight when the lobbies are read (a delayed script or `COMMIT`) can
+    /// land afterwards, and its lobby is then reported failed though it
+    /// exists (the store's events show it). Any outer error takes this path,
+    /// also one after which the store applied nothing, so a store that
+    /// keeps refusing batches is logged and counted
+    /// (`matchforge_errors_total{stage="commit_batch"}`) on every tick
+    /// rather than failing it.
+    ///
     /// # Errors
     /// [`Error::QueueNotFound`]; store errors that fail a whole read or
-    /// batch (nothing half-done: each commit is atomic).
+    /// expiry; and a failed batch of commits whose lobbies could not be read
+    /// back: the error is then the batch's own, and some of its lobbies may
+    /// exist (they are in the store and its events). Nothing is half-done:
+    /// each commit is atomic, and the tick's own writes are whole calls.
     pub async fn tick_queue(&self, queue: &QueueName) -> Result<QueueTick> {
         let span = info_span!("tick", queue = %queue);
         self.tick_queue_inner(queue).instrument(span).await
@@ -84,12 +114,15 @@ impl Matchmaker {
                 break;
             }
             let lobbies = self.lobbies_for(queue, &tickets, outcome.proposals)?;
-            let results = self.store.commit_many(&lobbies).await?;
+            let results = match self.store.commit_many(&lobbies).await {
+                Ok(results) => results.into_iter().map(Some).collect(),
+                Err(error) => self.read_back(&lobbies, error).await?,
+            };
             let mut gone: Vec<TicketId> = Vec::new();
             let mut conflicted = 0;
             for (lobby, result) in lobbies.into_iter().zip(results) {
                 match result {
-                    Ok(CommitOutcome::Committed) => {
+                    Some(Ok(CommitOutcome::Committed)) => {
                         metrics::matched(&lobby, now);
                         gone.extend(lobby.ticket_ids());
                         report.players += lobby.proposal().seats.len();
@@ -97,14 +130,22 @@ impl Matchmaker {
                         budget -= 1;
                         report.lobbies.push(lobby);
                     }
-                    Ok(CommitOutcome::Conflict { missing }) => {
+                    Some(Ok(CommitOutcome::Conflict { missing })) => {
                         conflicted += 1;
                         gone.extend(missing);
                     }
-                    Err(error) => {
+                    Some(Err(error)) => {
                         // Not retried this tick: its tickets sit out the
                         // conflict rounds and wait for the next tick.
                         warn!(lobby = %lobby.id(), %error, "the store refused a lobby");
+                        metrics::error("commit");
+                        report.failed += 1;
+                        gone.extend(lobby.ticket_ids());
+                    }
+                    None => {
+                        // As a refused lobby: its tickets (if still
+                        // waiting) wait for the next tick.
+                        warn!(lobby = %lobby.id(), "the store does not hold a lobby of the failed batch");
                         metrics::error("commit");
                         report.failed += 1;
                         gone.extend(lobby.ticket_ids());
@@ -129,6 +170,55 @@ impl Matchmaker {
         report.elapsed = started.elapsed();
         metrics::tick_duration(queue, report.elapsed);
         Ok(report)
+    }
+
+    /// What became of each of `lobbies` after `commit_many` failed on the
+    /// whole batch with `error`. A networked store that lost the reply with
+    /// its connection cannot say whether the batch (or which of its parts)
+    /// was applied, so each lobby is read back: one the store holds, with
+    /// this tick's queue and tickets, was committed by this batch (lobby ids
+    /// are fresh, and a batch refuses a taken one) and is
+    /// `Some(Ok(Committed))`, whatever phase it has reached since; any
+    /// other was not committed and is `None`. Only reads: the store is left
+    /// as the failed call left it.
+    ///
+    /// # Errors
+    /// `error` itself if a lookup fails: then nothing is known.
+    async fn read_back(
+        &self,
+        lobbies: &[Lobby],
+        error: Error,
+    ) -> Result<Vec<Option<Result<CommitOutcome>>>> {
+        let mut held = Vec::with_capacity(lobbies.len());
+        for lobby in lobbies {
+            match self.store.lobby(lobby.id()).await {
+                Ok(stored) => held.push(stored.is_some_and(|s| {
+                    s.value.queue() == lobby.queue() && s.value.tickets() == lobby.tickets()
+                })),
+                Err(lookup) => {
+                    warn!(
+                        %error,
+                        %lookup,
+                        lobbies = lobbies.len(),
+                        "committing a batch failed and reading its lobbies back failed too"
+                    );
+                    return Err(error);
+                }
+            }
+        }
+        let stored = held.iter().filter(|h| **h).count();
+        warn!(
+            %error,
+            lobbies = lobbies.len(),
+            stored,
+            "committing a batch failed (after a lost reply its outcome is unknown); \
+             the lobbies the store holds count as committed"
+        );
+        metrics::error("commit_batch");
+        Ok(held
+            .into_iter()
+            .map(|h| h.then_some(Ok(CommitOutcome::Committed)))
+            .collect())
     }
 
     /// Lobbies for proposals, each holding its tickets (from the tick's view).
