@@ -43,6 +43,23 @@ pub enum Error {
         detail: String,
     },
 
+    /// A migration recorded in the schema as applied differs from the
+    /// embedded one of the same version (its checksum, the SHA-384 of its
+    /// SQL, is not the one recorded): the migration was edited after it ran,
+    /// or the schema was migrated by another build. Migrating cannot fix
+    /// this; the schema's tables may not be the ones this build expects.
+    #[error(
+        "schema {schema} has migration {version} ({description}) applied with another checksum than this build's (edited after it ran, or migrated by another build)"
+    )]
+    MigrationChanged {
+        /// The schema.
+        schema: String,
+        /// The version of the first migration whose checksum differs.
+        version: i64,
+        /// That migration's description.
+        description: String,
+    },
+
     /// A statement of the set-up failed.
     #[error("PostgreSQL failed to {what}")]
     Database {

@@ -100,7 +100,8 @@ impl PgOptions {
 
     /// Whether [`PgStore::connect_with`](crate::PgStore::connect_with) runs the
     /// embedded migrations (the default). Without them it checks that the
-    /// schema is fully migrated and fails with [`Error::NotMigrated`] if not.
+    /// schema is fully migrated, with the embedded migrations, and fails with
+    /// [`Error::NotMigrated`] or [`Error::MigrationChanged`] if not.
     pub fn with_migrations(mut self, run_on_connect: bool) -> Self {
         self.migrate = run_on_connect;
         self
@@ -194,7 +195,7 @@ impl std::fmt::Debug for PgOptions {
     /// parameter named like `password`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgOptions")
-            .field("url", &redacted(&self.url))
+            .field("url", &redacted_url(&self.url))
             .field("schema", &self.schema)
             .field("max_connections", &self.max_connections)
             .field("acquire_timeout", &self.acquire_timeout)
@@ -205,54 +206,151 @@ impl std::fmt::Debug for PgOptions {
     }
 }
 
-/// `url` without its passwords: the user info's password and the value of
-/// any query parameter whose name contains `password` (libpq's and sqlx's
-/// `password`, `sslpassword`) become `***`.
-pub(crate) fn redacted(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
+/// `url` as this crate shows it in messages and `Debug`, without its
+/// passwords: the user info's password and the value of any query parameter
+/// whose name contains `password` (libpq's and sqlx's `password`,
+/// `sslpassword`) become `***`. For logging a URL the way the adapter does.
+///
+/// ```
+/// use matchforge_postgres::redacted_url;
+///
+/// assert_eq!(
+///     redacted_url("postgres://me:secret@db:5432/x?sslpassword=k"),
+///     "postgres://me:***@db:5432/x?sslpassword=***"
+/// );
+/// assert_eq!(redacted_url("postgres://me:pa?ss@db/x"), "postgres://***@db/x");
+/// ```
+///
+/// Malformed URLs are the ones that fail to connect and end up in messages,
+/// and a password may hold an unescaped `@`, `/`, `?`, `#`, `&` or `=`. So:
+/// - the user info is taken to end at the URL's **last** `@`;
+/// - if it holds a character that may start a query or fragment (`?`, `#`,
+///   `&` or `=`), it may hold a query too, and all of it is hidden (not only
+///   the password), and the parameters after that `@` are redacted as query
+///   parameters even before a `?` (a `?` there is part of a value). A URL
+///   whose query holds an `@` (an Azure user name `user=a@b`, say) therefore
+///   shows less than it could;
+/// - a fragment right after a password parameter is taken as part of that
+///   password (an unescaped `#`) and hidden with it, and so is a piece
+///   without `=` right after one (an unescaped `&`). A password holding `&`
+///   and then `=` (`password=a&b=c`) still shows `b=c`: that reads as a
+///   parameter of its own;
+/// - parameter names are compared percent-decoded, as sqlx reads them
+///   (`pass%77ord`).
+///
+/// Without a scheme (`[A-Za-z][A-Za-z0-9+.-]*://`), the whole text is read as
+/// `user-info@host...`.
+#[must_use]
+pub fn redacted_url(url: &str) -> String {
+    let is_scheme = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
     };
-    let mut out = String::from(&url[..scheme_end]);
-    let rest = &url[scheme_end..];
-    // The user info runs to the last `@` before the query or fragment, not
-    // only to the first `/`: a malformed URL's password may hold one
-    // unescaped, and malformed URLs are the ones that end up in messages.
-    let query_start = rest.find(['?', '#']).unwrap_or(rest.len());
-    let rest = match rest[..query_start].rfind('@') {
-        Some(at) => {
-            match rest[..at].split_once(':') {
-                Some((user, _)) => {
-                    out.push_str(user);
-                    out.push_str(":***");
-                }
-                None => out.push_str(&rest[..at]),
+    let (scheme, rest) = match url.find("://") {
+        Some(i) if is_scheme(&url[..i]) => url.split_at(i + 3),
+        _ => ("", url),
+    };
+    let mut out = String::from(scheme);
+    let Some(at) = rest.rfind('@') else {
+        out.push_str(&redact_tail(rest, false, false));
+        return out;
+    };
+    let info = &rest[..at];
+    if !info.contains(['?', '#', '&', '=']) {
+        match info.split_once(':') {
+            Some((user, _)) => {
+                out.push_str(user);
+                out.push_str(":***");
             }
-            &rest[at..]
+            None => out.push_str(info),
         }
-        None => rest,
-    };
-    let query_start = rest.find(['?', '#']).unwrap_or(rest.len());
-    let (host_and_path, tail) = rest.split_at(query_start);
-    out.push_str(host_and_path);
-    let (query, fragment) = tail.split_at(tail.find('#').unwrap_or(tail.len()));
-    match query.strip_prefix('?') {
-        Some(params) => {
-            out.push('?');
-            let params: Vec<String> = params
-                .split('&')
-                .map(|param| match param.split_once('=') {
-                    Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
-                        format!("{key}=***")
-                    }
-                    _ => param.to_owned(),
-                })
-                .collect();
-            out.push_str(&params.join("&"));
-        }
-        None => out.push_str(query),
+        out.push_str(&redact_tail(&rest[at..], false, false));
+        return out;
     }
-    out.push_str(fragment);
+    // The user info may hold a query: hide all of it.
+    out.push_str("***@");
+    let mut after = &rest[at + 1..];
+    // The value of a password parameter, which may hold `?` or `@` itself,
+    // may run past the `@`: then what follows it, up to the next parameter,
+    // may be password too.
+    let in_password = percent_encoding::percent_decode_str(info)
+        .decode_utf8_lossy()
+        .to_ascii_lowercase()
+        .contains("password=");
+    if in_password {
+        out.push_str("***");
+        after = &after[after.find('&').unwrap_or(after.len())..];
+    }
+    out.push_str(&redact_tail(after, true, in_password));
     out
+}
+
+/// `tail` (host and path, then query and fragment) with the values of
+/// password parameters hidden, and a fragment right after one. With
+/// `maybe_query`, the part before a `?` may be the rest of a query, and its
+/// parameters are redacted too; with `in_password` as well, it starts inside
+/// a password's value.
+fn redact_tail(tail: &str, maybe_query: bool, in_password: bool) -> String {
+    // Inside a query, a `?` is part of a value (an unescaped one in a
+    // password, say), not the start of one.
+    let query_start = if maybe_query {
+        tail.find('#')
+    } else {
+        tail.find(['?', '#'])
+    };
+    let (head, rest) = tail.split_at(query_start.unwrap_or(tail.len()));
+    let mut out = String::new();
+    let mut password_last = false;
+    if maybe_query {
+        let (redacted, last) = redact_params(head, in_password);
+        out.push_str(&redacted);
+        password_last = last;
+    } else {
+        out.push_str(head);
+    }
+    let (query, fragment) = rest.split_at(rest.find('#').unwrap_or(rest.len()));
+    if let Some(params) = query.strip_prefix('?') {
+        let (redacted, last) = redact_params(params, false);
+        out.push('?');
+        out.push_str(&redacted);
+        password_last = last;
+    }
+    if !password_last {
+        out.push_str(fragment);
+    }
+    out
+}
+
+/// The name of a `key=value` parameter whose name contains `password` (any
+/// case, percent-encoded or not, as sqlx decodes it).
+fn is_password(param: &str) -> Option<&str> {
+    let (key, _) = param.split_once('=')?;
+    let name = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+    name.to_ascii_lowercase()
+        .contains("password")
+        .then_some(key)
+}
+
+/// `params` (`&`-separated) with the value of every parameter whose name
+/// contains `password` (any case) shown as `***`, and a piece without `=`
+/// right after one hidden with it (the rest of a password holding an
+/// unescaped `&`), from the start if `in_password`; and whether the query
+/// ends in such a password.
+fn redact_params(params: &str, in_password: bool) -> (String, bool) {
+    let mut shown: Vec<String> = Vec::new();
+    let mut in_password = in_password;
+    for param in params.split('&') {
+        if let Some(key) = is_password(param) {
+            shown.push(format!("{key}=***"));
+            in_password = true;
+        } else if !in_password || param.contains('=') {
+            shown.push(param.to_owned());
+            in_password = false;
+        }
+    }
+    (shown.join("&"), in_password)
 }
 
 /// Checks that `schema` is a plain identifier, safe to splice into SQL.
@@ -334,13 +432,25 @@ mod tests {
                 "postgres://u@h/db?password=secret",
                 "postgres://u@h/db?password=***",
             ),
+            // A fragment right after a password may be the rest of it (an
+            // unescaped `#`): hidden too.
             (
                 "postgresql://u:secret@h/db?sslmode=require&SSLPassword=k#f",
-                "postgresql://u:***@h/db?sslmode=require&SSLPassword=***#f",
+                "postgresql://u:***@h/db?sslmode=require&SSLPassword=***",
             ),
             (
+                "postgresql://u:secret@h/db?SSLPassword=k&sslmode=require#f",
+                "postgresql://u:***@h/db?SSLPassword=***&sslmode=require#f",
+            ),
+            // An `@` in the query: the text before the last `@` might be a
+            // password holding a `?`, so all of it is hidden.
+            (
                 "postgres://h/db?user=a@b&password=p@ss",
-                "postgres://h/db?user=a@b&password=***",
+                "postgres://***@***",
+            ),
+            (
+                "postgres://h/db?user=a@b&password=pw",
+                "postgres://***@b&password=***",
             ),
             // A password holding an unescaped `/` or `@` (a malformed URL,
             // the kind that fails to connect and gets printed).
@@ -349,9 +459,40 @@ mod tests {
                 "postgres://u:s@c:r/et@h:5432/db?sslmode=require",
                 "postgres://u:***@h:5432/db?sslmode=require",
             ),
+            // Passwords holding an unescaped `?`, `#`, `&` or `=`, which a
+            // URL parser reads as the start of a query or fragment.
+            ("postgres://u:pa?ss@h/db", "postgres://***@h/db"),
+            ("postgres://u:se#cret@h:5432", "postgres://***@h:5432"),
+            ("postgres://u:a&b=c@h/db?x=1", "postgres://***@h/db?x=1"),
+            ("postgres://u:p@s?s#w@h/db", "postgres://***@h/db"),
+            (
+                "postgres://h/db?password=se#cret",
+                "postgres://h/db?password=***",
+            ),
+            // No scheme: read as user info and host.
+            ("u:secret@h/db", "u:***@h/db"),
+            ("u:se?cret@h/db", "***@h/db"),
+            // Found by review: a `?` in a password after an `@` in the
+            // query, an unescaped `&`, a percent-encoded name.
+            (
+                "postgres://h/db?user=a@b&password=p?w#z",
+                "postgres://***@b&password=***",
+            ),
+            (
+                "postgres://h/db?application_name=a@b&password=p?q&sslmode=require",
+                "postgres://***@b&password=***&sslmode=require",
+            ),
+            (
+                "postgres://h/db?password=se&cret",
+                "postgres://h/db?password=***",
+            ),
+            (
+                "postgres://h/db?pass%77ord=secret",
+                "postgres://h/db?pass%77ord=***",
+            ),
         ];
         for (url, shown) in table {
-            assert_eq!(redacted(url), shown);
+            assert_eq!(redacted_url(url), shown);
         }
         for url in [
             "postgres://u:secret@h/db",
@@ -359,6 +500,36 @@ mod tests {
         ] {
             let debug = format!("{:?}", PgOptions::new(url));
             assert!(!debug.contains("secret"), "{debug}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever a password holds, no part of it is shown: a password
+        /// always holds a `Z`, which nothing else in these URLs does.
+        #[test]
+        fn no_part_of_a_password_is_shown(
+            user in "[a-z]{1,5}",
+            before in "[a-z0-9@/?#&=:%.+-]{0,6}",
+            after in "[a-z0-9@/?#&=:%.+-]{0,6}",
+            host in "[a-z]{1,6}",
+            port in 1u16..,
+            query in proptest::option::of("[a-z]{1,4}=[a-z0-9]{1,4}"),
+        ) {
+            let password = format!("{before}Z{after}");
+            let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+            let in_user_info = format!("postgres://{user}:{password}@{host}:{port}/db{query}");
+            let shown = redacted_url(&in_user_info);
+            proptest::prop_assert!(!shown.contains('Z'), "{} shown as {}", in_user_info, shown);
+            // In the query, also after a parameter holding an `@` (`&`
+            // followed by `=` would start a parameter of its own).
+            let password = if password.contains('=') { password.replace('&', "") } else { password };
+            for in_query in [
+                format!("postgres://{host}:{port}/db?password={password}"),
+                format!("postgres://{host}:{port}/db?user=a@b&password={password}"),
+            ] {
+                let shown = redacted_url(&in_query);
+                proptest::prop_assert!(!shown.contains('Z'), "{} shown as {}", in_query, shown);
+            }
         }
     }
 

@@ -12,13 +12,10 @@ use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool};
 
 use crate::error::{Error, Result, TxError, backend, tx_error};
 use crate::options::PgOptions;
+use crate::retry::{MAX_ATTEMPTS, backoff, jitter};
 
 /// The embedded migrations (`crates/matchforge-postgres/migrations`).
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
-
-/// How often a transaction that lost a race is run again before the call
-/// fails with [`matchforge_core::Error::Backend`].
-const MAX_ATTEMPTS: u32 = 16;
 
 /// Creates `schema` if missing and runs the migrations over `pool`.
 async fn migrate_on(pool: &PgPool, schema: &str) -> Result<()> {
@@ -104,11 +101,14 @@ impl PgStore {
 
     /// Connects with `options`: opens the pool (every connection's
     /// `search_path` is the store's schema), then runs the migrations or, if
-    /// they are off, checks that the schema is migrated.
+    /// they are off, checks that the schema is migrated
+    /// ([`check_migrated`](Self::check_migrated)).
     ///
     /// # Errors
-    /// [`Error::InvalidOptions`], [`Error::Connect`], [`Error::Migrate`], or
-    /// [`Error::NotMigrated`] when migrations are off and the schema lags.
+    /// [`Error::InvalidOptions`], [`Error::Connect`], [`Error::Migrate`]
+    /// (also when an applied migration was edited since), or, when
+    /// migrations are off, [`Error::NotMigrated`] if the schema lags and
+    /// [`Error::MigrationChanged`] if an applied migration was edited since.
     pub async fn connect_with(options: PgOptions) -> Result<Self> {
         options.validate()?;
         let schema = options.schema().to_owned();
@@ -195,34 +195,58 @@ impl PgStore {
         result
     }
 
-    /// Checks that every embedded migration has run in the store's schema.
+    /// Checks that every embedded migration has run in the store's schema,
+    /// and is the one that ran: the checksum `_sqlx_migrations` recorded for
+    /// it must be the embedded migration's.
     ///
     /// # Errors
+    /// [`Error::MigrationChanged`] naming the first migration whose recorded
+    /// checksum differs (checked first: migrating cannot fix it);
     /// [`Error::NotMigrated`] naming what is missing; [`Error::Database`].
     pub async fn check_migrated(&self) -> Result<()> {
         let schema = &self.shared.schema;
-        let applied: Vec<i64> =
-            match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-                .fetch_all(&self.shared.pool)
-                .await
-            {
-                Ok(v) => v,
-                Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P01") => {
-                    return Err(Error::NotMigrated {
-                        schema: schema.clone(),
-                        detail: "no migration has run".into(),
-                    });
-                }
-                Err(source) => {
-                    return Err(Error::Database {
-                        what: "read the applied migrations",
-                        source,
-                    });
-                }
-            };
-        let missing: Vec<String> = MIGRATOR
-            .iter()
-            .filter(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version))
+        let applied: Vec<(i64, Vec<u8>)> = match sqlx::query_as(
+            "SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(&self.shared.pool)
+        .await
+        {
+            Ok(v) => v,
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P01") => {
+                return Err(Error::NotMigrated {
+                    schema: schema.clone(),
+                    detail: "no migration has run".into(),
+                });
+            }
+            Err(source) => {
+                return Err(Error::Database {
+                    what: "read the applied migrations",
+                    source,
+                });
+            }
+        };
+        let recorded = |version: i64| {
+            applied
+                .iter()
+                .find(|(v, _)| *v == version)
+                .map(|(_, checksum)| checksum.as_slice())
+        };
+        let up = || {
+            MIGRATOR
+                .iter()
+                .filter(|m| m.migration_type.is_up_migration())
+        };
+        if let Some(changed) = up()
+            .find(|m| recorded(m.version).is_some_and(|checksum| checksum != m.checksum.as_ref()))
+        {
+            return Err(Error::MigrationChanged {
+                schema: schema.clone(),
+                version: changed.version,
+                description: changed.description.to_string(),
+            });
+        }
+        let missing: Vec<String> = up()
+            .filter(|m| recorded(m.version).is_none())
             .map(|m| format!("{} {}", m.version, m.description))
             .collect();
         if missing.is_empty() {
@@ -256,9 +280,14 @@ impl PgStore {
         &self.shared.pool
     }
 
-    /// Runs `body` in a transaction, again from the start (up to a bound) if
-    /// it or its commit lost a race, and commits it if it succeeds. A failed body is rolled
+    /// Runs `body` in a transaction, again from the start if it or its commit
+    /// lost a race, and commits it if it succeeds. A failed body is rolled
     /// back, so a failed call leaves nothing behind.
+    ///
+    /// A call makes at most [`MAX_ATTEMPTS`] attempts. Before each new one it
+    /// waits a short random pause whose range doubles with each attempt
+    /// (1–2 ms before the second, at most 32 ms; see [`crate::retry`]), so
+    /// that the losers of a race do not meet again at once.
     pub(crate) async fn transaction<A, T>(
         &self,
         op: &'static str,
@@ -285,14 +314,22 @@ impl PgStore {
                 // or trigger); the server has rolled the transaction back
                 // then, as for a statement.
                 Ok(value) => tx.commit().await.map(|()| value).map_err(tx_error(op)),
-                Err(e) => Err(e),
+                Err(e) => {
+                    // Rolled back on drop (the pool sends the ROLLBACK as
+                    // the connection returns), so no pause below holds a
+                    // connection or a transaction.
+                    drop(tx);
+                    Err(e)
+                }
             };
             match outcome {
                 Ok(value) => return Ok(value),
                 Err(TxError::Fail(e)) => return Err(e),
                 Err(TxError::Retry(e)) if attempt >= MAX_ATTEMPTS => return Err(backend(op, e)),
                 Err(TxError::Retry(e)) => {
-                    tracing::debug!(op, attempt, error = %e, "transaction lost a race; retrying");
+                    let pause = backoff(attempt, jitter());
+                    tracing::debug!(op, attempt, ?pause, error = %e, "transaction lost a race; retrying");
+                    tokio::time::sleep(pause).await;
                     attempt += 1;
                 }
             }

@@ -425,6 +425,98 @@ async fn migrations_run_once_and_are_checked() {
     assert_eq!(runs, PgStore::migrator().iter().count() as i64);
 }
 
+/// A migration edited after it ran: the schema has every version but one
+/// with another checksum than the embedded migration's. Opening without
+/// migrations and `check_migrated` refuse it with `MigrationChanged` naming
+/// the version; opening with migrations is refused by sqlx's migrator; none of
+/// them changes the record, and the schema passes again once it matches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_migration_is_refused() {
+    let Some(url) = common::url() else { return };
+    let schema = unique("mf_edited_");
+    let _cleanup = DropSchema {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let options = || {
+        PgOptions::new(&url)
+            .with_schema(&schema)
+            .with_max_connections(1)
+    };
+    let store = PgStore::connect_with(options())
+        .await
+        .expect("a migrated schema");
+    store
+        .check_migrated()
+        .await
+        .expect("the embedded migrations ran");
+    let first = PgStore::migrator().iter().next().expect("a migration");
+
+    let mut admin = raw(&url, &schema).await;
+    let recorded = || {
+        sqlx::query_as::<_, (i64, Vec<u8>)>(
+            "SELECT version, checksum FROM _sqlx_migrations ORDER BY version",
+        )
+    };
+    let before = recorded().fetch_all(&mut admin).await.expect("the record");
+    // What the record holds after the migration's SQL changed by a byte.
+    let changed =
+        sqlx::query("UPDATE _sqlx_migrations SET checksum = sha384(checksum) WHERE version = $1")
+            .bind(first.version)
+            .execute(&mut admin)
+            .await
+            .expect("tamper with the checksum");
+    assert_eq!(changed.rows_affected(), 1);
+    let tampered = recorded().fetch_all(&mut admin).await.expect("the record");
+    assert_ne!(tampered, before);
+
+    let is_changed = |e: &PgError| {
+        matches!(e, PgError::MigrationChanged { schema: s, version, description }
+            if *s == schema && *version == first.version && *description == first.description)
+    };
+    match store.check_migrated().await {
+        Err(e) if is_changed(&e) => {
+            let shown = e.to_string();
+            assert!(
+                shown.contains(&format!(
+                    "migration {} ({})",
+                    first.version, first.description
+                )) && shown.contains(&schema),
+                "{shown}"
+            );
+        }
+        other => panic!("check_migrated on an edited migration: {other:?}"),
+    }
+    match PgStore::connect_with(options().with_migrations(false)).await {
+        Err(e) if is_changed(&e) => {}
+        other => panic!("opening without migrations: {other:?}"),
+    }
+    match PgStore::connect_with(options()).await {
+        Err(e @ PgError::Migrate { .. }) => {
+            assert!(chain(&e).contains("modified"), "{}", chain(&e));
+        }
+        other => panic!("opening with migrations: {other:?}"),
+    }
+    assert_eq!(
+        recorded().fetch_all(&mut admin).await.expect("the record"),
+        tampered,
+        "the refusals changed the record"
+    );
+
+    for (version, checksum) in &before {
+        sqlx::query("UPDATE _sqlx_migrations SET checksum = $2 WHERE version = $1")
+            .bind(version)
+            .bind(checksum)
+            .execute(&mut admin)
+            .await
+            .expect("restore the checksum");
+    }
+    store
+        .check_migrated()
+        .await
+        .expect("the record matches again");
+}
+
 /// Drops a role the test created (after the schemas it owns) when it goes
 /// out of scope, even if the test panics.
 struct DropRole {

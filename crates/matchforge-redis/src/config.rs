@@ -14,7 +14,9 @@ use crate::error::{Error, Result};
 /// own namespaces to spread them over shards.
 ///
 /// Its `Debug` form, and every message naming the server, show the URL
-/// without its password (in the user-info, or in a Unix socket URL's `pass`).
+/// without its password (in the user-info, or in a Unix socket URL's `pass`),
+/// even one holding unescaped `@`, `?`, `#` or `/`: everything up to the
+/// URL's last `@` shows as `***` (so an `@` after the host hides the host).
 ///
 /// ```
 /// use std::time::Duration;
@@ -195,7 +197,7 @@ impl RedisConfig {
 
     /// The URL with any password replaced, for messages.
     pub(crate) fn redacted_url(&self) -> String {
-        redacted(&self.url)
+        redacted_url(&self.url)
     }
 }
 
@@ -215,39 +217,94 @@ impl std::fmt::Debug for RedisConfig {
     }
 }
 
-/// `url` with its user-info (up to the last `@` before the query) shown as
-/// `***`, and the value of a `pass` or `password` query parameter (where
-/// Unix-socket URLs carry the password) too.
-fn redacted(url: &str) -> String {
-    let Some(scheme) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
+/// `url` as this crate shows it in messages and `Debug`: its user-info shown
+/// as `***`, and the value of a `pass` or `password` query parameter (where
+/// Unix-socket URLs carry the password) too. For logging a URL the way the
+/// adapter does.
+///
+/// A password may hold unescaped `@`, `?`, `#` or `/`, which a URL parser
+/// reads as the end of the user-info, the query, the fragment or the path:
+/// the user-info is therefore taken to end at the **last** `@` of the URL,
+/// whatever comes before it, and nothing before that `@` is shown. A URL
+/// whose path, query or fragment holds an `@` shows less than it could,
+/// never part of a password. Unix-socket URLs (`unix:///path`,
+/// `redis+unix:///path`, `valkey+unix:///path`) have no user-info, so an `@`
+/// in their path or query is kept. Without a scheme
+/// (`[A-Za-z][A-Za-z0-9+.-]*://`), the whole text is read as
+/// `user-info@host...`. A fragment right after a `pass` parameter is taken
+/// as part of that password (an unescaped `#`) and hidden with it, and so is
+/// a piece without `=` right after one (an unescaped `&`); a password
+/// holding `&` and then `=` (`pass=a&b=c`) still shows `b=c`. Parameter
+/// names are compared percent-decoded, as the client reads them.
+///
+/// ```
+/// use matchforge_redis::redacted_url;
+///
+/// assert_eq!(redacted_url("redis://me:pa?ss@cache:6379/0"), "redis://***@cache:6379/0");
+/// assert_eq!(
+///     redacted_url("redis+unix:///run/redis.sock?db=1&pass=secret"),
+///     "redis+unix:///run/redis.sock?db=1&pass=***"
+/// );
+/// ```
+#[must_use]
+pub fn redacted_url(url: &str) -> String {
+    let is_scheme = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
     };
-    let end = url[scheme..]
-        .find(['?', '#'])
-        .map_or(url.len(), |i| scheme + i);
-    let mut out = match url[scheme..end].rfind('@') {
-        Some(at) => format!("{}***{}", &url[..scheme], &url[scheme + at..end]),
-        None => url[..end].to_owned(),
+    let (scheme, rest) = match url.find("://") {
+        Some(i) if is_scheme(&url[..i]) => url.split_at(i + 3),
+        _ => ("", url),
     };
-    let tail = &url[end..];
+    let unix_socket = rest.starts_with('/') && {
+        let name = scheme.trim_end_matches("://").to_ascii_lowercase();
+        matches!(name.as_str(), "unix" | "redis+unix" | "valkey+unix")
+    };
+    let mut out = scheme.to_owned();
+    let host_part = match rest.rfind('@') {
+        Some(at) if !unix_socket => {
+            out.push_str("***");
+            &rest[at..]
+        }
+        _ => rest,
+    };
+    let end = host_part.find(['?', '#']).unwrap_or(host_part.len());
+    out.push_str(&host_part[..end]);
+    let tail = &host_part[end..];
     let (query, fragment) = tail.split_at(tail.find('#').unwrap_or(tail.len()));
+    let mut password_ends_query = false;
     if let Some(query) = query.strip_prefix('?') {
-        let params: Vec<String> = query
-            .split('&')
-            .map(|param| match param.split_once('=') {
-                Some((key, _))
-                    if key.eq_ignore_ascii_case("pass") || key.eq_ignore_ascii_case("password") =>
-                {
-                    format!("{key}=***")
-                }
-                _ => param.to_owned(),
-            })
-            .collect();
+        // A piece without `=` right after a password is taken as the rest of
+        // it (an unescaped `&`) and hidden with it.
+        let mut params: Vec<String> = Vec::new();
+        let mut in_password = false;
+        for param in query.split('&') {
+            if let Some(key) = password_key(param) {
+                params.push(format!("{key}=***"));
+                in_password = true;
+            } else if !in_password || param.contains('=') {
+                params.push(param.to_owned());
+                in_password = false;
+            }
+        }
         out.push('?');
         out.push_str(&params.join("&"));
+        password_ends_query = in_password;
     }
-    out.push_str(fragment);
+    if !password_ends_query {
+        out.push_str(fragment);
+    }
     out
+}
+
+/// The key of a `pass=...` or `password=...` query parameter (any case,
+/// percent-encoded or not, as the client decodes it).
+fn password_key(param: &str) -> Option<&str> {
+    let (key, _) = param.split_once('=')?;
+    let name = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+    (name.eq_ignore_ascii_case("pass") || name.eq_ignore_ascii_case("password")).then_some(key)
 }
 
 fn check_namespace(namespace: &str) -> Result<()> {
@@ -262,6 +319,8 @@ fn check_namespace(namespace: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -315,6 +374,163 @@ mod tests {
                 !debug.contains("secret") && !debug.contains("p@ss"),
                 "{debug}"
             );
+        }
+    }
+
+    /// Passwords with unescaped reserved characters, which a URL parser
+    /// splits elsewhere: no part of them is shown, and the host still is.
+    #[test]
+    fn redacts_malformed_passwords() {
+        // The third column is the part of the password a parser would show
+        // (upper case: nothing else in the `Debug` output is).
+        let table = [
+            // Found by review: an unescaped `&` in a `pass` value, and a
+            // percent-encoded parameter name (the client decodes it).
+            (
+                "redis+unix:///s.sock?pass=se&CRET",
+                "redis+unix:///s.sock?pass=***",
+                "CRET",
+            ),
+            (
+                "redis+unix:///s.sock?pa%73s=SECRET",
+                "redis+unix:///s.sock?pa%73s=***",
+                "SECRET",
+            ),
+            // `?` would start the query, `#` the fragment, `/` the path.
+            (
+                "redis://user:PA?SS@host:6379/0",
+                "redis://***@host:6379/0",
+                "SS",
+            ),
+            ("redis://:SE#CRET@host", "redis://***@host", "CRET"),
+            (
+                "redis://:SE/CRET@host:6379/2",
+                "redis://***@host:6379/2",
+                "CRET",
+            ),
+            ("redis://us?er:PW@host", "redis://***@host", "PW"),
+            // All of them, with a query and a fragment of the host part.
+            (
+                "rediss://:S@E?C#R/E:T@host:6380/1?protocol=resp3#insecure",
+                "rediss://***@host:6380/1?protocol=resp3#insecure",
+                "R/E:T",
+            ),
+            // What looks like a query parameter inside the password.
+            ("redis://:XY?pass=a@host", "redis://***@host", "XY"),
+            // No scheme separator: the whole text is user-info@host.
+            (":SEC?RET@host:6379", "***@host:6379", "RET"),
+            ("redis:SE#CRET@host", "***@host", "CRET"),
+            // A `://` inside the password is not the scheme's.
+            (":QZ://X@host", "***@host", "QZ"),
+            ("redis://:QZ://X@host", "redis://***@host", "QZ"),
+            // A Unix-socket URL given a user-info after all.
+            (
+                "redis+unix://:SE#CRET@/run/redis.sock",
+                "redis+unix://***@/run/redis.sock",
+                "CRET",
+            ),
+            // An unescaped `#` in a Unix socket's `pass` starts the fragment.
+            (
+                "redis+unix:///run/redis.sock?db=1&pass=SE#CRET",
+                "redis+unix:///run/redis.sock?db=1&pass=***",
+                "CRET",
+            ),
+            (
+                "unix:///run/redis.sock?PASSWORD=S?E@C#RET",
+                "unix:///run/redis.sock?PASSWORD=***",
+                "RET",
+            ),
+        ];
+        for (url, want, secret) in table {
+            let config = RedisConfig::new(url, "ns").expect("valid");
+            assert_eq!(config.redacted_url(), want, "{url}");
+            let debug = format!("{config:?}");
+            assert!(!debug.contains(secret), "{url}: {debug}");
+        }
+    }
+
+    /// The shapes that are not passwords: an `@` in a Unix socket's path
+    /// is kept, a fragment after a parameter other than `pass` too, and an
+    /// `@` after the host, which could end a password, hides what is before
+    /// it (less shown than could be, never part of a password).
+    #[test]
+    fn redacts_only_what_may_be_a_password() {
+        let table = [
+            (
+                "unix:///run/a@b/redis.sock?db=1",
+                "unix:///run/a@b/redis.sock?db=1",
+            ),
+            (
+                "redis+unix:///run/redis.sock?pass=x&db=1#frag",
+                "redis+unix:///run/redis.sock?pass=***&db=1#frag",
+            ),
+            (
+                "rediss://host:6380/#insecure",
+                "rediss://host:6380/#insecure",
+            ),
+            ("redis://host:6379/0?name=a@b", "redis://***@b"),
+        ];
+        for (url, want) in table {
+            let config = RedisConfig::new(url, "ns").expect("valid");
+            assert_eq!(config.redacted_url(), want, "{url}");
+        }
+    }
+
+    /// A password drawn from letters and the characters a URL reserves
+    /// (one upper-case letter at least, which nothing else in the URL has,
+    /// so finding it in the output means it leaked).
+    fn password() -> impl Strategy<Value = String> {
+        let chars = "[A-Z@?#/:&=%!*+ ]{0,8}";
+        (chars, "[A-Z]", chars).prop_map(|(a, b, c)| format!("{a}{b}{c}"))
+    }
+
+    proptest! {
+        #[test]
+        fn never_shows_a_password(
+            scheme in prop::sample::select(vec!["redis", "rediss", "valkey"]),
+            user in "([a-z0-9]{1,6})?",
+            password in password(),
+            host in "[a-z][a-z0-9.-]{0,12}",
+            port in prop::option::of(1u16..),
+            db in prop::option::of(0u8..16),
+            query in prop::option::of(prop::sample::select(vec!["protocol=resp3", "db=1"])),
+            fragment in prop::option::of(Just("insecure")),
+        ) {
+            let mut host_part = host.clone();
+            if let Some(port) = port {
+                host_part.push_str(&format!(":{port}"));
+            }
+            if let Some(db) = db {
+                host_part.push_str(&format!("/{db}"));
+            }
+            if let Some(query) = query {
+                host_part.push_str(&format!("?{query}"));
+            }
+            if let Some(fragment) = fragment {
+                host_part.push_str(&format!("#{fragment}"));
+            }
+            let url = format!("{scheme}://{user}:{password}@{host_part}");
+            let config = RedisConfig::new(url.as_str(), "ns").expect("valid");
+            let shown = config.redacted_url();
+            prop_assert_eq!(&shown, &format!("{scheme}://***@{host_part}"), "{}", url);
+            prop_assert!(!shown.contains(&password), "{} shows {}", url, shown);
+            let debug = format!("{config:?}");
+            prop_assert!(debug.contains(&format!("url: {shown:?},")), "{}", debug);
+        }
+
+        #[test]
+        fn never_shows_a_unix_socket_password(
+            password in password().prop_filter("an `&` ends the parameter", |p| !p.contains('&')),
+            key in prop::sample::select(vec!["pass", "password"]),
+            before in prop::sample::select(vec!["", "db=1&"]),
+            after in prop::sample::select(vec!["", "&user=me"]),
+        ) {
+            let url = format!("redis+unix:///run/redis.sock?{before}{key}={password}{after}");
+            let config = RedisConfig::new(url.as_str(), "ns").expect("valid");
+            let shown = config.redacted_url();
+            prop_assert!(!shown.contains(&password), "{} shows {}", url, shown);
+            prop_assert!(shown.starts_with("redis+unix:///run/redis.sock?"), "{}", shown);
+            prop_assert!(shown.contains(&format!("{key}=***")), "{}", shown);
         }
     }
 }

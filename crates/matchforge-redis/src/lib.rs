@@ -49,7 +49,7 @@ mod records;
 mod refusal;
 mod tickets;
 
-pub use config::RedisConfig;
+pub use config::{RedisConfig, redacted_url};
 pub use error::{Error, Result};
 
 use conn::{Connection, Retry, SCRIPTS};
@@ -137,8 +137,9 @@ impl RedisStore {
     /// Redis stays responsive; returns how many keys were deleted.
     ///
     /// # Errors
-    /// [`Error::Backend`](matchforge_core::Error::Backend) if Redis fails;
-    /// the keys deleted so far stay deleted.
+    /// [`Error::Backend`](matchforge_core::Error::Backend) if Redis fails
+    /// or a step's reply is not a cursor and a key count (never counted as
+    /// 0); the keys deleted so far stay deleted.
     pub async fn purge(&self) -> matchforge_core::Result<u64> {
         let mut cursor = "0".to_owned();
         let mut deleted = 0;
@@ -154,15 +155,12 @@ impl RedisStore {
                     &[],
                 )
                 .await?;
-            let row = codec::row(reply, "purge reply")?;
-            let [next, count] = row.as_slice() else {
-                return Err(codec::corrupt("purge reply", "not {cursor, count}"));
-            };
-            deleted += count.parse::<u64>().unwrap_or(0);
+            let (next, count) = purge_step(reply)?;
+            deleted += count;
             if next == "0" {
                 return Ok(deleted);
             }
-            cursor.clone_from(next);
+            cursor = next;
         }
     }
 
@@ -240,5 +238,64 @@ impl RedisStore {
             max_len.map_or_else(String::new, |n| n.min(i64::MAX.unsigned_abs()).to_string()),
             if replay { "1" } else { "0" }.to_owned(),
         ]
+    }
+}
+
+/// Decodes one step of `purge.lua`: `{next cursor, keys unlinked}`.
+fn purge_step(reply: redis::Value) -> matchforge_core::Result<(String, u64)> {
+    let row = codec::row(reply, "purge reply")?;
+    let [next, count] = <[String; 2]>::try_from(row)
+        .map_err(|_| codec::corrupt("purge reply", "not {cursor, count}"))?;
+    let count = count.parse::<u64>().map_err(|_| {
+        codec::corrupt(
+            "purge reply",
+            &format!("the count of keys unlinked, {count:?}, is not a number"),
+        )
+    })?;
+    Ok((next, count))
+}
+
+#[cfg(test)]
+mod tests {
+    use matchforge_core::Error;
+    use redis::Value;
+
+    use super::*;
+
+    fn bulk(text: &str) -> Value {
+        Value::BulkString(text.as_bytes().to_vec())
+    }
+
+    /// A step's count is the number of keys it unlinked; a count that is not
+    /// one is a fault of the backend, reported as such, never taken as 0.
+    #[test]
+    fn purge_steps_decode_or_fail() {
+        let table = [
+            (vec![bulk("0"), Value::Int(3)], Some(("0", 3))),
+            (vec![bulk("1792"), bulk("0")], Some(("1792", 0))),
+            (vec![bulk("0"), bulk("three")], None),
+            (vec![bulk("0"), bulk("")], None),
+            (vec![bulk("0"), Value::Int(-1)], None),
+            (vec![bulk("0"), bulk("2.5")], None),
+            (vec![bulk("0")], None),
+        ];
+        for (row, want) in table {
+            let got = purge_step(Value::Array(row.clone()));
+            match (got, want) {
+                (Ok((next, count)), Some((want_next, want_count))) => {
+                    assert_eq!((next.as_str(), count), (want_next, want_count), "{row:?}");
+                }
+                (
+                    Err(Error::Backend {
+                        backend, message, ..
+                    }),
+                    None,
+                ) => {
+                    assert_eq!(backend, BACKEND, "{row:?}");
+                    assert!(message.contains("purge reply"), "{row:?}: {message}");
+                }
+                (got, want) => panic!("{row:?}: got {got:?}, want {want:?}"),
+            }
+        }
     }
 }
