@@ -261,13 +261,14 @@ fn an_unreachable_store_says_so() {
     for (url, shown) in [
         (
             "postgres://postgres@127.0.0.1:1/test?password=hunter2",
-            "postgres://postgres@127.0.0.1:1/test?password=…",
+            "postgres://postgres@127.0.0.1:1/test?password=***",
         ),
         (
             "postgres://postgres:hunter2@127.0.0.1:1/test",
-            "postgres://postgres:…@127.0.0.1:1/test",
+            "postgres://postgres:***@127.0.0.1:1/test",
         ),
-        ("redis://:hunter2@127.0.0.1:1", "redis://:…@127.0.0.1:1"),
+        ("redis://:hunter2@127.0.0.1:1", "redis://***@127.0.0.1:1"),
+        ("redis://me:hun?ter2@127.0.0.1:1", "redis://***@127.0.0.1:1"),
     ] {
         let out = simulate(&["--store", url, "--players", "10", "--duration", "10"]);
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -32,7 +32,7 @@ pub(super) fn kind(url: &str) -> Result<&'static str, Error> {
         "postgres" | "postgresql" if url.contains("://") => Ok("postgres"),
         _ => Err(Error::Usage(format!(
             "--store {:?}: use memory, redis://host:port or postgres://user@host:port/db",
-            redacted(url)
+            matchforge::postgres::redacted_url(&matchforge::redis::redacted_url(url))
         ))),
     }
 }
@@ -52,65 +52,16 @@ fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// The URL without its passwords, for messages: the user-info's password
-/// and the value of any query parameter whose name contains `password`
-/// (libpq's `password`, `sslpassword`) or is `pass` (the Redis client's
-/// password of a Unix-socket URL, `redis+unix:///run/redis.sock?pass=...`)
-/// become `…`.
+/// The URL without its passwords, for messages, as the adapter of its kind
+/// shows it (`***` for what is hidden: the user-info's password, the values
+/// of `pass` and `password` parameters, and more where the URL is
+/// malformed). A URL of no known kind goes through both adapters' rules.
 fn redacted(url: &str) -> String {
-    let Some(scheme) = url.find("://") else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme + 3..];
-    // The user-info runs to the last `@` before the query or fragment: not
-    // only to the first `/`, since a malformed URL's password may hold one
-    // unescaped, and such URLs are the ones that end up in error messages.
-    let query_start = rest.find(['?', '#']).unwrap_or(rest.len());
-    let mut out = String::from(&url[..scheme + 3]);
-    let rest = match rest[..query_start].rfind('@') {
-        Some(at) => {
-            let user_info = &rest[..at];
-            match user_info.split_once(':') {
-                Some((user, _)) => {
-                    out.push_str(user);
-                    out.push_str(":…");
-                }
-                None => out.push_str(user_info),
-            }
-            out.push('@');
-            &rest[at + 1..]
-        }
-        None => rest,
-    };
-    let host_end = rest.find(['?', '#']).unwrap_or(rest.len());
-    let (host_and_path, tail) = rest.split_at(host_end);
-    out.push_str(host_and_path);
-    let (before_fragment, fragment) = match tail.find('#') {
-        Some(i) => tail.split_at(i),
-        None => (tail, ""),
-    };
-    match before_fragment.split_once('?') {
-        Some((path, query)) => {
-            out.push_str(path);
-            out.push('?');
-            let params: Vec<String> = query
-                .split('&')
-                .map(|param| match param.split_once('=') {
-                    Some((key, _))
-                        if key.eq_ignore_ascii_case("pass")
-                            || key.to_ascii_lowercase().contains("password") =>
-                    {
-                        format!("{key}=…")
-                    }
-                    _ => param.to_owned(),
-                })
-                .collect();
-            out.push_str(&params.join("&"));
-        }
-        None => out.push_str(before_fragment),
+    match kind(url) {
+        Ok("redis") => matchforge::redis::redacted_url(url),
+        Ok("postgres") => matchforge::postgres::redacted_url(url),
+        _ => matchforge::postgres::redacted_url(&matchforge::redis::redacted_url(url)),
     }
-    out.push_str(fragment);
-    out
 }
 
 /// Opens a fresh store at `url` for a run with `seed`.
@@ -204,43 +155,54 @@ mod tests {
         let refused = kind("ftp://me:hunter2@nowhere?pass=hunter2")
             .unwrap_err()
             .to_string();
-        assert!(refused.contains("ftp://me:…@nowhere?pass=…"), "{refused}");
+        assert!(refused.contains("ftp://***@nowhere?pass=***"), "{refused}");
         assert!(!refused.contains("hunter2"), "{refused}");
         assert_eq!(
             redacted("postgres://me:secret@db:5432/x"),
-            "postgres://me:…@db:5432/x"
+            "postgres://me:***@db:5432/x"
         );
         assert_eq!(
             redacted("redis://:secret@cache:6379"),
-            "redis://:…@cache:6379"
+            "redis://***@cache:6379"
         );
         assert_eq!(redacted("postgres://me@db/x"), "postgres://me@db/x");
         assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
         // Passwords in the query, too, whatever else is there.
         assert_eq!(
             redacted("postgres://postgres@127.0.0.1:1/test?password=hunter2"),
-            "postgres://postgres@127.0.0.1:1/test?password=…"
+            "postgres://postgres@127.0.0.1:1/test?password=***"
         );
         assert_eq!(
             redacted("postgresql://me:pw@db/x?sslmode=require&PASSWORD=a%40b&sslpassword=k#f"),
-            "postgresql://me:…@db/x?sslmode=require&PASSWORD=…&sslpassword=…#f"
+            "postgresql://me:***@db/x?sslmode=require&PASSWORD=***&sslpassword=***"
         );
         assert_eq!(
             redacted("postgres://db/x?user=a@b&password=p@ss"),
-            "postgres://db/x?user=a@b&password=…"
+            "postgres://***@***"
         );
         assert_eq!(redacted("redis://cache?password"), "redis://cache?password");
         assert_eq!(
             redacted("redis+unix:///run/redis.sock?db=1&pass=hunter2"),
-            "redis+unix:///run/redis.sock?db=1&pass=…"
+            "redis+unix:///run/redis.sock?db=1&pass=***"
         );
         assert_eq!(redacted("redis://cache?passes=3"), "redis://cache?passes=3");
         // A password with an unescaped `/`, `:` or `@` (a malformed URL, the
         // kind that fails) is hidden all the same.
-        assert_eq!(redacted("postgres://me:pa/ss@db/x"), "postgres://me:…@db/x");
+        assert_eq!(
+            redacted("postgres://me:pa/ss@db/x"),
+            "postgres://me:***@db/x"
+        );
         assert_eq!(
             redacted("postgres://me:p@s:s/w@db:5432/x?sslmode=require"),
-            "postgres://me:…@db:5432/x?sslmode=require"
+            "postgres://me:***@db:5432/x?sslmode=require"
         );
+        // An unescaped `?` or `#` in a password, of each kind (the CLI's own
+        // rule showed these whole).
+        assert_eq!(redacted("postgres://me:pa?ss@db/x"), "postgres://***@db/x");
+        assert_eq!(
+            redacted("redis://me:se#cret@cache:6379"),
+            "redis://***@cache:6379"
+        );
+        assert_eq!(redacted("ftp://me:pa?ss@nowhere"), "ftp://***@nowhere");
     }
 }
