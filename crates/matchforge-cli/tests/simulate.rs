@@ -224,8 +224,10 @@ fn tiny_arrival_rates_finish_without_arrivals() {
 fn high_arrival_rates_are_delivered() {
     // 1,000 solo players a second for 10 s: about 10,000 sessions (sd 100),
     // not a gap of at least 1 ms each, rounded up.
+    // The budget only catches a hang: a debug build shares two cores with
+    // the other tests of this binary.
     let r = report_within(
-        300,
+        900,
         &[
             "--players",
             "100000",

@@ -125,7 +125,10 @@ async fn racing_batches_give_each_player_one_ticket() {
 /// store does when a transaction of the test holds a row it needs.
 async fn wait_for_lock(url: &str, app: &str) {
     let mut admin = common::raw(url, "public").await;
-    for _ in 0..200 {
+    // The call must open a connection and reach the lock first: a generous
+    // deadline, since a loaded machine can take seconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
         let waiting: Option<i32> = sqlx::query_scalar(
             "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
         )

@@ -5,6 +5,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::Duration as Span;
@@ -204,7 +205,7 @@ async fn update(store: &PgStore, lobby: &Lobby, version: u64) {
 }
 
 /// Work in flight when the instance dies: enqueues, cancels and commits in a loop.
-async fn churn(store: Arc<PgStore>, seed: u128) {
+async fn churn(store: Arc<PgStore>, seed: u128, commits: Arc<AtomicUsize>) {
     let mut ids = Ids::new(seed);
     let q = QueueName::new("churn");
     for i in 0.. {
@@ -222,6 +223,9 @@ async fn churn(store: Arc<PgStore>, seed: u128) {
         };
         if result.is_err() {
             return;
+        }
+        if i % 2 == 1 {
+            commits.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -252,10 +256,22 @@ async fn a_new_store_resumes_from_the_tables() {
 
     // Work in flight, then the instance dies: its connections are killed
     // mid-transaction, its tasks aborted, its store dropped.
+    // The instance dies once it has committed lobbies (a fixed wait could
+    // end before the first commit on a loaded machine), while its tasks are
+    // still busy.
+    let commits = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..4)
-        .map(|k| tokio::spawn(churn(Arc::clone(&first), 100 + k)))
+        .map(|k| tokio::spawn(churn(Arc::clone(&first), 100 + k, Arc::clone(&commits))))
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while commits.load(Ordering::Relaxed) < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the churning tasks committed no lobbies in 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
     let mut admin = raw(&url, &schema).await;
     let killed: Vec<bool> = sqlx::query_scalar(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
@@ -272,6 +288,32 @@ async fn a_new_store_resumes_from_the_tables() {
         let _ = task.await;
     }
     drop(first);
+    // A connection the pool opened after the kill may still carry a sent
+    // COMMIT: wait until the dying instance has no connection left, so
+    // nothing of it lands while the new instance reads.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let left: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1")
+                .bind(&app)
+                .fetch_one(&mut admin)
+                .await
+                .expect("the first instance's connections");
+        if left == 0 {
+            break;
+        }
+        if std::time::Instant::now() >= deadline {
+            // Connections still open (idle in the dropped pool's background)
+            // are ended here; what they had sent has landed or never will.
+            sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
+                .bind(&app)
+                .execute(&mut admin)
+                .await
+                .expect("terminate what is left");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 
     // A new instance on the same schema.
     let second = PgStore::connect_with(options(&url))

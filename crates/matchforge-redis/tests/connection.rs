@@ -256,7 +256,7 @@ async fn writes_whose_replies_time_out_are_applied_once() {
         let lobbies = one_v_one_lobbies(&q, &tickets, t0());
         let enqueued = hasty.enqueue_many(tickets.clone()).await;
         // Let a late first attempt land before looking.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        settle(&store, &q).await;
         let what = format!("round {round}, after enqueue ({})", enqueued.is_ok());
         assert_consistent(&store, &q, &tickets, &[], &what).await;
         let waiting: Vec<_> = store
@@ -283,10 +283,30 @@ async fn writes_whose_replies_time_out_are_applied_once() {
             store.enqueue_many(missing).await.expect("enqueue");
         }
         let committed = hasty.commit_many(&lobbies).await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        settle(&store, &q).await;
         let what = format!("round {round}, after commit ({})", committed.is_ok());
         let stored = assert_consistent(&store, &q, &tickets, &lobbies, &what).await;
         assert_whole_commit_parts(&lobbies, &stored, part, &committed, &what);
         store.purge().await.expect("purge");
+    }
+}
+
+/// Waits until a write whose reply timed out can no longer land: the queue's
+/// tickets stay the same over three looks 100 ms apart (a late script
+/// changes them, as every batch part enqueues or claims tickets). Gives up
+/// looking after 10 s; the checks that follow then say what is wrong.
+async fn settle(store: &RedisStore, queue: &QueueName) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = store.tickets(queue).await.expect("tickets");
+    let mut same = 0;
+    while same < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = store.tickets(queue).await.expect("tickets");
+        if now == last {
+            same += 1;
+        } else {
+            same = 0;
+            last = now;
+        }
     }
 }

@@ -277,6 +277,9 @@ fn a_store_stopped_mid_flight_loses_nobody() {
     let store = runner
         .block_on(RedisStore::connect(&url, &namespace))
         .expect("connect");
+    // The connection the store and its clones share, to see when Redis has
+    // let go of it.
+    let client = runner.block_on(store.client_id()).expect("client id");
     for worker in 0..2 {
         let (store, queue, attempted) = (store.clone(), queue.clone(), Arc::clone(&attempted));
         runner.spawn(async move {
@@ -312,12 +315,35 @@ fn a_store_stopped_mid_flight_loses_nobody() {
         });
     }
     std::thread::sleep(Duration::from_millis(400));
-    runner.shutdown_background();
+    // Returns once the workers have stopped (tasks are dropped at their next
+    // await), so nothing of the runner runs on while the checker reads.
+    runner.shutdown_timeout(Duration::from_secs(10));
+    drop(store);
 
     let checker = tokio::runtime::Runtime::new().expect("runtime");
     checker.block_on(async {
-        // Let a call the stopped runner had already sent land.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // Let a call the stopped runner had already sent land: Redis frees a
+        // client once it has run everything it read before the end of the
+        // connection.
+        let mut side = common::side_connection(&url).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let listed: String = redis::cmd("CLIENT")
+                .arg("LIST")
+                .arg("ID")
+                .arg(client)
+                .query_async(&mut side)
+                .await
+                .expect("CLIENT LIST");
+            if listed.trim().is_empty() {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "Redis still holds the stopped runner's connection: {listed}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
         let new = RedisStore::connect(&url, &namespace)
             .await
             .expect("reconnect");
