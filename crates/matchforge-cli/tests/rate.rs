@@ -260,6 +260,42 @@ fn weng_lin_free_for_all_matches_openskill() {
 }
 
 #[test]
+fn limit_sigma_keeps_weng_lin_deviations_from_rising() {
+    let dir = Scratch::new("limit");
+    let input = dir.file(
+        "games.jsonl",
+        "{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2]}\n",
+    );
+    let output = dir.path("out.json");
+    let sigma = |limit: bool| {
+        let mut args = vec![
+            "--algorithm",
+            "weng-lin",
+            "--tau",
+            "5",
+            "--input",
+            arg(&input),
+            "--output",
+            arg(&output),
+        ];
+        if limit {
+            args.push("--limit-sigma");
+        }
+        summary(&args);
+        let out = ratings(&output);
+        (out["a"]["deviation"].clone(), out["b"]["deviation"].clone())
+    };
+    // τ = 5 adds more variance than one even game takes away.
+    let (a, b) = sigma(false);
+    assert!(a.as_f64().unwrap() > 25.0 / 3.0 && b.as_f64().unwrap() > 25.0 / 3.0);
+    let (a, b) = sigma(true);
+    assert!(
+        close(&a, 25.0 / 3.0, 1e-12) && close(&b, 25.0 / 3.0, 1e-12),
+        "{a} {b}"
+    );
+}
+
+#[test]
 fn csv_and_jsonl_give_the_same_ratings() {
     let dir = Scratch::new("csv");
     let csv = dir.file(
@@ -485,6 +521,10 @@ fn bad_flags_and_files_are_rejected() {
         (
             vec!["--algorithm", "elo", "--model", "bt"],
             "--model does not apply to elo",
+        ),
+        (
+            vec!["--algorithm", "glicko2", "--limit-sigma"],
+            "--limit-sigma does not apply to glicko2",
         ),
         (vec!["--algorithm", "elo", "--k", "0"], "Elo K factor"),
         (vec!["--algorithm", "weng-lin", "--tau=-1"], "Weng-Lin tau"),

@@ -111,8 +111,9 @@ fn any_algorithm() -> impl Strategy<Value = Box<dyn RatingAlgorithm>> {
         ],
         any_finite(),
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(beta, tau, kappa, advantage, bt)| {
+        .prop_map(|(beta, tau, kappa, advantage, bt, limit_sigma)| {
             let model = if bt {
                 WengLinModel::BradleyTerryFull
             } else {
@@ -127,7 +128,8 @@ fn any_algorithm() -> impl Strategy<Value = Box<dyn RatingAlgorithm>> {
                     .with_kappa(kappa)
                     .unwrap()
                     .with_advantage(advantage)
-                    .unwrap(),
+                    .unwrap()
+                    .with_limit_sigma(limit_sigma),
             ) as Box<dyn RatingAlgorithm>
         });
     prop_oneof![elo, glicko, weng_lin]

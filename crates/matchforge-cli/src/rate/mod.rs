@@ -131,6 +131,11 @@ pub(crate) struct RateArgs {
     /// (default pl; identical for two teams).
     #[arg(long, value_enum, help_heading = "Parameters")]
     model: Option<ModelName>,
+
+    /// Weng-Lin: an update never raises a player's σ (OpenSkill's `limit_sigma`;
+    /// default off).
+    #[arg(long, help_heading = "Parameters")]
+    limit_sigma: bool,
 }
 
 /// `--algorithm`.

@@ -104,7 +104,7 @@ impl Algorithm {
                 if let Some(a) = args.advantage {
                     wl = wl.with_advantage(a)?;
                 }
-                Self::WengLin(wl)
+                Self::WengLin(wl.with_limit_sigma(args.limit_sigma))
             }
         })
     }
@@ -148,7 +148,10 @@ fn reject_foreign_flags(args: &RateArgs) -> Result<(), Error> {
         ("--beta", args.beta.is_some(), &[W], ""),
         ("--kappa", args.kappa.is_some(), &[W], ""),
     ];
-    let extra = [("--model", args.model.is_some(), &[W][..], "")];
+    let extra = [
+        ("--model", args.model.is_some(), &[W][..], ""),
+        ("--limit-sigma", args.limit_sigma, &[W][..], ""),
+    ];
     for (flag, given, applies, hint) in flags.iter().copied().chain(extra) {
         if given && !applies.contains(&args.algorithm) {
             let names: Vec<&str> = applies.iter().map(|a| a.as_str()).collect();

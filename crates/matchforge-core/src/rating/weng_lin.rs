@@ -64,15 +64,16 @@ impl fmt::Display for WengLinModel {
 /// The Weng-Lin rating system (OpenSkill).
 ///
 /// Defaults, as OpenSkill's: μ = 25, σ = 25/3, β = 25/6, additive dynamics
-/// τ = 25/300, κ = 0.0001, Plackett-Luce, no first-team advantage.
+/// τ = 25/300, κ = 0.0001, Plackett-Luce, no first-team advantage, and σ not
+/// limited (OpenSkill's `limit_sigma` off).
 ///
 /// * **Teams**: a team's μ is the **sum** of its players' μ, its σ² the sum of
 ///   their σ². Each player receives the share σ_j² / σ_team² of the team's μ change
 ///   and of its variance reduction: `μ_j += σ_j²/σ_team² · Ω`,
 ///   `σ_j² *= max(1 − σ_j²/σ_team² · Δ, κ)`.
 /// * **Dynamics**: before every update each player's σ² grows by τ² (OpenSkill's
-///   additive dynamics factor), so σ never freezes. With τ = 0 a game never
-///   increases σ. [`idle`](RatingAlgorithm::idle) is the identity.
+///   additive dynamics factor), so σ never freezes. With τ = 0, or with
+///   [`with_limit_sigma`](WengLin::with_limit_sigma), a game never increases σ. [`idle`](RatingAlgorithm::idle) is the identity.
 /// * **Ties**: equal ranks. Plackett-Luce divides each choice's contribution by
 ///   the number of teams tied at that rank (the paper's A_q); Bradley-Terry scores
 ///   a tie ½.
@@ -112,6 +113,7 @@ pub struct WengLin {
     kappa: f64,
     model: WengLinModel,
     advantage: f64,
+    limit_sigma: bool,
 }
 
 impl Default for WengLin {
@@ -124,6 +126,7 @@ impl Default for WengLin {
             kappa: 0.0001,
             model: WengLinModel::PlackettLuce,
             advantage: 0.0,
+            limit_sigma: false,
         }
     }
 }
@@ -216,6 +219,42 @@ impl WengLin {
         })
     }
 
+    /// The same system with OpenSkill's `limit_sigma` on or off (off by
+    /// default): when on, an update never leaves a player's σ above what it
+    /// was before the match. The dynamics τ add to σ² before every update, so
+    /// a player whose result barely informs the model (a heavy favourite
+    /// winning, a large team) can otherwise come out of a game less certain
+    /// than they went in; with the limit their σ is
+    /// `min(σ after the update, σ before)`, as OpenSkill computes it. μ is
+    /// unchanged either way.
+    ///
+    /// ```
+    /// use matchforge_core::rating::{Outcome, Rating, RatingAlgorithm, WengLin};
+    ///
+    /// let wl = WengLin::default().with_tau(2.0)?;
+    /// let certain = Rating::new(40.0, 1.0, 0.06)?;
+    /// let (win, _) = wl.rate_1v1(certain, wl.initial_rating(), Outcome::Win)?;
+    /// assert!(win.deviation() > 1.0, "τ raised σ");
+    /// let limited = wl.with_limit_sigma(true);
+    /// let (win, _) = limited.rate_1v1(certain, limited.initial_rating(), Outcome::Win)?;
+    /// assert_eq!(win.deviation(), 1.0);
+    /// # Ok::<(), matchforge_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_limit_sigma(self, limit_sigma: bool) -> Self {
+        Self {
+            limit_sigma,
+            ..self
+        }
+    }
+
+    /// Whether an update may not raise σ (see
+    /// [`with_limit_sigma`](Self::with_limit_sigma)).
+    #[must_use]
+    pub const fn limit_sigma(&self) -> bool {
+        self.limit_sigma
+    }
+
     /// The model.
     #[must_use]
     pub const fn model(&self) -> WengLinModel {
@@ -269,6 +308,18 @@ impl WengLin {
         let s = player.deviation().min(WORK_SIGMA);
         let tau = self.work_tau();
         s * s + tau * tau
+    }
+
+    /// A player's σ after an update that scaled its variance (with the
+    /// dynamics) by `factor`, held to the σ before the match under
+    /// [`limit_sigma`](Self::limit_sigma).
+    fn updated_sigma(&self, player: &Rating, factor: f64) -> f64 {
+        let sigma = self.dynamic_sigma(player) * factor.sqrt();
+        if self.limit_sigma {
+            sigma.min(player.deviation())
+        } else {
+            sigma
+        }
     }
 
     /// A player's σ with the dynamics added, √(σ² + τ²), computed without
@@ -337,7 +388,7 @@ impl WengLin {
                 let factor = (1.0 - share * delta).max(self.kappa);
                 rating_out(
                     p.rating() + share * omega,
-                    self.dynamic_sigma(p) * factor.sqrt(),
+                    self.updated_sigma(p, factor),
                     p.volatility(),
                     p.games().saturating_add(1),
                 )
@@ -497,7 +548,7 @@ pub fn weng_lin_1v1(
         let share = if var > 0.0 { 1.0 } else { 0.0 };
         rating_out(
             p.rating() + share * omega,
-            config.dynamic_sigma(p) * (1.0 - share * delta).max(config.kappa).sqrt(),
+            config.updated_sigma(p, (1.0 - share * delta).max(config.kappa)),
             p.volatility(),
             p.games().saturating_add(1),
         )
@@ -568,6 +619,7 @@ struct WengLinParams {
     kappa: f64,
     model: WengLinModel,
     advantage: f64,
+    limit_sigma: bool,
 }
 
 impl Default for WengLinParams {
@@ -586,6 +638,7 @@ impl From<WengLin> for WengLinParams {
             kappa: w.kappa,
             model: w.model,
             advantage: w.advantage,
+            limit_sigma: w.limit_sigma,
         }
     }
 }
@@ -601,6 +654,7 @@ impl TryFrom<WengLinParams> for WengLin {
             .with_tau(p.tau)?
             .with_kappa(p.kappa)?
             .with_advantage(p.advantage)
+            .map(|w| w.with_limit_sigma(p.limit_sigma))
     }
 }
 

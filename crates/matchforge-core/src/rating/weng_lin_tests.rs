@@ -436,4 +436,58 @@ fn serde_round_trip_validates() {
         WengLin::default()
     );
     assert!(serde_json::from_str::<WengLin>(r#"{"beta": 0}"#).is_err());
+    let limited = WengLin::default().with_limit_sigma(true);
+    let json = serde_json::to_string(&limited).unwrap();
+    assert!(json.contains(r#""limit_sigma":true"#), "{json}");
+    assert_eq!(serde_json::from_str::<WengLin>(&json).unwrap(), limited);
+    assert_eq!(
+        serde_json::from_str::<WengLin>(r#"{"limit_sigma": true}"#).unwrap(),
+        limited
+    );
+}
+
+#[test]
+fn limit_sigma_holds_sigma_to_its_value_before_the_match() {
+    // A large τ, so the dynamics outweigh what most results teach: without
+    // the limit several players leave these games less certain than they
+    // came. With it each σ is min(σ', σ) (OpenSkill's rule) and μ is the same.
+    for model in [WengLinModel::PlackettLuce, WengLinModel::BradleyTerryFull] {
+        let free = WengLin::new(model).with_tau(3.0).unwrap();
+        let limited = free.clone().with_limit_sigma(true);
+        assert!(limited.limit_sigma() && !free.limit_sigma());
+        let teams: [&[Rating]; 3] = [
+            &[r(40.0, 1.0), r(25.0, 8.0)],
+            &[r(20.0, 2.0)],
+            &[r(10.0, 0.5), r(30.0, 6.0)],
+        ];
+        let mut raised = 0;
+        for ranks in [[1, 2, 3], [3, 2, 1], [1, 1, 2], [2, 1, 2]] {
+            let a = weng_lin(&teams, &ranks, &free).unwrap();
+            let b = weng_lin(&teams, &ranks, &limited).unwrap();
+            for ((team, a), b) in teams.iter().zip(&a).zip(&b) {
+                for ((before, a), b) in team.iter().zip(a).zip(b) {
+                    assert_eq!(a.rating(), b.rating(), "{model:?} {ranks:?}");
+                    assert_eq!(
+                        b.deviation(),
+                        a.deviation().min(before.deviation()),
+                        "{model:?} {ranks:?}"
+                    );
+                    raised += usize::from(a.deviation() > before.deviation());
+                }
+            }
+        }
+        assert!(raised > 0, "{model:?}: the case needs σ that τ raises");
+        // 1v1, both the fast path and the general one.
+        let (fav, dog) = (r(40.0, 1.0), r(25.0, 8.0));
+        let (a, c) = weng_lin_1v1(&fav, &dog, Outcome::Win, &free);
+        let (b, d) = weng_lin_1v1(&fav, &dog, Outcome::Win, &limited);
+        assert!(a.deviation() > 1.0);
+        assert_eq!((b.rating(), b.deviation()), (a.rating(), 1.0));
+        assert_eq!(
+            (d.rating(), d.deviation()),
+            (c.rating(), c.deviation().min(8.0))
+        );
+        let general = weng_lin(&[&[fav], &[dog]], &[1, 2], &limited).unwrap();
+        assert_eq!((general[0][0], general[1][0]), (b, d));
+    }
 }
