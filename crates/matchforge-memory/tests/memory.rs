@@ -440,10 +440,11 @@ async fn every_check_passes_on_one_shared_store() {
     checks.spawn(c::times_compare_to_the_nanosecond(s()));
     checks.spawn(c::enqueue_many_decides_like_enqueue(s()));
     checks.spawn(c::commit_many_refuses_taken_lobby_ids(s()));
+    checks.spawn(c::put_ratings_keeps_the_last_repeat(s()));
     let mut passed = 0;
     while let Some(result) = checks.join_next().await {
         result.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         passed += 1;
     }
-    assert_eq!(passed, 33);
+    assert_eq!(passed, 34);
 }

@@ -90,6 +90,7 @@ macro_rules! conformance_tests {
             cooldowns_keep_the_later_end,
             lobbies_due_by_deadline,
             ratings_per_ladder,
+            put_ratings_keeps_the_last_repeat,
             parties_are_versioned,
             party_membership_is_unique,
             history_by_player_and_time,

@@ -161,7 +161,7 @@ pub struct LobbyUpdate {
     pub cooldowns: Vec<(PlayerId, DateTime<Utc>)>,
     /// Rating changes on a ladder, each applied only if the stored rating still
     /// equals its `before` (compare-and-set). A player listed twice is compared
-    /// with the earlier change's `after`.
+    /// with the earlier change's `after`, and keeps the last change's `after`.
     pub ratings: Option<(Ladder, Vec<RatingChange>)>,
     /// The match record to add to the history.
     pub record: Option<MatchRecord>,
@@ -304,10 +304,18 @@ pub trait LobbyStore: Send + Sync {
 /// Ratings per ladder.
 #[async_trait]
 pub trait RatingStore: Send + Sync {
-    /// The stored ratings of `players` on `ladder`, in the same order.
+    /// The stored ratings of `players` on `ladder`, in the same order, one per
+    /// player asked for (`None` if none is stored; a player asked for twice
+    /// is answered twice).
     async fn ratings(&self, ladder: &Ladder, players: &[PlayerId]) -> Result<Vec<Option<Rating>>>;
 
-    /// Stores ratings unconditionally (imports, admin corrections, season resets).
+    /// Stores ratings unconditionally (imports, admin corrections, season
+    /// resets), all in one atomic step.
+    ///
+    /// A player listed more than once keeps the **last** of their ratings,
+    /// as if the pairs were stored one after another: `[(p, a), (q, b), (p,
+    /// c)]` leaves `p` at `c` and `q` at `b`. (A single SQL upsert cannot
+    /// touch a row twice: keep each player's last pair before writing.)
     async fn put_ratings(&self, ladder: &Ladder, ratings: &[(PlayerId, Rating)]) -> Result<()>;
 }
 

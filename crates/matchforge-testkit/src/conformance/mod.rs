@@ -18,7 +18,7 @@
 //! | commit | [`commit_claims_every_ticket`], [`commit_is_all_or_nothing`], [`commit_rejects_duplicate_lobby`], [`commit_indexes_open_ready_checks`], [`concurrent_commits_claim_each_ticket_once`] |
 //! | batches | [`enqueue_many_is_per_ticket`], [`commit_many_is_per_lobby`], [`enqueue_many_logs_each_queued_ticket`], [`commit_many_logs_each_committed_lobby`], [`enqueue_many_decides_like_enqueue`], [`commit_many_refuses_taken_lobby_ids`] |
 //! | lobbies | [`requeue_keeps_enqueue_time`], [`update_lobby_checks_version`], [`update_lobby_rejects_foreign_tickets`], [`update_lobby_requeue_refuses_taken_ticket_id`], [`update_lobby_compares_ratings`], [`update_lobby_compares_repeated_players`], [`update_lobby_records_match_once`], [`update_lobby_rejects_foreign_record`], [`cooldowns_keep_the_later_end`], [`lobbies_due_by_deadline`] |
-//! | ratings, parties, history | [`ratings_per_ladder`], [`parties_are_versioned`], [`party_membership_is_unique`], [`history_by_player_and_time`] |
+//! | ratings, parties, history | [`ratings_per_ladder`], [`put_ratings_keeps_the_last_repeat`], [`parties_are_versioned`], [`party_membership_is_unique`], [`history_by_player_and_time`] |
 //! | events | [`events_follow_operations_in_order`], [`events_after_resumes_at_cursor`], [`concurrent_writers_lose_no_events`], [`readers_following_writers_miss_nothing`] |
 //! | times | [`times_compare_to_the_nanosecond`] |
 //! | all | [`failed_operations_change_nothing`] |
@@ -78,7 +78,7 @@ pub use precision::times_compare_to_the_nanosecond;
 pub use race::concurrent_commits_claim_each_ticket_once;
 pub use records::{
     history_by_player_and_time, parties_are_versioned, party_membership_is_unique,
-    ratings_per_ladder,
+    put_ratings_keeps_the_last_repeat, ratings_per_ladder,
 };
 pub use tickets::{
     cancel_withdraws_waiting_tickets, enqueue_and_lookup, enqueue_rejects_any_busy_party_member,

@@ -101,6 +101,76 @@ pub(crate) fn odd_rating(i: u32) -> Rating {
     .with_games(i * 7)
 }
 
+/// `put_ratings` given a player more than once stores the last of their
+/// ratings, as if the pairs were put one after another, whether the player
+/// had a rating before or not, and wherever the repeats fall in a call (also
+/// hundreds of pairs apart); the other players of the call get theirs as
+/// given, and `ratings` reads the winner back wherever it is asked for. The
+/// compare-and-set variant, a lobby update's rating changes, has its own
+/// check ([`update_lobby_compares_repeated_players`](super::update_lobby_compares_repeated_players)).
+pub async fn put_ratings_keeps_the_last_repeat<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "put_ratings_keeps_the_last_repeat";
+    let mut fresh = Fresh::new();
+    let (ladder, other) = (fresh.ladder(), fresh.ladder());
+    let [veteran, rookie, bystander, twin] = [(); 4].map(|()| fresh.player());
+    store
+        .put_ratings(&ladder, &[(veteran, rating(1500.0))])
+        .await
+        .expect("put_ratings");
+    store
+        .put_ratings(&other, &[(veteran, rating(1400.0))])
+        .await
+        .expect("put_ratings");
+    let call = [
+        (rookie, odd_rating(1)),
+        (veteran, odd_rating(2)),
+        (bystander, odd_rating(3)),
+        (rookie, odd_rating(4)),
+        (veteran, odd_rating(5)),
+        (twin, odd_rating(6)),
+        (veteran, odd_rating(7)),
+        (twin, odd_rating(6)),
+    ];
+    store
+        .put_ratings(&ladder, &call)
+        .await
+        .unwrap_or_else(|e| panic!("{what}: put_ratings with repeated players failed: {e}"));
+    let asked = [veteran, rookie, bystander, twin, veteran, rookie];
+    let r = |i| Some(odd_rating(i));
+    assert_eq!(
+        store.ratings(&ladder, &asked).await.expect("ratings"),
+        vec![r(7), r(4), r(3), r(6), r(7), r(4)],
+        "{what}: after put_ratings({call:?}), read as {asked:?}: each player keeps the last \
+         rating listed for them"
+    );
+    assert_eq!(
+        store.ratings(&other, &[veteran]).await.expect("ratings"),
+        vec![Some(rating(1400.0))],
+        "{what}: another ladder keeps its rating"
+    );
+
+    // Three rounds over the same players, each round later in the call.
+    let players: Vec<_> = (0..200).map(|_| fresh.player()).collect();
+    let rounds: Vec<_> = (0..3u32)
+        .flat_map(|round| {
+            players
+                .iter()
+                .enumerate()
+                .map(move |(i, &p)| (p, odd_rating(round * 200 + i as u32)))
+        })
+        .collect();
+    store
+        .put_ratings(&ladder, &rounds)
+        .await
+        .unwrap_or_else(|e| panic!("{what}: put_ratings of three rounds failed: {e}"));
+    let want: Vec<_> = (0..200u32).map(|i| Some(odd_rating(400 + i))).collect();
+    assert_eq!(
+        store.ratings(&ladder, &players).await.expect("ratings"),
+        want,
+        "{what}: 200 players listed three times each, 200 pairs apart: each keeps the third"
+    );
+}
+
 /// Parties are created at version 1 and each update adds one; creating an
 /// existing party, updating or deleting from another version, or touching a
 /// deleted party fails with [`Error::Conflict`] and changes nothing.
