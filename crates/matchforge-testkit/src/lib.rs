@@ -65,6 +65,7 @@ macro_rules! conformance_tests {
             enqueue_rejects_players_in_lobby,
             enqueue_rejects_players_on_cooldown,
             enqueue_rejects_any_busy_party_member,
+            enqueue_judges_a_reused_id_by_where_it_is,
             cancel_withdraws_waiting_tickets,
             tickets_are_oldest_first,
             expire_removes_waiting_tickets,

@@ -62,10 +62,24 @@ pub enum CommitOutcome {
 pub trait TicketStore: Send + Sync {
     /// Queues `ticket` and appends [`Event::queued`].
     ///
+    /// A ticket id is taken while a ticket with that id waits, whatever the
+    /// two tickets hold: the identical ticket again is refused like any other
+    /// (an enqueue is not idempotent; a caller that retries after a lost
+    /// reply and gets [`Error::AlreadyQueued`](crate::Error::AlreadyQueued)
+    /// naming its own ticket knows it is in). Once a lobby has claimed the
+    /// ticket, its id is free again and a new ticket with it is checked like
+    /// any other, by its players: the identical ticket is refused with
+    /// [`Error::InLobby`](crate::Error::InLobby) (its players are seated), a
+    /// ticket for free players is queued. The lobby keeps its own copy: a
+    /// [`commit`](Self::commit) naming that copy reports the ticket missing,
+    /// and the lobby cannot requeue it while the new one waits.
+    ///
     /// # Errors
-    /// * [`Error::AlreadyQueued`](crate::Error::AlreadyQueued) if any of its
-    ///   players is on a waiting ticket in **any** queue, or a ticket with the
-    ///   same id is waiting (the error then names the new ticket's first player);
+    /// In this order, the id first, then the players:
+    /// * [`Error::AlreadyQueued`](crate::Error::AlreadyQueued) if a ticket with
+    ///   the same id is waiting (the error then names the new ticket's first
+    ///   player, the id and the queue it waits in), or any of its players is
+    ///   on a waiting ticket in **any** queue;
     /// * [`Error::InLobby`](crate::Error::InLobby) if any of its players is in an
     ///   unfinished lobby;
     /// * [`Error::Cooldown`](crate::Error::Cooldown) if any of its players is on

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use matchforge_core::Error;
 use matchforge_core::event::Event;
-use matchforge_core::ports::{LobbyUpdate, Store};
+use matchforge_core::ids::PlayerId;
+use matchforge_core::ports::{CommitOutcome, LobbyUpdate, Store, Versioned};
 use matchforge_core::ticket::Ticket;
 
 use super::fixtures::{Fresh, at, commit_ok, describe, enqueue_all, ticket_with_id, update_ok};
@@ -165,6 +166,204 @@ pub async fn enqueue_rejects_taken_ticket_id<S: Store + ?Sized + 'static>(store:
         describe(&result)
     );
     assert_unchanged(&*store, &scope, &before, what).await;
+}
+
+/// An id is judged by where it is, not by what the new ticket holds. While
+/// a ticket with the id waits, a ticket with that id is refused with
+/// [`Error::AlreadyQueued`] naming the new ticket's first player, the id and
+/// the queue it waits in, whatever it holds: the identical ticket again,
+/// the same player at another time in another queue, or a party whose
+/// second member is the waiting one (the id is checked before the players).
+/// Once a lobby claims the ticket its id is free again, and the players
+/// decide: the identical ticket, or its player at another time, is refused
+/// with [`Error::InLobby`] naming the player and the lobby; a ticket for a
+/// free player is queued under the id. The lobby keeps its own copy, and a
+/// commit naming that copy reports the ticket missing. `enqueue_many`
+/// decides each case as `enqueue` does; every refusal changes nothing.
+pub async fn enqueue_judges_a_reused_id_by_where_it_is<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "enqueue_judges_a_reused_id_by_where_it_is";
+    let mut fresh = Fresh::new();
+    let (q1, q2) = (fresh.queue(), fresh.queue());
+    let held = fresh.solo(&q1, at(0));
+    let partner = fresh.solo(&q1, at(1));
+    let (player, id) = (held.players()[0].id, held.id());
+    let [friend, newcomer] = [(); 2].map(|()| fresh.player());
+    let stray = fresh.solo(&q1, at(2));
+    enqueue_all(
+        &*store,
+        &[held.clone(), partner.clone(), stray.clone()],
+        what,
+    )
+    .await;
+    let mut scope = Scope {
+        since: tail(&*store).await,
+        queues: vec![q1.clone(), q2.clone()],
+        tickets: vec![id, partner.id(), stray.id()],
+        players: vec![player, partner.players()[0].id, friend, newcomer],
+        ..Scope::default()
+    };
+
+    let waiting = [
+        (held.clone(), "the identical ticket"),
+        (
+            ticket_with_id(id, &q2, at(5), &[player]),
+            "its player, later, in another queue",
+        ),
+        (
+            ticket_with_id(id, &q1, at(0), &[friend, player]),
+            "a party whose second member is its player",
+        ),
+    ];
+    let refused_as_queued = |result: &Result<(), Error>, first: PlayerId| {
+        matches!(result, Err(Error::AlreadyQueued { player: p, ticket, queue })
+            if *p == first && *ticket == id && *queue == q1)
+    };
+    for (ticket, why) in &waiting {
+        let first = ticket.players()[0].id;
+        let before = Snapshot::take(&*store, &scope).await;
+        let result = store.enqueue(ticket.clone()).await;
+        assert!(
+            refused_as_queued(&result, first),
+            "{what}: enqueue of {why} while ticket {id} waits in {q1}: expected AlreadyQueued \
+             {{ player: {first}, ticket: {id}, queue: {q1} }}, got {}",
+            describe(&result)
+        );
+        assert_unchanged(
+            &*store,
+            &scope,
+            &before,
+            &format!("{what}: enqueue of {why}"),
+        )
+        .await;
+    }
+    let before = Snapshot::take(&*store, &scope).await;
+    let batch: Vec<Ticket> = waiting.iter().map(|(t, _)| t.clone()).collect();
+    let results = store.enqueue_many(batch).await.expect("enqueue_many");
+    assert_eq!(
+        results.len(),
+        waiting.len(),
+        "{what}: one result per ticket"
+    );
+    for ((ticket, why), result) in waiting.iter().zip(&results) {
+        assert!(
+            refused_as_queued(result, ticket.players()[0].id),
+            "{what}: enqueue_many of {why} while ticket {id} waits: expected AlreadyQueued as \
+             from enqueue, got {}",
+            describe(result)
+        );
+    }
+    assert_unchanged(&*store, &scope, &before, &format!("{what}: enqueue_many")).await;
+
+    let lobby = fresh.lobby(&q1, &[held.clone(), partner.clone()], at(3));
+    commit_ok(&*store, &lobby, what).await;
+    scope.lobbies = vec![lobby.id()];
+    scope.since = tail(&*store).await;
+    let claimed = [
+        (held.clone(), "the identical ticket"),
+        (
+            ticket_with_id(id, &q2, at(6), &[player]),
+            "its player, later, in another queue",
+        ),
+    ];
+    let refused_as_seated = |result: &Result<(), Error>| matches!(result, Err(Error::InLobby { player: p, lobby: l }) if *p == player && *l == lobby.id());
+    for (ticket, why) in &claimed {
+        let before = Snapshot::take(&*store, &scope).await;
+        let result = store.enqueue(ticket.clone()).await;
+        assert!(
+            refused_as_seated(&result),
+            "{what}: enqueue of {why} once lobby {} claimed ticket {id}: expected InLobby \
+             {{ player: {player}, lobby: {} }}, got {}",
+            lobby.id(),
+            lobby.id(),
+            describe(&result)
+        );
+        assert_unchanged(
+            &*store,
+            &scope,
+            &before,
+            &format!("{what}: enqueue of {why}"),
+        )
+        .await;
+    }
+    let before = Snapshot::take(&*store, &scope).await;
+    let batch: Vec<Ticket> = claimed.iter().map(|(t, _)| t.clone()).collect();
+    let results = store.enqueue_many(batch).await.expect("enqueue_many");
+    assert_eq!(
+        results.len(),
+        claimed.len(),
+        "{what}: one result per ticket"
+    );
+    for ((_, why), result) in claimed.iter().zip(&results) {
+        assert!(
+            refused_as_seated(result),
+            "{what}: enqueue_many of {why} once the ticket is claimed: expected InLobby as \
+             from enqueue, got {}",
+            describe(result)
+        );
+    }
+    assert_unchanged(
+        &*store,
+        &scope,
+        &before,
+        &format!("{what}: enqueue_many once claimed"),
+    )
+    .await;
+
+    let reused = ticket_with_id(id, &q2, at(7), &[newcomer]);
+    store.enqueue(reused.clone()).await.unwrap_or_else(|e| {
+        panic!("{what}: a ticket for a free player under the id of a claimed ticket: {e}")
+    });
+    assert_eq!(
+        store.ticket(id).await.expect("ticket"),
+        Some(reused.clone()),
+        "{what}: ticket({id}) once a new ticket took the claimed ticket's id"
+    );
+    for (queue, want) in [(&q1, &stray), (&q2, &reused)] {
+        assert_eq!(
+            store.tickets(queue).await.expect("tickets"),
+            vec![want.clone()],
+            "{what}: the tickets waiting in {queue}"
+        );
+    }
+    assert_eq!(
+        store.lobby(lobby.id()).await.expect("lobby"),
+        Some(Versioned {
+            value: lobby.clone(),
+            version: 1
+        }),
+        "{what}: the lobby keeps its own copy of ticket {id}"
+    );
+    let events: Vec<Event> = own_events(&*store, scope.since, &[q1.clone(), q2.clone()])
+        .await
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    assert_eq!(
+        events,
+        vec![Event::queued(&reused)],
+        "{what}: only the ticket queued under the id is logged"
+    );
+
+    // A lobby naming the claimed copy (a matcher's stale view).
+    let stale = fresh.lobby(&q1, &[held.clone(), stray.clone()], at(8));
+    scope.tickets = vec![id, stray.id()];
+    scope.players = vec![player, newcomer, stray.players()[0].id];
+    scope.lobbies = vec![lobby.id(), stale.id()];
+    let before = Snapshot::take(&*store, &scope).await;
+    let result = store.commit(&stale).await;
+    assert!(
+        matches!(&result, Ok(CommitOutcome::Conflict { missing }) if *missing == vec![id]),
+        "{what}: commit of a lobby holding the claimed copy of ticket {id} while another \
+         ticket waits under that id: expected Conflict {{ missing: [{id}] }}, got {}",
+        describe(&result)
+    );
+    assert_unchanged(
+        &*store,
+        &scope,
+        &before,
+        &format!("{what}: commit of the copy"),
+    )
+    .await;
 }
 
 /// Players in an unfinished lobby cannot queue ([`Error::InLobby`]); once the
