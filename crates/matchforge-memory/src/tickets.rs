@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use matchforge_core::event::Event;
 use matchforge_core::ids::{PlayerId, QueueName, TicketId};
 use matchforge_core::lobby::Lobby;
-use matchforge_core::ports::{CommitOutcome, TicketStore, Versioned};
+use matchforge_core::ports::{CommitOutcome, TicketStore, Versioned, check_commit};
 use matchforge_core::ticket::Ticket;
 use matchforge_core::{Error, Result};
 
@@ -53,6 +53,7 @@ impl TicketStore for MemoryStore {
     /// waiting in the lobby's queue: one that left and came back under the
     /// same id with other content is reported missing too.
     async fn commit(&self, lobby: &Lobby) -> Result<CommitOutcome> {
+        check_commit(lobby)?;
         let mut state = self.lock();
         if state.lobbies.contains_key(&lobby.id()) {
             return Err(Error::Conflict(format!(

@@ -441,11 +441,12 @@ async fn every_check_passes_on_one_shared_store() {
     checks.spawn(c::enqueue_many_decides_like_enqueue(s()));
     checks.spawn(c::commit_many_refuses_taken_lobby_ids(s()));
     checks.spawn(c::put_ratings_keeps_the_last_repeat(s()));
+    checks.spawn(c::commit_refuses_finished_lobbies(s()));
     checks.spawn(c::enqueue_judges_a_reused_id_by_where_it_is(s()));
     let mut passed = 0;
     while let Some(result) = checks.join_next().await {
         result.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         passed += 1;
     }
-    assert_eq!(passed, 35);
+    assert_eq!(passed, 36);
 }

@@ -4,8 +4,11 @@
 //!
 //! One transaction per call, whatever the number of lobbies:
 //!
-//! 1. read which of the batch's lobby ids exist;
-//! 2. lock every ticket of the batch that still waits with
+//! 0. refuse every finished lobby of the batch
+//!    ([`check_commit`](matchforge_core::ports::check_commit)): it takes no
+//!    part in what follows, claims nothing and takes no id;
+//! 1. read which of the other lobbies' ids exist;
+//! 2. lock every ticket of those lobbies that still waits with
 //!    `SELECT … ORDER BY id FOR UPDATE`. A ticket another transaction is
 //!    claiming makes this one wait; if that one commits, the row is gone and
 //!    the ticket counts as missing here. Locks are taken in id order (as
@@ -28,7 +31,7 @@ use std::collections::{HashMap, HashSet};
 use matchforge_core::event::Event;
 use matchforge_core::ids::{LobbyId, TicketId};
 use matchforge_core::lobby::Lobby;
-use matchforge_core::ports::CommitOutcome;
+use matchforge_core::ports::{CommitOutcome, check_commit};
 use matchforge_core::ticket::Ticket;
 use matchforge_core::{Error, Result};
 use sqlx::PgConnection;
@@ -41,9 +44,9 @@ use crate::codec::{
 use crate::error::{TxError, tx_error};
 use crate::store::{Shared, TxFuture};
 
-/// Inserts lobbies at version 1, seats the players of their tickets (their
-/// `busy_players` rows switch from ticket to lobby; those of a lobby committed
-/// already finished are deleted), and deletes the tickets.
+/// Inserts lobbies at version 1 (all unfinished), seats the players of their
+/// tickets (their `busy_players` rows switch from ticket to lobby), and
+/// deletes the tickets.
 const WRITE: &str = "\
 WITH inserted AS (
     INSERT INTO lobbies (id, queue, phase, version, deadline, deadline_ns, created_at, updated_at, body)
@@ -55,10 +58,8 @@ WITH inserted AS (
     UPDATE busy_players b SET ticket = NULL, lobby = x.lobby
     FROM unnest($9::uuid[], $10::uuid[]) AS x(ticket, lobby)
     WHERE b.ticket = x.ticket
-), freed AS (
-    DELETE FROM busy_players WHERE ticket = ANY($12)
 )
-DELETE FROM tickets WHERE id = ANY($11)";
+DELETE FROM tickets WHERE id = ANY($9)";
 
 pub(crate) fn commit_tx<'c>(
     conn: &'c mut PgConnection,
@@ -66,7 +67,9 @@ pub(crate) fn commit_tx<'c>(
     shared: &'c Shared,
 ) -> TxFuture<'c, Vec<Result<CommitOutcome>>> {
     Box::pin(async move {
-        let lobby_ids: Vec<Uuid> = lobbies.iter().map(|l| *l.id().as_uuid()).collect();
+        // Finished lobbies are refused first and looked at no further.
+        let open: Vec<&Lobby> = lobbies.iter().filter(|l| check_commit(l).is_ok()).collect();
+        let lobby_ids: Vec<Uuid> = open.iter().map(|l| *l.id().as_uuid()).collect();
         let existing: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM lobbies WHERE id = ANY($1)")
             .bind(&lobby_ids)
             .fetch_all(&mut *conn)
@@ -74,9 +77,9 @@ pub(crate) fn commit_tx<'c>(
             .map_err(tx_error("commit"))?;
         let mut taken: HashSet<LobbyId> = existing.into_iter().map(LobbyId::from).collect();
 
-        let ticket_ids: Vec<Uuid> = lobbies
+        let ticket_ids: Vec<Uuid> = open
             .iter()
-            .flat_map(Lobby::ticket_ids)
+            .flat_map(|l| l.ticket_ids())
             .map(|t| *t.as_uuid())
             .collect();
         let rows: Vec<(Uuid, String)> = sqlx::query_as(
@@ -94,6 +97,10 @@ pub(crate) fn commit_tx<'c>(
         let mut results = Vec::with_capacity(lobbies.len());
         let mut committed: Vec<&Lobby> = Vec::new();
         for lobby in lobbies {
+            if let Err(refused) = check_commit(lobby) {
+                results.push(Err(refused));
+                continue;
+            }
             if taken.contains(&lobby.id()) {
                 results.push(Err(Error::Conflict(format!(
                     "lobby {} has already been committed",
@@ -157,8 +164,7 @@ async fn write(conn: &mut PgConnection, lobbies: &[&Lobby]) -> Result<(), TxErro
     let mut created = Vec::with_capacity(n);
     let mut updated = Vec::with_capacity(n);
     let mut bodies = Vec::with_capacity(n);
-    let (mut seat_tickets, mut seat_lobbies) = (Vec::new(), Vec::new());
-    let (mut claimed, mut freed) = (Vec::new(), Vec::new());
+    let (mut claimed, mut seat_lobbies) = (Vec::new(), Vec::new());
     for lobby in lobbies {
         let id = *lobby.id().as_uuid();
         ids.push(id);
@@ -172,13 +178,7 @@ async fn write(conn: &mut PgConnection, lobbies: &[&Lobby]) -> Result<(), TxErro
         bodies.push(to_json(lobby, "a lobby")?);
         for t in lobby.ticket_ids() {
             claimed.push(*t.as_uuid());
-            // A lobby committed already finished seats nobody.
-            if lobby.phase().is_finished() {
-                freed.push(*t.as_uuid());
-            } else {
-                seat_tickets.push(*t.as_uuid());
-                seat_lobbies.push(id);
-            }
+            seat_lobbies.push(id);
         }
     }
     sqlx::query(WRITE)
@@ -190,10 +190,8 @@ async fn write(conn: &mut PgConnection, lobbies: &[&Lobby]) -> Result<(), TxErro
         .bind(created)
         .bind(updated)
         .bind(bodies)
-        .bind(seat_tickets)
-        .bind(seat_lobbies)
         .bind(claimed)
-        .bind(freed)
+        .bind(seat_lobbies)
         .execute(conn)
         .await
         .map_err(tx_error("commit"))?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use matchforge_core::event::Event;
 use matchforge_core::ids::{PlayerId, QueueName, TicketId};
 use matchforge_core::lobby::Lobby;
-use matchforge_core::ports::{CommitOutcome, TicketStore};
+use matchforge_core::ports::{CommitOutcome, TicketStore, check_commit};
 use matchforge_core::ticket::Ticket;
 use matchforge_core::{Error, Result};
 use redis::{Value, cmd};
@@ -110,7 +110,9 @@ impl TicketStore for RedisStore {
     /// [`RedisConfig::with_batch_part`](crate::RedisConfig::with_batch_part)),
     /// pipelined: two reads (the lobby ids, the tickets' stored
     /// JSON), a decision per lobby in order, then variadic writes and one
-    /// stream entry. A ticket counts as waiting only if the very ticket the
+    /// stream entry. A finished lobby is refused first, by the script (so
+    /// its place in the batch is kept), with the error of
+    /// [`check_commit`]. A ticket counts as waiting only if the very ticket the
     /// lobby holds is stored (its stored JSON must appear verbatim in the
     /// lobby's). Retried after a dropped connection: a lobby found stored with
     /// exactly its own content counts as committed by the lost attempt.
@@ -144,6 +146,15 @@ impl TicketStore for RedisStore {
                             "lobby {} has already been committed",
                             lobby.id()
                         ))),
+                        Some("finished") => match check_commit(lobby) {
+                            Err(refused) => Err(refused),
+                            Ok(()) => {
+                                return Err(crate::codec::corrupt(
+                                    "commit reply",
+                                    &format!("an unfinished lobby refused as finished: {r:?}"),
+                                ));
+                            }
+                        },
                         _ => return Err(crate::codec::corrupt("commit reply", &format!("{r:?}"))),
                     })
                 })
@@ -293,9 +304,9 @@ fn encode_commit(lobbies: &[Lobby]) -> Vec<String> {
     body
 }
 
-/// The arguments of one lobby for `commit.lua`.
+/// The arguments of one lobby for `commit.lua` (which refuses a finished one).
 fn push_commit(body: &mut Vec<String>, events: &mut EventBlob, lobby: &Lobby) {
-    let unfinished = !lobby.phase().is_finished();
+    let unfinished = check_commit(lobby).is_ok();
     let deadline = lobby.deadline().filter(|_| unfinished);
     body.extend([
         lobby.id().to_string(),

@@ -73,6 +73,7 @@ macro_rules! conformance_tests {
             commit_is_all_or_nothing,
             commit_rejects_duplicate_lobby,
             commit_indexes_open_ready_checks,
+            commit_refuses_finished_lobbies,
             concurrent_commits_claim_each_ticket_once,
             enqueue_many_is_per_ticket,
             commit_many_is_per_lobby,

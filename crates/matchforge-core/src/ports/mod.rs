@@ -57,6 +57,28 @@ pub enum CommitOutcome {
     },
 }
 
+/// The rule of [`TicketStore::commit`] that depends only on the lobby: it
+/// is unfinished (a finished lobby could never give back the tickets it
+/// claimed). Every [`TicketStore`] applies it first, for each lobby of a
+/// [`commit_many`](TicketStore::commit_many) too, before looking at the
+/// lobby's id or tickets, so every adapter refuses a finished lobby with the
+/// same error.
+///
+/// # Errors
+/// [`Error::IllegalTransition`](crate::Error::IllegalTransition) naming the
+/// lobby and its phase if it is completed or cancelled.
+pub fn check_commit(lobby: &Lobby) -> Result<()> {
+    let phase = lobby.phase();
+    if phase.is_finished() {
+        return Err(crate::Error::IllegalTransition {
+            lobby: lobby.id(),
+            state: phase.as_str(),
+            action: "be committed",
+        });
+    }
+    Ok(())
+}
+
 /// Waiting tickets, and claiming them for a match.
 #[async_trait]
 pub trait TicketStore: Send + Sync {
@@ -132,13 +154,29 @@ pub trait TicketStore: Send + Sync {
     /// changes nothing and reports which are gone. Concurrent commits over
     /// overlapping tickets claim each ticket at most once.
     ///
+    /// The lobby must be unfinished, in whichever phase its caller brought it
+    /// to: forming (as [`Lobby::new`] builds it), awaiting acceptance (the
+    /// runner opens the ready check before committing; the lobby is due at
+    /// its deadline, and accepts already recorded are kept), ready (the
+    /// runner, for a queue without a ready check) or dispatched. It is stored
+    /// exactly as given, its players seated. A finished lobby (completed or
+    /// cancelled) is refused ([`check_commit`]) before its id or tickets are
+    /// looked at: only the update that finishes a lobby requeues its tickets,
+    /// so tickets claimed by a lobby that is already finished would leave the
+    /// queue for good, silently.
+    ///
     /// # Errors
-    /// [`Error::Conflict`](crate::Error::Conflict) if a lobby with that id exists.
+    /// In this order:
+    /// * [`Error::IllegalTransition`](crate::Error::IllegalTransition) naming
+    ///   the lobby and its phase if it is finished, whether or not its id is
+    ///   taken or its tickets wait;
+    /// * [`Error::Conflict`](crate::Error::Conflict) if a lobby with that id exists.
     async fn commit(&self, lobby: &Lobby) -> Result<CommitOutcome>;
 
     /// Commits several lobbies, each all-or-nothing exactly as
     /// [`commit`](Self::commit) would in order (a later lobby sees the tickets
-    /// the earlier ones claimed), returning one outcome per lobby. The outer
+    /// the earlier ones claimed; a refused lobby, a finished one included,
+    /// claims no ticket and takes no id), returning one outcome per lobby. The outer
     /// error means the backend failed on the whole batch (a backend that refused
     /// it committed **no** lobby of it; after a lost reply the outcome is
     /// unknown, as for [`enqueue_many`](Self::enqueue_many)); a part of the

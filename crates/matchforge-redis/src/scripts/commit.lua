@@ -13,6 +13,8 @@
 -- Replay: a lobby already stored with exactly this value counts as
 -- committed (the attempt whose reply was lost committed it); a repeat of it
 -- later in the batch 'exists', as for that attempt.
+-- A finished lobby (unfinished "0") is refused before its id or tickets are
+-- looked at, the string 'finished': it claims nothing and takes no id.
 -- Success is the string 'committed', an existing lobby the string 'exists';
 -- missing tickets are a row {'missing', ids...}. The loop reads the arguments
 -- in place: no table per lobby.
@@ -54,7 +56,9 @@ for k = 1, n do
   local q = first
   for _ = 1, nt do q = q + 3 + tonumber(ARGV[q + 2]) end
   local elen, ecount = tonumber(ARGV[q]), tonumber(ARGV[q + 1])
-  if created[id] then
+  if ARGV[p + 2] ~= '1' then
+    results[k] = 'finished'
+  elseif created[id] then
     results[k] = 'exists'
   elseif stored_lobbies[id] then
     if REPLAY and stored_lobbies[id] == value then
@@ -81,7 +85,6 @@ for k = 1, n do
     else
       results[k] = 'committed'
       created[id] = true
-      local unfinished = ARGV[p + 2] == '1'
       q = first
       for _ = 1, nt do
         local tid, queue, np = ARGV[q], ARGV[q + 1], tonumber(ARGV[q + 2])
@@ -95,16 +98,14 @@ for k = 1, n do
         rows[#rows + 1] = tid
         for i = q + 3, q + 2 + np do
           gone_players[#gone_players + 1] = ARGV[i]
-          if unfinished then
-            seat_rows[#seat_rows + 1] = ARGV[i]
-            seat_rows[#seat_rows + 1] = id
-          end
+          seat_rows[#seat_rows + 1] = ARGV[i]
+          seat_rows[#seat_rows + 1] = id
         end
         q = q + 3 + np
       end
       lobby_rows[#lobby_rows + 1] = id
       lobby_rows[#lobby_rows + 1] = value
-      if unfinished and ARGV[p + 3] ~= '' then
+      if ARGV[p + 3] ~= '' then
         deadline_rows[#deadline_rows + 1] = ARGV[p + 3]
         deadline_rows[#deadline_rows + 1] = ARGV[p + 4]
       end

@@ -11,7 +11,9 @@ use matchforge_core::lobby::Lobby;
 use matchforge_core::ports::{CommitOutcome, LobbyUpdate, Store, Versioned};
 use matchforge_core::ticket::Ticket;
 
-use super::fixtures::{Fresh, at, commit_ok, describe, enqueue_all, lobby_with_id, update_ok};
+use super::fixtures::{
+    Fresh, at, commit_ok, describe, enqueue_all, lobby_with_id, played, update_ok,
+};
 use super::snapshot::{Scope, Snapshot, assert_unchanged, own_events, tail};
 
 /// A commit claims every ticket of the lobby (they leave the queue and every
@@ -266,5 +268,181 @@ pub async fn commit_indexes_open_ready_checks<S: Store + ?Sized + 'static>(store
         due(d_late).await,
         vec![soon.id(), late.id()],
         "{what}: a cancelled lobby is no longer due"
+    );
+}
+
+/// Only an unfinished lobby is committed. One already completed or
+/// cancelled is refused with [`Error::IllegalTransition`] naming it and its
+/// phase, by `commit` and within `commit_many`, before its id or tickets are
+/// looked at — also when its id is taken or its tickets are gone (not
+/// [`Error::Conflict`], not [`CommitOutcome::Conflict`]) — and changes
+/// nothing: its tickets keep waiting, for the later lobbies of a batch too,
+/// its id stays free, nothing is logged. A lobby in any unfinished phase is
+/// committed exactly as given: awaiting acceptance with an accept already
+/// recorded (due at its deadline), dispatched.
+pub async fn commit_refuses_finished_lobbies<S: Store + ?Sized + 'static>(store: Arc<S>) {
+    let what = "commit_refuses_finished_lobbies";
+    let mut fresh = Fresh::new();
+    let q = fresh.queue();
+    let t: Vec<Ticket> = (0..8).map(|i| fresh.solo(&q, at(i))).collect();
+    enqueue_all(&*store, &t, what).await;
+    let existing = fresh.lobby(&q, &t[6..8], at(9));
+    commit_ok(&*store, &existing, what).await;
+
+    // Finished before any commit, each over tickets that wait but the last.
+    let completed = played(fresh.lobby(&q, &t[0..2], at(10)), at(11), at(12));
+    let mut cancelled = fresh.lobby(&q, &t[2..4], at(10));
+    cancelled.cancel("abandoned", at(11)).expect("cancel");
+    // The id of the stored lobby.
+    let taken_id = played(
+        lobby_with_id(existing.id(), &q, &t[4..6], at(10)),
+        at(11),
+        at(12),
+    );
+    // Tickets `existing` claimed; declined in its ready check.
+    let mut gone = fresh.lobby(&q, &t[6..8], at(10));
+    gone.open_acceptance(at(40), at(10)).expect("open");
+    gone.decline(t[6].players()[0].id, at(11)).expect("decline");
+    let refused = [
+        (&completed, "a completed lobby"),
+        (&cancelled, "a cancelled lobby"),
+        (&taken_id, "a completed lobby with a stored lobby's id"),
+        (
+            &gone,
+            "a lobby cancelled in its ready check, its tickets claimed",
+        ),
+    ];
+    let scope = Scope {
+        since: tail(&*store).await,
+        queues: vec![q.clone()],
+        tickets: t.iter().map(Ticket::id).collect(),
+        players: t.iter().flat_map(Ticket::player_ids).collect(),
+        lobbies: vec![existing.id(), completed.id(), cancelled.id(), gone.id()],
+        ..Scope::default()
+    };
+    let is_refused = |result: &Result<CommitOutcome, Error>, lobby: &Lobby| {
+        matches!(result, Err(Error::IllegalTransition { lobby: id, state, .. })
+            if *id == lobby.id() && *state == lobby.phase().as_str())
+    };
+    for (lobby, why) in refused {
+        let before = Snapshot::take(&*store, &scope).await;
+        let result = store.commit(lobby).await;
+        assert!(
+            is_refused(&result, lobby),
+            "{what}: commit of {why}: expected IllegalTransition {{ lobby: {}, state: {:?} }}, \
+             got {}",
+            lobby.id(),
+            lobby.phase().as_str(),
+            describe(&result)
+        );
+        assert_unchanged(
+            &*store,
+            &scope,
+            &before,
+            &format!("{what}: commit of {why}"),
+        )
+        .await;
+    }
+
+    // In a batch: each finished lobby refused in its place, its tickets and
+    // id left to the lobbies after it.
+    let mut awaiting = lobby_with_id(completed.id(), &q, &t[0..2], at(20));
+    awaiting.open_acceptance(at(50), at(20)).expect("open");
+    awaiting
+        .accept(t[0].players()[0].id, at(21))
+        .expect("accept");
+    let mut dispatched = fresh.lobby(&q, &t[2..4], at(20));
+    dispatched.skip_acceptance(at(20)).expect("ready");
+    dispatched.dispatch("server-1", at(22)).expect("dispatch");
+    let batch = [
+        completed.clone(),
+        awaiting.clone(),
+        gone.clone(),
+        cancelled.clone(),
+        dispatched.clone(),
+        taken_id.clone(),
+    ];
+    let since = tail(&*store).await;
+    let results = store.commit_many(&batch).await.expect("commit_many");
+    assert_eq!(results.len(), batch.len(), "{what}: one outcome per lobby");
+    for (lobby, result) in batch.iter().zip(&results) {
+        let phase = lobby.phase().as_str();
+        if lobby.phase().is_finished() {
+            assert!(
+                is_refused(result, lobby),
+                "{what}: commit_many, the {phase} lobby {}: expected IllegalTransition, got {}",
+                lobby.id(),
+                describe(result)
+            );
+        } else {
+            assert!(
+                matches!(result, Ok(CommitOutcome::Committed)),
+                "{what}: commit_many, the {phase} lobby {} after a refused finished lobby \
+                 that named its tickets: expected Committed, got {}",
+                lobby.id(),
+                describe(result)
+            );
+        }
+    }
+    for lobby in [&awaiting, &dispatched] {
+        let phase = lobby.phase().as_str();
+        assert_eq!(
+            store.lobby(lobby.id()).await.expect("lobby"),
+            Some(Versioned {
+                value: lobby.clone(),
+                version: 1
+            }),
+            "{what}: the lobby committed {phase}, exactly as given"
+        );
+        for p in lobby.players() {
+            assert_eq!(
+                store.lobby_of(p).await.expect("lobby_of"),
+                Some(lobby.id()),
+                "{what}: lobby_of a player of the lobby committed {phase}"
+            );
+        }
+    }
+    for lobby in [&gone, &cancelled] {
+        assert_eq!(
+            store.lobby(lobby.id()).await.expect("lobby"),
+            None,
+            "{what}: a refused finished lobby is not stored"
+        );
+    }
+    assert_eq!(
+        store.lobby(existing.id()).await.expect("lobby"),
+        Some(Versioned {
+            value: existing.clone(),
+            version: 1
+        }),
+        "{what}: the lobby whose id a refused lobby named"
+    );
+    let deadline = awaiting.deadline().expect("open");
+    let due = store
+        .lobbies_due(deadline, usize::MAX)
+        .await
+        .expect("lobbies_due");
+    assert!(
+        due.contains(&awaiting.id()) && !due.contains(&dispatched.id()),
+        "{what}: lobbies_due({deadline}) lists the lobby committed awaiting acceptance, not \
+         the dispatched one: {due:?}"
+    );
+    assert_eq!(
+        store.tickets(&q).await.expect("tickets"),
+        t[4..6].to_vec(),
+        "{what}: the tickets only refused lobbies named still wait"
+    );
+    let events: Vec<Event> = own_events(&*store, since, std::slice::from_ref(&q))
+        .await
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let want: Vec<Event> = [awaiting, dispatched]
+        .iter()
+        .flat_map(Lobby::commit_events)
+        .collect();
+    assert_eq!(
+        events, want,
+        "{what}: only the committed lobbies are logged"
     );
 }

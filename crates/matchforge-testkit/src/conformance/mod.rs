@@ -15,7 +15,7 @@
 //! | port | checks |
 //! |---|---|
 //! | tickets | [`enqueue_and_lookup`], [`enqueue_rejects_waiting_players`], [`enqueue_rejects_taken_ticket_id`], [`enqueue_rejects_players_in_lobby`], [`enqueue_rejects_players_on_cooldown`], [`enqueue_rejects_any_busy_party_member`], [`enqueue_judges_a_reused_id_by_where_it_is`], [`cancel_withdraws_waiting_tickets`], [`tickets_are_oldest_first`], [`expire_removes_waiting_tickets`] |
-//! | commit | [`commit_claims_every_ticket`], [`commit_is_all_or_nothing`], [`commit_rejects_duplicate_lobby`], [`commit_indexes_open_ready_checks`], [`concurrent_commits_claim_each_ticket_once`] |
+//! | commit | [`commit_claims_every_ticket`], [`commit_is_all_or_nothing`], [`commit_rejects_duplicate_lobby`], [`commit_indexes_open_ready_checks`], [`commit_refuses_finished_lobbies`], [`concurrent_commits_claim_each_ticket_once`] |
 //! | batches | [`enqueue_many_is_per_ticket`], [`commit_many_is_per_lobby`], [`enqueue_many_logs_each_queued_ticket`], [`commit_many_logs_each_committed_lobby`], [`enqueue_many_decides_like_enqueue`], [`commit_many_refuses_taken_lobby_ids`] |
 //! | lobbies | [`requeue_keeps_enqueue_time`], [`update_lobby_checks_version`], [`update_lobby_rejects_foreign_tickets`], [`update_lobby_requeue_refuses_taken_ticket_id`], [`update_lobby_compares_ratings`], [`update_lobby_compares_repeated_players`], [`update_lobby_records_match_once`], [`update_lobby_rejects_foreign_record`], [`cooldowns_keep_the_later_end`], [`lobbies_due_by_deadline`] |
 //! | ratings, parties, history | [`ratings_per_ladder`], [`put_ratings_keeps_the_last_repeat`], [`parties_are_versioned`], [`party_membership_is_unique`], [`history_by_player_and_time`] |
@@ -58,7 +58,7 @@ pub use batches::{
 };
 pub use commit::{
     commit_claims_every_ticket, commit_indexes_open_ready_checks, commit_is_all_or_nothing,
-    commit_rejects_duplicate_lobby,
+    commit_refuses_finished_lobbies, commit_rejects_duplicate_lobby,
 };
 pub use events::{
     concurrent_writers_lose_no_events, events_after_resumes_at_cursor,
