@@ -774,6 +774,7 @@ impl Searcher {
             // The placement is a valid split only if roles were checked while
             // placing (Hall's condition) or there are none.
             hint: self.placement_splits().then_some(self.placed.as_slice()),
+            outside: None,
         };
         self.balanced = self.balancer.solve(&problem, &mut self.solution);
         self.balanced

@@ -17,15 +17,17 @@
 //! bring the team means closer together, and the better end is kept). With
 //! more than two teams the split is then improved two teams at a time: the
 //! teams with the highest and the lowest mean (then either with another
-//! team) are re-split exactly, as a two-team match of their tickets, while
-//! that lowers the spread of team means, or keeps it and brings the means
-//! closer together (pairs of at most 16 players, at most 32 re-splits tried
-//! per team). So, for teams of one size without a premade limit, unless that
-//! budget runs out, re-splitting the highest and the lowest team of the
-//! result cannot lower the spread. (The pair's search finds the split that
-//! brings the two closest; with teams of different sizes or a premade limit
-//! against the other teams, a pair whose closest split does not help is left
-//! as it is.)
+//! team) are re-split as a two-team match of their tickets, while that
+//! lowers the spread of team means, or keeps it and brings the means closer
+//! together (at most 32 re-splits tried per team). The pair's search scores
+//! its splits for the whole match: the spread of all teams' means, then
+//! their dispersion, with the premade limit kept against every team. Pairs
+//! of at most 16 players are searched exactly, so, unless that budget runs
+//! out, no re-split of two teams of at most 16 players in all that keeps
+//! the roles and the premade limit lowers the spread of the result, also
+//! with teams of different sizes. Larger pairs are searched from the
+//! current split within 1,000 nodes, which never makes the split worse but
+//! may miss a better one.
 //!
 //! Large matches also report a **lower bound** on the optimum, the larger of
 //! two:
@@ -204,6 +206,7 @@ pub fn balance_teams(
         role_counts: roles.map(|_| counts.as_slice()),
         premade_limit,
         hint: None,
+        outside: None,
     };
     let players: u32 = groups.iter().map(|g| g.size).sum();
     if players != format.players() {
