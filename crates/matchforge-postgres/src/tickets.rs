@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use matchforge_core::event::Event;
 use matchforge_core::ids::{PlayerId, QueueName, TicketId};
 use matchforge_core::lobby::Lobby;
-use matchforge_core::ports::{CommitOutcome, TicketStore};
+use matchforge_core::ports::{CommitOutcome, TicketStore, check_commit};
 use matchforge_core::ticket::Ticket;
 use matchforge_core::{Error, Result};
 use sqlx::PgConnection;
@@ -90,6 +90,7 @@ impl TicketStore for PgStore {
     }
 
     async fn commit(&self, lobby: &Lobby) -> Result<CommitOutcome> {
+        check_commit(lobby)?;
         let mut results = self.commit_many(std::slice::from_ref(lobby)).await?;
         results
             .pop()
@@ -102,10 +103,16 @@ impl TicketStore for PgStore {
     /// commits), decides lobby by lobby as sequential commits would, and
     /// writes the committed lobbies with one statement and their events with
     /// another. Every claimed ticket stays locked until the commit, so no
-    /// other transaction can claim it too.
+    /// other transaction can claim it too. Finished lobbies are refused
+    /// first ([`check_commit`]); a batch of them only never reaches the
+    /// database.
     async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
-        if lobbies.is_empty() {
-            return Ok(Vec::new());
+        let refused: Vec<Error> = lobbies
+            .iter()
+            .filter_map(|l| check_commit(l).err())
+            .collect();
+        if refused.len() == lobbies.len() {
+            return Ok(refused.into_iter().map(Err).collect());
         }
         self.transaction("commit", lobbies, crate::commit::commit_tx)
             .await

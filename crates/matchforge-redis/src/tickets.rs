@@ -100,6 +100,7 @@ impl TicketStore for RedisStore {
     }
 
     async fn commit(&self, lobby: &Lobby) -> Result<CommitOutcome> {
+        check_commit(lobby)?;
         let mut outcomes = self.commit_many(std::slice::from_ref(lobby)).await?;
         outcomes.pop().unwrap_or(Ok(CommitOutcome::Conflict {
             missing: Vec::new(),
@@ -112,13 +113,19 @@ impl TicketStore for RedisStore {
     /// JSON), a decision per lobby in order, then variadic writes and one
     /// stream entry. A finished lobby is refused first, by the script (so
     /// its place in the batch is kept), with the error of
-    /// [`check_commit`]. A ticket counts as waiting only if the very ticket the
+    /// [`check_commit`]; a batch of finished lobbies only is refused without
+    /// a round trip, and a finished lobby in a part that failed gets that
+    /// error too, not the part's. A ticket counts as waiting only if the very ticket the
     /// lobby holds is stored (its stored JSON must appear verbatim in the
     /// lobby's). Retried after a dropped connection: a lobby found stored with
     /// exactly its own content counts as committed by the lost attempt.
     async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
-        if lobbies.is_empty() {
-            return Ok(Vec::new());
+        let refused: Vec<Error> = lobbies
+            .iter()
+            .filter_map(|l| check_commit(l).err())
+            .collect();
+        if refused.len() == lobbies.len() {
+            return Ok(refused.into_iter().map(Err).collect());
         }
         let part = batch_part(self.config.batch_part(), lobbies.iter().map(Lobby::id));
         let parts = self
@@ -158,6 +165,14 @@ impl TicketStore for RedisStore {
                         _ => return Err(crate::codec::corrupt("commit reply", &format!("{r:?}"))),
                     })
                 })
+                .collect()
+        })
+        .map(|outcomes| {
+            // A finished lobby was refused whatever became of its part.
+            outcomes
+                .into_iter()
+                .zip(lobbies)
+                .map(|(outcome, lobby)| check_commit(lobby).and(outcome))
                 .collect()
         })
     }

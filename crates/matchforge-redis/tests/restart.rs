@@ -315,6 +315,11 @@ fn a_store_stopped_mid_flight_loses_nobody() {
         });
     }
     std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(
+        runner.block_on(store.client_id()).expect("client id"),
+        client,
+        "the connection was re-established: waiting for the old one to go proves nothing"
+    );
     // Returns once the workers have stopped (tasks are dropped at their next
     // await), so nothing of the runner runs on while the checker reads.
     runner.shutdown_timeout(Duration::from_secs(10));

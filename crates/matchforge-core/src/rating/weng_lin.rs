@@ -619,6 +619,9 @@ struct WengLinParams {
     kappa: f64,
     model: WengLinModel,
     advantage: f64,
+    /// Written only when on, so a config with the limit off reads in
+    /// releases that do not know the field.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     limit_sigma: bool,
 }
 

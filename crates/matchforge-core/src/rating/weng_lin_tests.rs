@@ -436,6 +436,8 @@ fn serde_round_trip_validates() {
         WengLin::default()
     );
     assert!(serde_json::from_str::<WengLin>(r#"{"beta": 0}"#).is_err());
+    let json = serde_json::to_string(&WengLin::default()).unwrap();
+    assert!(!json.contains("limit_sigma"), "off is not written: {json}");
     let limited = WengLin::default().with_limit_sigma(true);
     let json = serde_json::to_string(&limited).unwrap();
     assert!(json.contains(r#""limit_sigma":true"#), "{json}");

@@ -432,6 +432,13 @@ pub async fn commit_refuses_finished_lobbies<S: Store + ?Sized + 'static>(store:
         t[4..6].to_vec(),
         "{what}: the tickets only refused lobbies named still wait"
     );
+    for p in t[4..6].iter().flat_map(Ticket::player_ids) {
+        assert_eq!(
+            store.lobby_of(p).await.expect("lobby_of"),
+            None,
+            "{what}: a refused lobby seats none of its players ({p})"
+        );
+    }
     let events: Vec<Event> = own_events(&*store, since, std::slice::from_ref(&q))
         .await
         .into_iter()
