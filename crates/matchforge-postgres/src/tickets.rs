@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use matchforge_core::event::Event;
 use matchforge_core::ids::{PlayerId, QueueName, TicketId};
 use matchforge_core::lobby::Lobby;
-use matchforge_core::ports::{CommitOutcome, TicketStore, check_commit};
+use matchforge_core::ports::{CommitOutcome, TicketStore, all_refused, check_commit};
 use matchforge_core::ticket::Ticket;
 use matchforge_core::{Error, Result};
 use sqlx::PgConnection;
@@ -107,12 +107,8 @@ impl TicketStore for PgStore {
     /// first ([`check_commit`]); a batch of them only never reaches the
     /// database.
     async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
-        let refused: Vec<Error> = lobbies
-            .iter()
-            .filter_map(|l| check_commit(l).err())
-            .collect();
-        if refused.len() == lobbies.len() {
-            return Ok(refused.into_iter().map(Err).collect());
+        if let Some(refused) = all_refused(lobbies) {
+            return Ok(refused);
         }
         self.transaction("commit", lobbies, crate::commit::commit_tx)
             .await

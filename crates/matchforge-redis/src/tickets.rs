@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use matchforge_core::event::Event;
 use matchforge_core::ids::{PlayerId, QueueName, TicketId};
 use matchforge_core::lobby::Lobby;
-use matchforge_core::ports::{CommitOutcome, TicketStore, check_commit};
+use matchforge_core::ports::{CommitOutcome, TicketStore, all_refused, check_commit};
 use matchforge_core::ticket::Ticket;
 use matchforge_core::{Error, Result};
 use redis::{Value, cmd};
@@ -120,12 +120,8 @@ impl TicketStore for RedisStore {
     /// lobby's). Retried after a dropped connection: a lobby found stored with
     /// exactly its own content counts as committed by the lost attempt.
     async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
-        let refused: Vec<Error> = lobbies
-            .iter()
-            .filter_map(|l| check_commit(l).err())
-            .collect();
-        if refused.len() == lobbies.len() {
-            return Ok(refused.into_iter().map(Err).collect());
+        if let Some(refused) = all_refused(lobbies) {
+            return Ok(refused);
         }
         let part = batch_part(self.config.batch_part(), lobbies.iter().map(Lobby::id));
         let parts = self

@@ -79,6 +79,20 @@ pub fn check_commit(lobby: &Lobby) -> Result<()> {
     Ok(())
 }
 
+/// The outcomes of a [`commit_many`](TicketStore::commit_many) batch when
+/// [`check_commit`] refuses every one of its lobbies (an empty batch
+/// included): a store can return them without reaching its backend. `None`
+/// if any lobby may be committed.
+#[must_use]
+pub fn all_refused(lobbies: &[Lobby]) -> Option<Vec<Result<CommitOutcome>>> {
+    let refused: Vec<Result<CommitOutcome>> = lobbies
+        .iter()
+        .filter_map(|l| check_commit(l).err())
+        .map(Err)
+        .collect();
+    (refused.len() == lobbies.len()).then_some(refused)
+}
+
 /// Waiting tickets, and claiming them for a match.
 #[async_trait]
 pub trait TicketStore: Send + Sync {

@@ -218,41 +218,16 @@ pub async fn enqueue_judges_a_reused_id_by_where_it_is<S: Store + ?Sized + 'stat
         matches!(result, Err(Error::AlreadyQueued { player: p, ticket, queue })
             if *p == first && *ticket == id && *queue == q1)
     };
-    for (ticket, why) in &waiting {
-        let first = ticket.players()[0].id;
-        let before = Snapshot::take(&*store, &scope).await;
-        let result = store.enqueue(ticket.clone()).await;
-        assert!(
-            refused_as_queued(&result, first),
-            "{what}: enqueue of {why} while ticket {id} waits in {q1}: expected AlreadyQueued \
-             {{ player: {first}, ticket: {id}, queue: {q1} }}, got {}",
-            describe(&result)
-        );
-        assert_unchanged(
-            &*store,
-            &scope,
-            &before,
-            &format!("{what}: enqueue of {why}"),
-        )
-        .await;
-    }
-    let before = Snapshot::take(&*store, &scope).await;
-    let batch: Vec<Ticket> = waiting.iter().map(|(t, _)| t.clone()).collect();
-    let results = store.enqueue_many(batch).await.expect("enqueue_many");
-    assert_eq!(
-        results.len(),
-        waiting.len(),
-        "{what}: one result per ticket"
-    );
-    for ((ticket, why), result) in waiting.iter().zip(&results) {
-        assert!(
-            refused_as_queued(result, ticket.players()[0].id),
-            "{what}: enqueue_many of {why} while ticket {id} waits: expected AlreadyQueued as \
-             from enqueue, got {}",
-            describe(result)
-        );
-    }
-    assert_unchanged(&*store, &scope, &before, &format!("{what}: enqueue_many")).await;
+    let expected = format!("AlreadyQueued naming the ticket's first player, ticket {id} and {q1}");
+    refused_alone_and_batched(
+        &*store,
+        &scope,
+        &waiting,
+        |ticket, result| refused_as_queued(result, ticket.players()[0].id),
+        &expected,
+        &format!("{what}: while ticket {id} waits in {q1}"),
+    )
+    .await;
 
     let lobby = fresh.lobby(&q1, &[held.clone(), partner.clone()], at(3));
     commit_ok(&*store, &lobby, what).await;
@@ -266,46 +241,14 @@ pub async fn enqueue_judges_a_reused_id_by_where_it_is<S: Store + ?Sized + 'stat
         ),
     ];
     let refused_as_seated = |result: &Result<(), Error>| matches!(result, Err(Error::InLobby { player: p, lobby: l }) if *p == player && *l == lobby.id());
-    for (ticket, why) in &claimed {
-        let before = Snapshot::take(&*store, &scope).await;
-        let result = store.enqueue(ticket.clone()).await;
-        assert!(
-            refused_as_seated(&result),
-            "{what}: enqueue of {why} once lobby {} claimed ticket {id}: expected InLobby \
-             {{ player: {player}, lobby: {} }}, got {}",
-            lobby.id(),
-            lobby.id(),
-            describe(&result)
-        );
-        assert_unchanged(
-            &*store,
-            &scope,
-            &before,
-            &format!("{what}: enqueue of {why}"),
-        )
-        .await;
-    }
-    let before = Snapshot::take(&*store, &scope).await;
-    let batch: Vec<Ticket> = claimed.iter().map(|(t, _)| t.clone()).collect();
-    let results = store.enqueue_many(batch).await.expect("enqueue_many");
-    assert_eq!(
-        results.len(),
-        claimed.len(),
-        "{what}: one result per ticket"
-    );
-    for ((_, why), result) in claimed.iter().zip(&results) {
-        assert!(
-            refused_as_seated(result),
-            "{what}: enqueue_many of {why} once the ticket is claimed: expected InLobby as \
-             from enqueue, got {}",
-            describe(result)
-        );
-    }
-    assert_unchanged(
+    let expected = format!("InLobby naming {player} and lobby {}", lobby.id());
+    refused_alone_and_batched(
         &*store,
         &scope,
-        &before,
-        &format!("{what}: enqueue_many once claimed"),
+        &claimed,
+        |_, result| refused_as_seated(result),
+        &expected,
+        &format!("{what}: once lobby {} claimed ticket {id}", lobby.id()),
     )
     .await;
 
@@ -366,6 +309,41 @@ pub async fn enqueue_judges_a_reused_id_by_where_it_is<S: Store + ?Sized + 'stat
     .await;
 }
 
+/// Enqueues each of `cases` (a ticket and what it is) on its own, then all
+/// of them in one `enqueue_many`, and checks that every call is refused as
+/// `refused` tells (`expected` says how, for the messages), that the batch
+/// gives one result per ticket, and that nothing changes.
+async fn refused_alone_and_batched<S: Store + ?Sized>(
+    store: &S,
+    scope: &Scope,
+    cases: &[(Ticket, &str)],
+    refused: impl Fn(&Ticket, &Result<(), Error>) -> bool,
+    expected: &str,
+    what: &str,
+) {
+    for (ticket, why) in cases {
+        let before = Snapshot::take(store, scope).await;
+        let result = store.enqueue(ticket.clone()).await;
+        assert!(
+            refused(ticket, &result),
+            "{what}: enqueue of {why}: expected {expected}, got {}",
+            describe(&result)
+        );
+        assert_unchanged(store, scope, &before, &format!("{what}: enqueue of {why}")).await;
+    }
+    let before = Snapshot::take(store, scope).await;
+    let batch: Vec<Ticket> = cases.iter().map(|(t, _)| t.clone()).collect();
+    let results = store.enqueue_many(batch).await.expect("enqueue_many");
+    assert_eq!(results.len(), cases.len(), "{what}: one result per ticket");
+    for ((ticket, why), result) in cases.iter().zip(&results) {
+        assert!(
+            refused(ticket, result),
+            "{what}: enqueue_many of {why}: expected {expected} as from enqueue, got {}",
+            describe(result)
+        );
+    }
+    assert_unchanged(store, scope, &before, &format!("{what}: enqueue_many")).await;
+}
 /// Players in an unfinished lobby cannot queue ([`Error::InLobby`]); once the
 /// lobby finishes they can.
 pub async fn enqueue_rejects_players_in_lobby<S: Store + ?Sized + 'static>(store: Arc<S>) {
