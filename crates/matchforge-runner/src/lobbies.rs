@@ -15,6 +15,7 @@ use matchforge_core::ids::{LobbyId, PlayerId};
 use matchforge_core::lobby::{Cancellation, Lobby, LobbyPhase, LobbyState, MatchResult};
 use matchforge_core::ports::LobbyUpdate;
 use matchforge_core::rating::Rating;
+use matchforge_core::ticket::Ticket;
 use tracing::warn;
 
 use crate::matchmaker::{Matchmaker, RETRIES, later};
@@ -110,7 +111,13 @@ impl Matchmaker {
     /// in the lobby (a member left, another joined, the party dissolved), the
     /// ticket is dropped and its players are idle, without a cooldown — as a
     /// waiting party ticket is withdrawn when its party changes. The leader
-    /// queues the party again.
+    /// queues the party again. A ticket whose id another ticket took while
+    /// it sat in the lobby (the store frees a claimed ticket's id: a client
+    /// choosing its own ids, or a matchmaker restarted with the
+    /// [`SeededIds`](crate::ids::SeededIds) seed of one still running) cannot
+    /// be requeued either: the lobby finishes without it, its players are
+    /// idle without a cooldown, and the runner logs it
+    /// (`matchforge_errors_total{stage="requeue"}`).
     ///
     /// # Errors
     /// [`Error::LobbyNotFound`]; [`Error::IllegalTransition`] if finished;
@@ -232,9 +239,8 @@ impl Matchmaker {
             let update = self
                 .update_for(next.clone(), stored.version, cancellation, now)
                 .await?;
-            let requeued = update.requeue.clone();
-            match self.store.update_lobby(update).await {
-                Ok(_) => {
+            match self.store_update(update).await {
+                Ok(requeued) => {
                     self.withdraw_stale_party_tickets(&requeued, now).await;
                     if next.phase().is_finished() {
                         metrics::lobby_finished(
@@ -252,6 +258,47 @@ impl Matchmaker {
         Err(Error::Conflict(format!(
             "lobby {lobby} kept changing under {RETRIES} attempts; try again"
         )))
+    }
+
+    /// Stores `update` and returns the tickets it requeued: all of its
+    /// requeue, less any ticket the store refused to requeue because its id
+    /// or one of its players was taken while it sat in the lobby.
+    ///
+    /// A store frees a claimed ticket's id (see
+    /// [`TicketStore::enqueue`](matchforge_core::ports::TicketStore::enqueue)),
+    /// so a client that chooses its own ids, or a matchmaker restarted with
+    /// the [`SeededIds`](crate::ids::SeededIds) seed of one still running,
+    /// can queue a new ticket under it, and the store then refuses to requeue
+    /// the lobby's copy ([`Error::AlreadyQueued`] naming it). The lobby must
+    /// still finish: otherwise it would hold its players for good, and a
+    /// ready check that ran out would fail every sweep, stalling the lobbies
+    /// due after it. So that ticket is left out and the update tried again;
+    /// its players are idle, without a cooldown, and the refusal is logged
+    /// (`matchforge_errors_total{stage="requeue"}`). Any other error is
+    /// returned as it is ([`Error::Conflict`] included, for the caller to
+    /// read the lobby again).
+    pub(crate) async fn store_update(&self, mut update: LobbyUpdate) -> Result<Vec<Ticket>> {
+        if update.requeue.is_empty() {
+            self.store.update_lobby(update).await?;
+            return Ok(Vec::new());
+        }
+        loop {
+            let Err(error) = self.store.update_lobby(update.clone()).await else {
+                return Ok(update.requeue);
+            };
+            // Each round leaves one ticket out, so the loop ends.
+            let Some(refused) = refused_requeue(&error, &update.requeue) else {
+                return Err(error);
+            };
+            let ticket = update.requeue.remove(refused);
+            warn!(
+                lobby = %update.lobby.id(),
+                ticket = %ticket.id(),
+                %error,
+                "could not requeue a ticket whose id or player was taken while it sat in the lobby: left out, its players are idle"
+            );
+            metrics::error("requeue");
+        }
     }
 
     /// The store update for a lobby's new state and what its cancellation, if
@@ -366,9 +413,8 @@ impl Matchmaker {
                 let update = self
                     .update_for(next.clone(), stored.version, cancellation, now)
                     .await?;
-                let requeued = update.requeue.clone();
-                match self.store.update_lobby(update).await {
-                    Ok(_) => {
+                match self.store_update(update).await {
+                    Ok(requeued) => {
                         cancelled += 1;
                         progressed = true;
                         self.withdraw_stale_party_tickets(&requeued, now).await;
@@ -390,5 +436,19 @@ impl Matchmaker {
                 return Ok(cancelled);
             }
         }
+    }
+}
+
+/// The ticket of `requeue` that `error` refuses to requeue, if it names one:
+/// [`Error::AlreadyQueued`] naming its id (another ticket waits under it)
+/// or one of its players (waiting on another ticket), or
+/// [`Error::InLobby`] naming one of its players (seated in another lobby).
+fn refused_requeue(error: &Error, requeue: &[Ticket]) -> Option<usize> {
+    match error {
+        Error::AlreadyQueued { player, ticket, .. } => requeue
+            .iter()
+            .position(|t| t.id() == *ticket || t.contains(*player)),
+        Error::InLobby { player, .. } => requeue.iter().position(|t| t.contains(*player)),
+        _ => None,
     }
 }

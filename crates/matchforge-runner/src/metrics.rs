@@ -23,6 +23,7 @@
 //! | `events` | a read of the event log by an [`EventSubscription`](crate::EventSubscription) |
 //! | `commit` | one lobby of a tick, refused by the store or, after a failed batch, not held by it (its tickets wait for the next tick) |
 //! | `commit_batch` | a tick's whole batch of commits (a lost reply leaves its outcome unknown); the tick read the lobbies back and went on |
+//! | `requeue` | requeueing a ticket of a finishing lobby, refused because another ticket took its id (or a player) while it sat in the lobby; the lobby finished without it and its players are idle |
 //! | `party_ticket_check` | checking a requeued party ticket against its party after a ready check failed (the ticket stays queued as it was) |
 
 use std::time::Duration;

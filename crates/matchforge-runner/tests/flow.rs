@@ -9,7 +9,7 @@ use matchforge_core::Error;
 use matchforge_core::event::EventKind;
 use matchforge_core::ids::{PartyId, PlayerId, QueueName, Role};
 use matchforge_core::lobby::{Lobby, LobbyPhase, MatchResult};
-use matchforge_core::ports::LobbyStore;
+use matchforge_core::ports::{LobbyStore, TicketStore};
 use matchforge_core::queue::{MatchFormat, QueueSpec, RoleComposition, Widening};
 use matchforge_core::rating::{Elo, Rating};
 use matchforge_core::ticket::{Attributes, Ticket};
@@ -891,4 +891,96 @@ async fn join_party_requeues_as_the_party_is_when_a_member_leaves_meanwhile() {
     assert_eq!(mm.status(p(2)).await.unwrap(), PlayerStatus::Idle);
     let waiting = store.tickets(&QueueName::new("duos")).await.unwrap();
     assert_eq!(waiting, vec![ticket]);
+}
+
+/// A matchmaker restarted with the seed of one that is still running (or
+/// any client of the store choosing its own ids) can queue a ticket under
+/// the id of a ticket a lobby claimed: the store frees a claimed ticket's id.
+/// The store then refuses to requeue the lobby's copy while the new ticket
+/// waits. A lobby must still finish: the ticket whose id was taken is left
+/// out (its players are idle, without a cooldown), the others are requeued,
+/// and a ready check running out this way stalls no other lobby's.
+#[tokio::test]
+async fn a_ticket_whose_id_was_taken_is_left_out_and_stalls_no_sweep() {
+    let clock = Arc::new(SimulatedClock::new(start()));
+    let store = Arc::new(MemoryStore::new());
+    let a = matchmaker(store.clone(), &clock, 1, duel());
+    let duel_queue = QueueName::new("duel");
+    let first = a.join("duel", p(1), Attributes::new(), &[]).await.unwrap();
+    a.join("duel", p(2), Attributes::new(), &[]).await.unwrap();
+    let taken = a.tick_queue(&duel_queue).await.unwrap().lobbies[0].clone();
+    clock.advance(Duration::from_secs(1));
+    let fourth = a.join("duel", p(4), Attributes::new(), &[]).await.unwrap();
+    a.join("duel", p(5), Attributes::new(), &[]).await.unwrap();
+    let behind = a.tick_queue(&duel_queue).await.unwrap().lobbies[0].clone();
+    a.accept(taken.id(), p(1)).await.unwrap();
+    a.accept(behind.id(), p(4)).await.unwrap();
+
+    // The same seed gives the same first ticket id.
+    let b = matchmaker(store.clone(), &clock, 1, duel());
+    let impostor = b.join("duel", p(3), Attributes::new(), &[]).await.unwrap();
+    assert_eq!(impostor.id(), first.id(), "(fixture) the id is reused");
+
+    clock.advance(Duration::from_secs(21)); // past both deadlines
+    assert_eq!(
+        a.expire_ready_checks()
+            .await
+            .expect("the sweep goes through"),
+        2,
+        "both ready checks time out, the one behind the taken id too"
+    );
+    for lobby in [&taken, &behind] {
+        assert_eq!(
+            a.lobby(lobby.id()).await.unwrap().unwrap().phase(),
+            LobbyPhase::Cancelled
+        );
+    }
+    // The ticket whose id was taken is not requeued; its player is free at
+    // once.
+    assert_eq!(a.status(p(1)).await.unwrap(), PlayerStatus::Idle);
+    let PlayerStatus::Queued(waiting) = a.status(p(3)).await.unwrap() else {
+        panic!("the ticket under the reused id still waits");
+    };
+    assert_eq!(*waiting, impostor);
+    let PlayerStatus::Queued(back) = a.status(p(4)).await.unwrap() else {
+        panic!("the other lobby's accepter is requeued");
+    };
+    assert_eq!(back.enqueued_at(), fourth.enqueued_at());
+    for nonresponder in [p(2), p(5)] {
+        assert!(matches!(
+            a.join("duel", nonresponder, Attributes::new(), &[]).await,
+            Err(Error::Cooldown { .. })
+        ));
+    }
+    a.join("duel", p(1), Attributes::new(), &[])
+        .await
+        .expect("the left-out player has no cooldown");
+}
+
+/// A decline that would requeue a ticket whose id another ticket took
+/// meanwhile still cancels the lobby, leaving that ticket out.
+#[tokio::test]
+async fn a_decline_goes_through_when_a_requeued_id_was_taken() {
+    let clock = Arc::new(SimulatedClock::new(start()));
+    let store = Arc::new(MemoryStore::new());
+    let a = matchmaker(store.clone(), &clock, 1, duel());
+    let first = a.join("duel", p(1), Attributes::new(), &[]).await.unwrap();
+    a.join("duel", p(2), Attributes::new(), &[]).await.unwrap();
+    let lobby = a.tick_queue(&QueueName::new("duel")).await.unwrap().lobbies[0].clone();
+    a.accept(lobby.id(), p(1)).await.unwrap();
+    let b = matchmaker(store.clone(), &clock, 1, duel());
+    let impostor = b.join("duel", p(3), Attributes::new(), &[]).await.unwrap();
+    assert_eq!(impostor.id(), first.id(), "(fixture) the id is reused");
+
+    let cancelled = a
+        .decline(lobby.id(), p(2))
+        .await
+        .expect("the decline goes through");
+    assert_eq!(cancelled.phase(), LobbyPhase::Cancelled);
+    assert_eq!(a.status(p(1)).await.unwrap(), PlayerStatus::Idle);
+    assert_eq!(
+        store.ticket(first.id()).await.unwrap(),
+        Some(impostor),
+        "the ticket under the reused id is untouched"
+    );
 }

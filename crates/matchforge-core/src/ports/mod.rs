@@ -108,7 +108,10 @@ pub trait TicketStore: Send + Sync {
     /// [`Error::InLobby`](crate::Error::InLobby) (its players are seated), a
     /// ticket for free players is queued. The lobby keeps its own copy: a
     /// [`commit`](Self::commit) naming that copy reports the ticket missing,
-    /// and the lobby cannot requeue it while the new one waits.
+    /// and the lobby cannot requeue it while the new one waits
+    /// ([`LobbyStore::update_lobby`] refuses with
+    /// [`Error::AlreadyQueued`](crate::Error::AlreadyQueued) naming the id;
+    /// the runner then finishes the lobby without that ticket).
     ///
     /// # Errors
     /// In this order, the id first, then the players:
@@ -349,8 +352,12 @@ pub trait LobbyStore: Send + Sync {
     ///   requeue is not one of the lobby's own (unchanged), is listed twice, or
     ///   the lobby does not finish in this update; or if the update changes the
     ///   lobby's id, queue or tickets;
-    /// * [`Error::AlreadyQueued`](crate::Error::AlreadyQueued) if a ticket to
-    ///   requeue has a player already waiting;
+    /// * [`Error::AlreadyQueued`](crate::Error::AlreadyQueued) if another
+    ///   ticket waits under the id of a ticket to requeue (naming that
+    ///   ticket's first player, its id and the queue the other ticket waits
+    ///   in; see [`TicketStore::enqueue`]), or a player of a ticket to
+    ///   requeue already waits (naming the player, the ticket they wait on
+    ///   and its queue);
     /// * [`Error::InLobby`](crate::Error::InLobby) if a player of a ticket to
     ///   requeue is in another unfinished lobby;
     /// * [`Error::IllegalTransition`](crate::Error::IllegalTransition) if the

@@ -331,16 +331,17 @@ pub async fn update_lobby_rejects_foreign_tickets<S: Store + ?Sized + 'static>(s
 
 /// A ticket cannot be requeued while another ticket with its id waits (its
 /// id was free again once the lobby claimed it, and a new ticket took it):
-/// the update that finishes the lobby fails and changes nothing — the lobby
-/// stays unfinished with its players, no ticket is requeued, the waiting
-/// ticket is untouched, no cooldown is set and nothing is logged.
+/// the update that finishes the lobby fails with [`Error::AlreadyQueued`]
+/// naming the requeued ticket's first player, its id and the queue the new
+/// ticket waits in (so a caller can tell which ticket to leave out, as the
+/// runner does), and changes nothing — the lobby stays unfinished with its
+/// players, no ticket is requeued, the waiting ticket is untouched, no
+/// cooldown is set and nothing is logged.
 ///
-/// The port names no error for this case: [`Error::AlreadyQueued`] is
-/// promised only for a requeued ticket whose *player* waits, and
-/// [`Error::InLobby`] for one whose player is in another unfinished lobby;
-/// neither can be set up through the ports, since a player seated in an
-/// unfinished lobby can neither queue nor be committed elsewhere. So this
-/// check asks only that the update fail and change nothing.
+/// (The port's other requeue refusals, a requeued ticket whose player waits
+/// or sits in another unfinished lobby, cannot be set up through the ports:
+/// a player seated in an unfinished lobby can neither queue nor be
+/// committed elsewhere.)
 pub async fn update_lobby_requeue_refuses_taken_ticket_id<S: Store + ?Sized + 'static>(
     store: Arc<S>,
 ) {
@@ -376,11 +377,12 @@ pub async fn update_lobby_requeue_refuses_taken_ticket_id<S: Store + ?Sized + 's
     update.cooldowns = vec![(bystander, at(100))];
     let before = Snapshot::take(&*store, &scope).await;
     let result = store.update_lobby(update).await;
+    let (first, id) = (a.players()[0].id, a.id());
     assert!(
-        result.is_err(),
-        "{what}: requeue of ticket {} while another ticket with its id waits: expected an \
-         error, got {}",
-        a.id(),
+        matches!(&result, Err(Error::AlreadyQueued { player, ticket, queue })
+            if *player == first && *ticket == id && *queue == q),
+        "{what}: requeue of ticket {id} while another ticket with its id waits: expected \
+         AlreadyQueued naming {first}, ticket {id} and {q}, got {}",
         describe(&result)
     );
     assert_unchanged(&*store, &scope, &before, what).await;
