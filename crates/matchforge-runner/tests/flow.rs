@@ -984,3 +984,63 @@ async fn a_decline_goes_through_when_a_requeued_id_was_taken() {
         "the ticket under the reused id is untouched"
     );
 }
+
+/// A cancellation that requeues several tickets leaves out exactly those
+/// whose ids were taken, whichever place they have in the requeue, however
+/// many there are (the store names one refusal at a time), and requeues the
+/// others as they were.
+#[tokio::test]
+async fn only_the_tickets_whose_ids_were_taken_are_left_out() {
+    // Which of the lobby's two tickets (in join order) lose their id.
+    for taken in [[false, true], [true, false], [true, true]] {
+        let clock = Arc::new(SimulatedClock::new(start()));
+        let store = Arc::new(MemoryStore::new());
+        let a = matchmaker(store.clone(), &clock, 1, duel());
+        let first = a.join("duel", p(1), Attributes::new(), &[]).await.unwrap();
+        clock.advance(Duration::from_secs(1));
+        let second = a.join("duel", p(2), Attributes::new(), &[]).await.unwrap();
+        let lobby = a.tick_queue(&QueueName::new("duel")).await.unwrap().lobbies[0].clone();
+        // The same seed gives the same ticket ids, in the same order.
+        let b = matchmaker(store.clone(), &clock, 1, duel());
+        let mut impostors = Vec::new();
+        for ((original, player), take) in [(&first, p(3)), (&second, p(4))].into_iter().zip(taken) {
+            let impostor = b
+                .join("duel", player, Attributes::new(), &[])
+                .await
+                .unwrap();
+            assert_eq!(impostor.id(), original.id(), "(fixture) the id is reused");
+            if take {
+                impostors.push(impostor);
+            } else {
+                b.leave_queue(player).await.unwrap();
+            }
+        }
+
+        // An abort before the deadline requeues everyone.
+        let cancelled = a
+            .cancel_lobby(lobby.id(), "server lost")
+            .await
+            .unwrap_or_else(|e| panic!("{taken:?}: the cancellation goes through: {e}"));
+        assert_eq!(cancelled.phase(), LobbyPhase::Cancelled);
+        for (original, take) in [&first, &second].into_iter().zip(taken) {
+            let player = original.players()[0].id;
+            let status = a.status(player).await.unwrap();
+            if take {
+                assert_eq!(status, PlayerStatus::Idle, "{taken:?}: {player} left out");
+            } else {
+                assert_eq!(
+                    status,
+                    PlayerStatus::Queued(Box::new(original.clone())),
+                    "{taken:?}: {player}'s ticket is requeued as it was"
+                );
+            }
+        }
+        for impostor in impostors {
+            assert_eq!(
+                store.ticket(impostor.id()).await.unwrap(),
+                Some(impostor),
+                "{taken:?}: the ticket under the reused id is untouched"
+            );
+        }
+    }
+}

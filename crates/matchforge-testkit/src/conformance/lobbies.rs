@@ -334,9 +334,12 @@ pub async fn update_lobby_rejects_foreign_tickets<S: Store + ?Sized + 'static>(s
 /// the update that finishes the lobby fails with [`Error::AlreadyQueued`]
 /// naming the requeued ticket's first player, its id and the queue the new
 /// ticket waits in (so a caller can tell which ticket to leave out, as the
-/// runner does), and changes nothing — the lobby stays unfinished with its
-/// players, no ticket is requeued, the waiting ticket is untouched, no
-/// cooldown is set and nothing is logged.
+/// runner does; the ticket taken here is neither the first nor the last of
+/// the requeue, so an error naming another ticket, which would make the
+/// runner leave out one the store would requeue, fails the check), and
+/// changes nothing — the lobby stays unfinished with its players, no ticket
+/// is requeued, the waiting ticket is untouched, no cooldown is set and
+/// nothing is logged.
 ///
 /// (The port's other requeue refusals, a requeued ticket whose player waits
 /// or sits in another unfinished lobby, cannot be set up through the ports:
@@ -348,20 +351,30 @@ pub async fn update_lobby_requeue_refuses_taken_ticket_id<S: Store + ?Sized + 's
     let what = "update_lobby_requeue_refuses_taken_ticket_id";
     let mut fresh = Fresh::new();
     let q = fresh.queue();
-    let (a, b) = (fresh.solo(&q, at(0)), fresh.solo(&q, at(1)));
-    enqueue_all(&*store, &[a.clone(), b.clone()], what).await;
-    let mut lobby = fresh.lobby(&q, &[a.clone(), b.clone()], at(2));
+    let (a, b, c) = (
+        fresh.solo(&q, at(0)),
+        fresh.solo(&q, at(1)),
+        fresh.solo(&q, at(1)),
+    );
+    enqueue_all(&*store, &[a.clone(), b.clone(), c.clone()], what).await;
+    let mut lobby = fresh.lobby(&q, &[a.clone(), b.clone(), c.clone()], at(2));
     commit_ok(&*store, &lobby, what).await;
     let (newcomer, bystander) = (fresh.player(), fresh.player());
-    let impostor = ticket_with_id(a.id(), &q, at(3), &[newcomer]);
+    let impostor = ticket_with_id(b.id(), &q, at(3), &[newcomer]);
     store.enqueue(impostor.clone()).await.unwrap_or_else(|e| {
         panic!("{what}: a claimed ticket's id is free to queue under again: {e}")
     });
     let scope = Scope {
         since: tail(&*store).await,
         queues: vec![q.clone()],
-        tickets: vec![a.id(), b.id()],
-        players: vec![a.players()[0].id, b.players()[0].id, newcomer, bystander],
+        tickets: vec![a.id(), b.id(), c.id()],
+        players: vec![
+            a.players()[0].id,
+            b.players()[0].id,
+            c.players()[0].id,
+            newcomer,
+            bystander,
+        ],
         lobbies: vec![lobby.id()],
         ..Scope::default()
     };
@@ -369,7 +382,7 @@ pub async fn update_lobby_requeue_refuses_taken_ticket_id<S: Store + ?Sized + 's
     let cancellation = lobby.cancel("server lost", at(4)).expect("cancel");
     assert_eq!(
         cancellation.requeue,
-        vec![a.clone(), b.clone()],
+        vec![a.clone(), b.clone(), c.clone()],
         "{what}: (fixture) who goes back"
     );
     let mut update = LobbyUpdate::new(lobby.clone(), 1);
@@ -377,7 +390,7 @@ pub async fn update_lobby_requeue_refuses_taken_ticket_id<S: Store + ?Sized + 's
     update.cooldowns = vec![(bystander, at(100))];
     let before = Snapshot::take(&*store, &scope).await;
     let result = store.update_lobby(update).await;
-    let (first, id) = (a.players()[0].id, a.id());
+    let (first, id) = (b.players()[0].id, b.id());
     assert!(
         matches!(&result, Err(Error::AlreadyQueued { player, ticket, queue })
             if *player == first && *ticket == id && *queue == q),
@@ -387,7 +400,7 @@ pub async fn update_lobby_requeue_refuses_taken_ticket_id<S: Store + ?Sized + 's
     );
     assert_unchanged(&*store, &scope, &before, what).await;
     assert_eq!(
-        store.ticket(a.id()).await.expect("ticket"),
+        store.ticket(b.id()).await.expect("ticket"),
         Some(impostor),
         "{what}: the ticket waiting under the id"
     );
