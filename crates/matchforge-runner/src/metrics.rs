@@ -24,6 +24,7 @@
 //! | `commit` | one lobby of a tick, refused by the store or, after a failed batch, not held by it (its tickets wait for the next tick) |
 //! | `commit_batch` | a tick's whole batch of commits (a lost reply leaves its outcome unknown); the tick read the lobbies back and went on |
 //! | `requeue` | requeueing a ticket of a finishing lobby, refused because another ticket took its id (or a player) while it sat in the lobby; the lobby finished without it and its players are idle |
+//! | `ready_check` | one lobby of the ready-check sweep, which the store failed to read or update (its ready check is timed out at a later sweep; the sweep went on past it) |
 //! | `party_ticket_check` | checking a requeued party ticket against its party after a ready check failed (the ticket stays queued as it was) |
 
 use std::time::Duration;

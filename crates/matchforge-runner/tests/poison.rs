@@ -1,0 +1,380 @@
+//! One bad lobby must not stall the ready-check sweep for the others: a
+//! lobby the store cannot read or update (its stored body no longer
+//! decodes, a party of its tickets does not, a corrupt cooldown of one of
+//! its players) fails on every sweep, and the lobbies due after it must
+//! still time out.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use matchforge_core::error::{Error, Result};
+use matchforge_core::event::{Event, EventCursor};
+use matchforge_core::history::MatchRecord;
+use matchforge_core::ids::{Ladder, LobbyId, PartyId, PlayerId, QueueName, TicketId};
+use matchforge_core::lobby::{Lobby, LobbyPhase};
+use matchforge_core::party::Party;
+use matchforge_core::ports::{
+    CommitOutcome, EventLog, LobbyStore, LobbyUpdate, MatchHistory, PartyStore, RatingStore,
+    TicketStore, Versioned,
+};
+use matchforge_core::queue::{MatchFormat, QueueSpec, Widening};
+use matchforge_core::rating::Rating;
+use matchforge_core::ticket::{Attributes, Ticket};
+use matchforge_memory::MemoryStore;
+use matchforge_runner::clock::SimulatedClock;
+use matchforge_runner::ids::SeededIds;
+use matchforge_runner::{Matchmaker, PlayerStatus, QueueSettings, Runner};
+
+/// A memory store with poisoned records: reading a lobby of `unreadable`
+/// or a party of `unreadable_parties` fails, and so does updating a lobby
+/// of `unwritable`, every time, as a networked store fails on a stored
+/// value that no longer decodes. With `down_after_poison`, meeting a
+/// poisoned record takes the whole store down instead (every later
+/// `lobbies_due` and `lobby` fails too): a backend that failed, not a
+/// record. It counts `lobby` reads.
+#[derive(Default)]
+struct PoisonStore {
+    inner: MemoryStore,
+    unreadable: Mutex<HashSet<LobbyId>>,
+    unwritable: Mutex<HashSet<LobbyId>>,
+    unreadable_parties: Mutex<HashSet<PartyId>>,
+    down_after_poison: bool,
+    down: AtomicBool,
+    lobby_reads: AtomicUsize,
+}
+
+impl PoisonStore {
+    /// The error for a poisoned record, taking the store down if told to.
+    fn poisoned(&self, what: &str) -> Error {
+        if self.down_after_poison {
+            self.down.store(true, Ordering::SeqCst);
+        }
+        Error::backend(
+            "test",
+            format!("a stored {what} does not decode"),
+            std::io::Error::from(std::io::ErrorKind::InvalidData),
+        )
+    }
+
+    fn check_up(&self) -> Result<()> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(Error::backend(
+                "test",
+                "reading",
+                std::io::Error::other("connection refused"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TicketStore for PoisonStore {
+    async fn enqueue(&self, ticket: Ticket) -> Result<()> {
+        self.inner.enqueue(ticket).await
+    }
+    async fn cancel(&self, ticket: TicketId, at: DateTime<Utc>) -> Result<Ticket> {
+        self.inner.cancel(ticket, at).await
+    }
+    async fn ticket(&self, ticket: TicketId) -> Result<Option<Ticket>> {
+        self.inner.ticket(ticket).await
+    }
+    async fn ticket_of(&self, player: PlayerId) -> Result<Option<Ticket>> {
+        self.inner.ticket_of(player).await
+    }
+    async fn tickets(&self, queue: &QueueName) -> Result<Vec<Ticket>> {
+        self.inner.tickets(queue).await
+    }
+    async fn commit(&self, lobby: &Lobby) -> Result<CommitOutcome> {
+        self.inner.commit(lobby).await
+    }
+    async fn expire(&self, tickets: &[TicketId], at: DateTime<Utc>) -> Result<Vec<Ticket>> {
+        self.inner.expire(tickets, at).await
+    }
+}
+
+#[async_trait]
+impl LobbyStore for PoisonStore {
+    async fn lobby(&self, lobby: LobbyId) -> Result<Option<Versioned<Lobby>>> {
+        self.lobby_reads.fetch_add(1, Ordering::SeqCst);
+        self.check_up()?;
+        if self.unreadable.lock().unwrap().contains(&lobby) {
+            return Err(self.poisoned("lobby"));
+        }
+        self.inner.lobby(lobby).await
+    }
+    async fn update_lobby(&self, update: LobbyUpdate) -> Result<u64> {
+        self.check_up()?;
+        if self.unwritable.lock().unwrap().contains(&update.lobby.id()) {
+            return Err(self.poisoned("cooldown"));
+        }
+        self.inner.update_lobby(update).await
+    }
+    async fn lobby_of(&self, player: PlayerId) -> Result<Option<LobbyId>> {
+        self.inner.lobby_of(player).await
+    }
+    async fn lobbies_due(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<LobbyId>> {
+        self.check_up()?;
+        self.inner.lobbies_due(before, limit).await
+    }
+}
+
+#[async_trait]
+impl RatingStore for PoisonStore {
+    async fn ratings(&self, ladder: &Ladder, players: &[PlayerId]) -> Result<Vec<Option<Rating>>> {
+        self.inner.ratings(ladder, players).await
+    }
+    async fn put_ratings(&self, ladder: &Ladder, ratings: &[(PlayerId, Rating)]) -> Result<()> {
+        self.inner.put_ratings(ladder, ratings).await
+    }
+}
+
+#[async_trait]
+impl PartyStore for PoisonStore {
+    async fn party(&self, party: PartyId) -> Result<Option<Versioned<Party>>> {
+        if self.unreadable_parties.lock().unwrap().contains(&party) {
+            return Err(self.poisoned("party"));
+        }
+        self.inner.party(party).await
+    }
+    async fn party_of(&self, player: PlayerId) -> Result<Option<Versioned<Party>>> {
+        self.inner.party_of(player).await
+    }
+    async fn save_party(&self, party: &Party, expected_version: Option<u64>) -> Result<u64> {
+        self.inner.save_party(party, expected_version).await
+    }
+    async fn delete_party(&self, party: PartyId, expected_version: u64) -> Result<()> {
+        self.inner.delete_party(party, expected_version).await
+    }
+}
+
+#[async_trait]
+impl MatchHistory for PoisonStore {
+    async fn match_record(&self, lobby: LobbyId) -> Result<Option<MatchRecord>> {
+        self.inner.match_record(lobby).await
+    }
+    async fn matches_of(
+        &self,
+        player: PlayerId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<MatchRecord>> {
+        self.inner.matches_of(player, from, to, limit).await
+    }
+}
+
+#[async_trait]
+impl EventLog for PoisonStore {
+    async fn events_after(
+        &self,
+        after: Option<EventCursor>,
+        limit: usize,
+    ) -> Result<Vec<(EventCursor, Event)>> {
+        self.inner.events_after(after, limit).await
+    }
+}
+
+fn p(n: u128) -> PlayerId {
+    PlayerId::from_u128(n)
+}
+
+fn duel() -> QueueName {
+    QueueName::new("duel")
+}
+
+/// A matchmaker over `store` running `duel`, 1v1 with a 20-second ready
+/// check and a 60-second decline cooldown, on a simulated clock.
+fn matchmaker(store: &Arc<PoisonStore>) -> (Arc<Matchmaker>, Arc<SimulatedClock>) {
+    let clock = Arc::new(SimulatedClock::new(
+        Utc.with_ymd_and_hms(2026, 5, 1, 18, 0, 0).unwrap(),
+    ));
+    let settings = QueueSettings::new(
+        QueueSpec::new("duel", MatchFormat::one_v_one())
+            .with_rating_window(Widening::fixed(400.0).unwrap())
+            .build()
+            .unwrap(),
+    )
+    .with_ready_check(Duration::from_secs(20))
+    .with_decline_cooldown(Duration::from_secs(60));
+    let mm = Matchmaker::builder(store.clone())
+        .clock(clock.clone())
+        .ids(Arc::new(SeededIds::new(3)))
+        .queue(settings)
+        .build()
+        .unwrap();
+    (Arc::new(mm), clock)
+}
+
+/// Two lobbies a second apart: players 1 and 2 in the first (due first),
+/// 3 and 4 in the second. Player 1 and player 3 accept. The clock is then
+/// past both deadlines.
+async fn two_lobbies(mm: &Matchmaker, clock: &SimulatedClock) -> (Lobby, Lobby) {
+    mm.join("duel", p(1), Attributes::new(), &[]).await.unwrap();
+    mm.join("duel", p(2), Attributes::new(), &[]).await.unwrap();
+    let first = mm.tick_queue(&duel()).await.unwrap().lobbies[0].clone();
+    clock.advance(Duration::from_secs(1));
+    mm.join("duel", p(3), Attributes::new(), &[]).await.unwrap();
+    mm.join("duel", p(4), Attributes::new(), &[]).await.unwrap();
+    let second = mm.tick_queue(&duel()).await.unwrap().lobbies[0].clone();
+    mm.accept(first.id(), p(1)).await.unwrap();
+    mm.accept(second.id(), p(3)).await.unwrap();
+    clock.advance(Duration::from_secs(21));
+    (first, second)
+}
+
+/// The second lobby timed out as usual: cancelled, its accepter requeued,
+/// its non-responder on the cooldown.
+async fn assert_timed_out(mm: &Matchmaker, second: &Lobby) {
+    assert_eq!(
+        mm.lobby(second.id()).await.unwrap().unwrap().phase(),
+        LobbyPhase::Cancelled,
+        "the lobby due after the poisoned one timed out"
+    );
+    assert!(matches!(
+        mm.status(p(3)).await.unwrap(),
+        PlayerStatus::Queued(_)
+    ));
+    assert!(matches!(
+        mm.join("duel", p(4), Attributes::new(), &[]).await,
+        Err(Error::Cooldown { .. })
+    ));
+}
+
+/// A lobby whose stored body no longer decodes (say, it holds a ticket an
+/// earlier version stored, which this one refuses) fails every read. The
+/// lobby due after it still times out, on every sweep it is due, and so
+/// does a runner's step.
+#[tokio::test]
+async fn a_lobby_that_cannot_be_read_stalls_no_other_ready_check() {
+    let store = Arc::new(PoisonStore::default());
+    let (mm, clock) = matchmaker(&store);
+    let (first, second) = two_lobbies(&mm, &clock).await;
+    store.unreadable.lock().unwrap().insert(first.id());
+
+    let runner = Runner::new(mm.clone());
+    let report = runner.step().await.expect("the round goes through");
+    assert_eq!(report.ready_checks_expired, 1);
+    assert_timed_out(&mm, &second).await;
+    // The poisoned lobby is tried again on the next sweep, and the one
+    // after that, without failing them.
+    assert_eq!(mm.expire_ready_checks().await.unwrap(), 0);
+    assert_eq!(
+        store
+            .inner
+            .lobby(first.id())
+            .await
+            .unwrap()
+            .unwrap()
+            .value
+            .phase(),
+        LobbyPhase::AwaitingAcceptance
+    );
+    // Once it reads again, it times out like any other.
+    store.unreadable.lock().unwrap().clear();
+    assert_eq!(mm.expire_ready_checks().await.unwrap(), 1);
+    assert_eq!(
+        mm.lobby(first.id()).await.unwrap().unwrap().phase(),
+        LobbyPhase::Cancelled
+    );
+}
+
+/// A lobby whose update the store fails every time (as the Redis store
+/// does when a player's stored cooldown does not decode) does not keep the
+/// sweep from the lobbies due after it.
+#[tokio::test]
+async fn a_lobby_that_cannot_be_updated_stalls_no_other_ready_check() {
+    let store = Arc::new(PoisonStore::default());
+    let (mm, clock) = matchmaker(&store);
+    let (first, second) = two_lobbies(&mm, &clock).await;
+    store.unwritable.lock().unwrap().insert(first.id());
+
+    assert_eq!(
+        mm.expire_ready_checks()
+            .await
+            .expect("the sweep goes through"),
+        1
+    );
+    assert_timed_out(&mm, &second).await;
+    assert_eq!(
+        mm.lobby(first.id()).await.unwrap().unwrap().phase(),
+        LobbyPhase::AwaitingAcceptance,
+        "the lobby the store cannot update is left as it is"
+    );
+}
+
+/// A ready check that ran out requeues a party ticket only if its party
+/// still has exactly its players, so the sweep reads the party: a party
+/// that does not decode does not keep the sweep from the lobbies due after
+/// it.
+#[tokio::test]
+async fn a_party_that_cannot_be_read_stalls_no_other_ready_check() {
+    let store = Arc::new(PoisonStore::default());
+    let (mm, clock) = matchmaker(&store);
+    let party = mm.create_party(p(1)).await.unwrap();
+    mm.join_party(
+        "duel",
+        party.id(),
+        p(1),
+        Attributes::new(),
+        &BTreeMap::new(),
+    )
+    .await
+    .unwrap();
+    mm.join("duel", p(2), Attributes::new(), &[]).await.unwrap();
+    let first = mm.tick_queue(&duel()).await.unwrap().lobbies[0].clone();
+    clock.advance(Duration::from_secs(1));
+    mm.join("duel", p(3), Attributes::new(), &[]).await.unwrap();
+    mm.join("duel", p(4), Attributes::new(), &[]).await.unwrap();
+    let second = mm.tick_queue(&duel()).await.unwrap().lobbies[0].clone();
+    mm.accept(first.id(), p(1)).await.unwrap();
+    mm.accept(second.id(), p(3)).await.unwrap();
+    clock.advance(Duration::from_secs(21));
+    store.unreadable_parties.lock().unwrap().insert(party.id());
+
+    assert_eq!(
+        mm.expire_ready_checks()
+            .await
+            .expect("the sweep goes through"),
+        1
+    );
+    assert_timed_out(&mm, &second).await;
+}
+
+/// A store that goes down during the sweep is not asked for every due
+/// lobby in turn: the sweep lists the due lobbies again after a lobby
+/// fails, and that failure ends it.
+#[tokio::test]
+async fn a_store_that_goes_down_mid_sweep_fails_the_sweep_at_once() {
+    let store = Arc::new(PoisonStore {
+        down_after_poison: true,
+        ..PoisonStore::default()
+    });
+    let (mm, clock) = matchmaker(&store);
+    let (first, second) = two_lobbies(&mm, &clock).await;
+    store.unreadable.lock().unwrap().insert(first.id());
+    let reads = store.lobby_reads.load(Ordering::SeqCst);
+
+    assert!(mm.expire_ready_checks().await.is_err());
+    assert_eq!(
+        store.lobby_reads.load(Ordering::SeqCst) - reads,
+        1,
+        "only the lobby that failed was read"
+    );
+    store.down.store(false, Ordering::SeqCst);
+    assert_eq!(
+        store
+            .inner
+            .lobby(second.id())
+            .await
+            .unwrap()
+            .unwrap()
+            .value
+            .phase(),
+        LobbyPhase::AwaitingAcceptance
+    );
+}
