@@ -20,6 +20,7 @@ mod metrics;
 mod parties;
 mod runner;
 mod settings;
+mod sweep;
 mod tick;
 
 pub use events::EventSubscription;
