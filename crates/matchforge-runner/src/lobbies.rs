@@ -229,21 +229,11 @@ impl Matchmaker {
                 // write, and no event to repeat.
                 return Ok(next);
             }
-            let update = self
-                .update_for(next.clone(), stored.version, cancellation, now)
-                .await?;
-            match self.store_update(update).await {
-                Ok(requeued) => {
-                    self.withdraw_stale_party_tickets(&requeued, now).await;
-                    if next.phase().is_finished() {
-                        metrics::lobby_finished(
-                            next.queue(),
-                            next.phase(),
-                            now - next.created_at(),
-                        );
-                    }
-                    return Ok(next);
-                }
+            match self
+                .apply_change(&next, stored.version, cancellation, now)
+                .await
+            {
+                Ok(()) => return Ok(next),
                 Err(Error::Conflict(_)) => continue,
                 Err(e) => return Err(e),
             }
@@ -251,6 +241,30 @@ impl Matchmaker {
         Err(Error::Conflict(format!(
             "lobby {lobby} kept changing under {RETRIES} attempts; try again"
         )))
+    }
+
+    /// Stores `next`, the lobby's new state computed from the stored one at
+    /// `version`, with what `cancellation` implies ([`update_for`](Self::update_for),
+    /// [`store_update`](Self::store_update)); then withdraws the party
+    /// tickets it requeued whose party changed meanwhile, and counts the
+    /// lobby if it finished. [`Error::Conflict`] means another change got
+    /// there first: read the lobby again.
+    pub(crate) async fn apply_change(
+        &self,
+        next: &Lobby,
+        version: u64,
+        cancellation: Cancellation,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let update = self
+            .update_for(next.clone(), version, cancellation, now)
+            .await?;
+        let requeued = self.store_update(update).await?;
+        self.withdraw_stale_party_tickets(&requeued, now).await;
+        if next.phase().is_finished() {
+            metrics::lobby_finished(next.queue(), next.phase(), now - next.created_at());
+        }
+        Ok(())
     }
 
     /// Stores `update` and returns the tickets it requeued: all of its

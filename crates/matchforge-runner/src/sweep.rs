@@ -6,7 +6,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use matchforge_core::error::{Error, Result};
 use matchforge_core::ids::LobbyId;
-use matchforge_core::lobby::LobbyPhase;
 use tracing::warn;
 
 use crate::matchmaker::Matchmaker;
@@ -144,19 +143,11 @@ impl Matchmaker {
             );
             cancellation.removed.clear();
         }
-        let update = self
-            .update_for(next.clone(), stored.version, cancellation, now)
-            .await?;
-        match self.store_update(update).await {
-            Ok(requeued) => {
-                self.withdraw_stale_party_tickets(&requeued, now).await;
-                metrics::lobby_finished(
-                    next.queue(),
-                    LobbyPhase::Cancelled,
-                    now - next.created_at(),
-                );
-                Ok(Swept::Cancelled)
-            }
+        match self
+            .apply_change(&next, stored.version, cancellation, now)
+            .await
+        {
+            Ok(()) => Ok(Swept::Cancelled),
             Err(Error::Conflict(_)) => Ok(Swept::Raced),
             Err(e) => Err(e),
         }
