@@ -7,43 +7,40 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use matchforge_core::error::{Error, Result};
-use matchforge_core::event::{Event, EventCursor};
-use matchforge_core::history::MatchRecord;
-use matchforge_core::ids::{Ladder, LobbyId, PartyId, PlayerId, QueueName, TicketId};
+use matchforge_core::ids::{LobbyId, PlayerId, QueueName, TicketId};
 use matchforge_core::lobby::{Lobby, LobbyPhase};
-use matchforge_core::party::Party;
-use matchforge_core::ports::{
-    CommitOutcome, EventLog, LobbyStore, LobbyUpdate, MatchHistory, PartyStore, RatingStore,
-    TicketStore, Versioned,
-};
+use matchforge_core::ports::{LobbyStore, LobbyUpdate, TicketStore};
 use matchforge_core::queue::{MatchFormat, QueueSpec, Widening};
-use matchforge_core::rating::Rating;
 use matchforge_core::ticket::{Attributes, Ticket};
 use matchforge_memory::MemoryStore;
 use matchforge_runner::clock::SimulatedClock;
 use matchforge_runner::ids::{IdGenerator, SeededIds};
 use matchforge_runner::{Matchmaker, PlayerStatus, QueueSettings};
 
-/// A memory store whose `commit_many`, while `lose` is set, applies the
-/// first `applied` lobbies of the batch (each whole, as a store that sends a
-/// batch in parts does) and then fails the whole call as a lost reply does.
-/// With `decline_first`, the batch's first lobby is then declined, as a
-/// player (or another runner's sweep) might before the tick looks. With
+mod common;
+use common::{Hooked, Hooks};
+
+/// A `commit_many` that, while `lose` is set, applies the first `applied`
+/// lobbies of the batch (each whole, as a store that sends a batch in parts
+/// does) and then fails the whole call as a lost reply does. With
+/// `decline_first`, the batch's first lobby is then declined, as a player
+/// (or another runner's sweep) might before the tick looks. With
 /// `fail_lookups`, `lobby` fails too: the store is still unreachable.
-struct LostReplyStore {
-    inner: MemoryStore,
+struct LostReply {
     lose: AtomicBool,
     applied: usize,
     decline_first: bool,
     fail_lookups: bool,
 }
 
-impl LostReplyStore {
+/// A memory store whose replies to `commit_many` are lost.
+type LostReplyStore = Hooked<LostReply>;
+
+impl LostReply {
     fn new(applied: usize) -> Self {
         Self {
-            inner: MemoryStore::new(),
             lose: AtomicBool::new(true),
             applied,
             decline_first: false,
@@ -71,116 +68,29 @@ fn unreachable() -> Error {
 }
 
 #[async_trait]
-impl TicketStore for LostReplyStore {
-    async fn enqueue(&self, ticket: Ticket) -> Result<()> {
-        self.inner.enqueue(ticket).await
-    }
-    async fn cancel(&self, ticket: TicketId, at: DateTime<Utc>) -> Result<Ticket> {
-        self.inner.cancel(ticket, at).await
-    }
-    async fn ticket(&self, ticket: TicketId) -> Result<Option<Ticket>> {
-        self.inner.ticket(ticket).await
-    }
-    async fn ticket_of(&self, player: PlayerId) -> Result<Option<Ticket>> {
-        self.inner.ticket_of(player).await
-    }
-    async fn tickets(&self, queue: &QueueName) -> Result<Vec<Ticket>> {
-        self.inner.tickets(queue).await
-    }
-    async fn commit(&self, lobby: &Lobby) -> Result<CommitOutcome> {
-        self.inner.commit(lobby).await
-    }
-    async fn commit_many(&self, lobbies: &[Lobby]) -> Result<Vec<Result<CommitOutcome>>> {
+impl Hooks for LostReply {
+    async fn commit_many(&self, store: &MemoryStore, lobbies: &[Lobby]) -> Result<()> {
         if !self.lose.load(Ordering::SeqCst) {
-            return self.inner.commit_many(lobbies).await;
+            return Ok(());
         }
         let part = &lobbies[..self.applied.min(lobbies.len())];
-        self.inner.commit_many(part).await?;
+        store.commit_many(part).await?;
         if self.decline_first && !part.is_empty() {
             let mut lobby = part[0].clone();
             let player = lobby.players().next().unwrap();
             lobby.decline(player, lobby.updated_at()).unwrap();
-            self.inner
+            store
                 .update_lobby(LobbyUpdate::new(lobby, 1))
                 .await
                 .unwrap();
         }
         Err(lost_reply())
     }
-    async fn expire(&self, tickets: &[TicketId], at: DateTime<Utc>) -> Result<Vec<Ticket>> {
-        self.inner.expire(tickets, at).await
-    }
-}
-
-#[async_trait]
-impl LobbyStore for LostReplyStore {
-    async fn lobby(&self, lobby: LobbyId) -> Result<Option<Versioned<Lobby>>> {
+    fn lobby(&self, _: LobbyId) -> Result<()> {
         if self.fail_lookups {
             return Err(unreachable());
         }
-        self.inner.lobby(lobby).await
-    }
-    async fn update_lobby(&self, update: LobbyUpdate) -> Result<u64> {
-        self.inner.update_lobby(update).await
-    }
-    async fn lobby_of(&self, player: PlayerId) -> Result<Option<LobbyId>> {
-        self.inner.lobby_of(player).await
-    }
-    async fn lobbies_due(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<LobbyId>> {
-        self.inner.lobbies_due(before, limit).await
-    }
-}
-
-#[async_trait]
-impl RatingStore for LostReplyStore {
-    async fn ratings(&self, ladder: &Ladder, players: &[PlayerId]) -> Result<Vec<Option<Rating>>> {
-        self.inner.ratings(ladder, players).await
-    }
-    async fn put_ratings(&self, ladder: &Ladder, ratings: &[(PlayerId, Rating)]) -> Result<()> {
-        self.inner.put_ratings(ladder, ratings).await
-    }
-}
-
-#[async_trait]
-impl PartyStore for LostReplyStore {
-    async fn party(&self, party: PartyId) -> Result<Option<Versioned<Party>>> {
-        self.inner.party(party).await
-    }
-    async fn party_of(&self, player: PlayerId) -> Result<Option<Versioned<Party>>> {
-        self.inner.party_of(player).await
-    }
-    async fn save_party(&self, party: &Party, expected_version: Option<u64>) -> Result<u64> {
-        self.inner.save_party(party, expected_version).await
-    }
-    async fn delete_party(&self, party: PartyId, expected_version: u64) -> Result<()> {
-        self.inner.delete_party(party, expected_version).await
-    }
-}
-
-#[async_trait]
-impl MatchHistory for LostReplyStore {
-    async fn match_record(&self, lobby: LobbyId) -> Result<Option<MatchRecord>> {
-        self.inner.match_record(lobby).await
-    }
-    async fn matches_of(
-        &self,
-        player: PlayerId,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-        limit: usize,
-    ) -> Result<Vec<MatchRecord>> {
-        self.inner.matches_of(player, from, to, limit).await
-    }
-}
-
-#[async_trait]
-impl EventLog for LostReplyStore {
-    async fn events_after(
-        &self,
-        after: Option<EventCursor>,
-        limit: usize,
-    ) -> Result<Vec<(EventCursor, Event)>> {
-        self.inner.events_after(after, limit).await
+        Ok(())
     }
 }
 
@@ -243,7 +153,7 @@ async fn assert_stored(mm: &Matchmaker, store: &LostReplyStore, lobbies: &[Lobby
 
 #[tokio::test]
 async fn lobbies_the_store_holds_after_a_lost_reply_are_reported() {
-    let store = Arc::new(LostReplyStore::new(usize::MAX));
+    let store = Arc::new(Hooked::new(LostReply::new(usize::MAX)));
     let mm = four_duellists(&store).await;
     let tick = mm.tick_queue(&duel()).await.expect("the tick goes on");
     assert_eq!(
@@ -262,7 +172,7 @@ async fn lobbies_the_store_holds_after_a_lost_reply_are_reported() {
 
 #[tokio::test]
 async fn lobbies_of_a_lost_batch_the_store_does_not_hold_fail_and_their_tickets_wait() {
-    let store = Arc::new(LostReplyStore::new(0));
+    let store = Arc::new(Hooked::new(LostReply::new(0)));
     let mm = four_duellists(&store).await;
     let tick = mm.tick_queue(&duel()).await.expect("the tick goes on");
     assert_eq!((tick.matches, tick.players, tick.failed), (0, 0, 2));
@@ -275,7 +185,7 @@ async fn lobbies_of_a_lost_batch_the_store_does_not_hold_fail_and_their_tickets_
         ));
     }
     // Once the store answers again, the next tick matches them.
-    store.lose.store(false, Ordering::SeqCst);
+    store.hooks.lose.store(false, Ordering::SeqCst);
     let next = mm.tick_queue(&duel()).await.unwrap();
     assert_eq!((next.matches, next.failed), (2, 0));
     assert_stored(&mm, &store, &next.lobbies).await;
@@ -283,7 +193,7 @@ async fn lobbies_of_a_lost_batch_the_store_does_not_hold_fail_and_their_tickets_
 
 #[tokio::test]
 async fn a_lost_batch_applied_in_part_reports_the_part_it_holds() {
-    let store = Arc::new(LostReplyStore::new(1));
+    let store = Arc::new(Hooked::new(LostReply::new(1)));
     let mm = four_duellists(&store).await;
     let tick = mm.tick_queue(&duel()).await.expect("the tick goes on");
     assert_eq!((tick.matches, tick.players, tick.failed), (1, 2, 1));
@@ -310,10 +220,10 @@ async fn a_lost_batch_applied_in_part_reports_the_part_it_holds() {
 /// claimed its tickets, as a reply saying `Committed` would have told.
 #[tokio::test]
 async fn a_held_lobby_that_moved_on_is_still_reported() {
-    let store = Arc::new(LostReplyStore {
+    let store = Arc::new(Hooked::new(LostReply {
         decline_first: true,
-        ..LostReplyStore::new(usize::MAX)
-    });
+        ..LostReply::new(usize::MAX)
+    }));
     let mm = four_duellists(&store).await;
     let tick = mm.tick_queue(&duel()).await.expect("the tick goes on");
     assert_eq!((tick.matches, tick.failed), (2, 0));
@@ -341,11 +251,11 @@ impl IdGenerator for CountingIds {
 /// lobby (the batch refused the taken id), so it is not reported.
 #[tokio::test]
 async fn a_lobby_whose_id_another_lobby_holds_is_not_reported() {
-    let store = Arc::new(LostReplyStore::new(usize::MAX));
+    let store = Arc::new(Hooked::new(LostReply::new(usize::MAX)));
     let ids = Arc::new(CountingIds::default());
     let mm = matchmaker(&store, ids.clone());
     // A lobby of another queue takes an id, with replies not lost.
-    store.lose.store(false, Ordering::SeqCst);
+    store.hooks.lose.store(false, Ordering::SeqCst);
     for n in [10, 11] {
         mm.join("other", PlayerId::from_u128(n), Attributes::new(), &[])
             .await
@@ -355,7 +265,7 @@ async fn a_lobby_whose_id_another_lobby_holds_is_not_reported() {
     let taken = other.lobbies[0].id();
     // The batch's first lobby is given the taken id, and its reply is lost.
     join_four(&mm).await;
-    store.lose.store(true, Ordering::SeqCst);
+    store.hooks.lose.store(true, Ordering::SeqCst);
     let before = u64::try_from(taken.as_uuid().as_u128()).unwrap() - 1;
     ids.0.store(before, Ordering::SeqCst);
     let tick = mm.tick_queue(&duel()).await.expect("the tick goes on");
@@ -368,10 +278,10 @@ async fn a_lobby_whose_id_another_lobby_holds_is_not_reported() {
 #[tokio::test]
 async fn lookups_that_fail_too_return_the_commit_error() {
     for applied in [0, usize::MAX] {
-        let store = Arc::new(LostReplyStore {
+        let store = Arc::new(Hooked::new(LostReply {
             fail_lookups: true,
-            ..LostReplyStore::new(applied)
-        });
+            ..LostReply::new(applied)
+        }));
         let mm = four_duellists(&store).await;
         let error = mm
             .tick_queue(&duel())

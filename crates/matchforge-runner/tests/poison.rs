@@ -9,36 +9,29 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use matchforge_core::error::{Error, Result};
-use matchforge_core::event::{Event, EventCursor};
-use matchforge_core::history::MatchRecord;
-use matchforge_core::ids::{Ladder, LobbyId, PartyId, PlayerId, QueueName, TicketId};
+use matchforge_core::ids::{LobbyId, PartyId, PlayerId, QueueName};
 use matchforge_core::lobby::{Lobby, LobbyPhase};
-use matchforge_core::party::Party;
-use matchforge_core::ports::{
-    CommitOutcome, EventLog, LobbyStore, LobbyUpdate, MatchHistory, PartyStore, RatingStore,
-    TicketStore, Versioned,
-};
+use matchforge_core::ports::{LobbyStore, LobbyUpdate};
 use matchforge_core::queue::{MatchFormat, QueueSpec, Widening};
-use matchforge_core::rating::Rating;
-use matchforge_core::ticket::{Attributes, Ticket};
-use matchforge_memory::MemoryStore;
+use matchforge_core::ticket::Attributes;
 use matchforge_runner::clock::SimulatedClock;
 use matchforge_runner::ids::SeededIds;
 use matchforge_runner::{Matchmaker, PlayerStatus, QueueSettings, Runner};
 
-/// A memory store with poisoned records: reading a lobby of `unreadable`
-/// or a party of `unreadable_parties` fails, and so does updating a lobby
-/// of `unwritable`, every time, as a networked store fails on a stored
-/// value that no longer decodes. With `down_after_poison`, meeting a
-/// poisoned record takes the whole store down instead (every later
-/// `lobbies_due` and `lobby` fails too): a backend that failed, not a
-/// record. It counts `lobby` reads.
+mod common;
+use common::{Hooked, Hooks};
+
+/// Poisoned records: reading a lobby of `unreadable` or a party of
+/// `unreadable_parties` fails, and so does updating a lobby of
+/// `unwritable`, every time, as a networked store fails on a stored value
+/// that no longer decodes. With `down_after_poison`, meeting a poisoned
+/// record takes the whole store down instead (every later `lobbies_due`
+/// and `lobby` fails too): a backend that failed, not a record. It counts
+/// `lobby` reads.
 #[derive(Default)]
-struct PoisonStore {
-    inner: MemoryStore,
+struct Poison {
     unreadable: Mutex<HashSet<LobbyId>>,
     unwritable: Mutex<HashSet<LobbyId>>,
     unreadable_parties: Mutex<HashSet<PartyId>>,
@@ -47,7 +40,10 @@ struct PoisonStore {
     lobby_reads: AtomicUsize,
 }
 
-impl PoisonStore {
+/// A memory store with poisoned records.
+type PoisonStore = Hooked<Poison>;
+
+impl Poison {
     /// The error for a poisoned record, taking the store down if told to.
     fn poisoned(&self, what: &str) -> Error {
         if self.down_after_poison {
@@ -72,110 +68,30 @@ impl PoisonStore {
     }
 }
 
-#[async_trait]
-impl TicketStore for PoisonStore {
-    async fn enqueue(&self, ticket: Ticket) -> Result<()> {
-        self.inner.enqueue(ticket).await
-    }
-    async fn cancel(&self, ticket: TicketId, at: DateTime<Utc>) -> Result<Ticket> {
-        self.inner.cancel(ticket, at).await
-    }
-    async fn ticket(&self, ticket: TicketId) -> Result<Option<Ticket>> {
-        self.inner.ticket(ticket).await
-    }
-    async fn ticket_of(&self, player: PlayerId) -> Result<Option<Ticket>> {
-        self.inner.ticket_of(player).await
-    }
-    async fn tickets(&self, queue: &QueueName) -> Result<Vec<Ticket>> {
-        self.inner.tickets(queue).await
-    }
-    async fn commit(&self, lobby: &Lobby) -> Result<CommitOutcome> {
-        self.inner.commit(lobby).await
-    }
-    async fn expire(&self, tickets: &[TicketId], at: DateTime<Utc>) -> Result<Vec<Ticket>> {
-        self.inner.expire(tickets, at).await
-    }
-}
-
-#[async_trait]
-impl LobbyStore for PoisonStore {
-    async fn lobby(&self, lobby: LobbyId) -> Result<Option<Versioned<Lobby>>> {
+impl Hooks for Poison {
+    fn lobby(&self, lobby: LobbyId) -> Result<()> {
         self.lobby_reads.fetch_add(1, Ordering::SeqCst);
         self.check_up()?;
         if self.unreadable.lock().unwrap().contains(&lobby) {
             return Err(self.poisoned("lobby"));
         }
-        self.inner.lobby(lobby).await
+        Ok(())
     }
-    async fn update_lobby(&self, update: LobbyUpdate) -> Result<u64> {
+    fn update_lobby(&self, update: &LobbyUpdate) -> Result<()> {
         self.check_up()?;
         if self.unwritable.lock().unwrap().contains(&update.lobby.id()) {
             return Err(self.poisoned("cooldown"));
         }
-        self.inner.update_lobby(update).await
+        Ok(())
     }
-    async fn lobby_of(&self, player: PlayerId) -> Result<Option<LobbyId>> {
-        self.inner.lobby_of(player).await
+    fn lobbies_due(&self, _: DateTime<Utc>, _: usize) -> Result<()> {
+        self.check_up()
     }
-    async fn lobbies_due(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<LobbyId>> {
-        self.check_up()?;
-        self.inner.lobbies_due(before, limit).await
-    }
-}
-
-#[async_trait]
-impl RatingStore for PoisonStore {
-    async fn ratings(&self, ladder: &Ladder, players: &[PlayerId]) -> Result<Vec<Option<Rating>>> {
-        self.inner.ratings(ladder, players).await
-    }
-    async fn put_ratings(&self, ladder: &Ladder, ratings: &[(PlayerId, Rating)]) -> Result<()> {
-        self.inner.put_ratings(ladder, ratings).await
-    }
-}
-
-#[async_trait]
-impl PartyStore for PoisonStore {
-    async fn party(&self, party: PartyId) -> Result<Option<Versioned<Party>>> {
+    fn party(&self, party: PartyId) -> Result<()> {
         if self.unreadable_parties.lock().unwrap().contains(&party) {
             return Err(self.poisoned("party"));
         }
-        self.inner.party(party).await
-    }
-    async fn party_of(&self, player: PlayerId) -> Result<Option<Versioned<Party>>> {
-        self.inner.party_of(player).await
-    }
-    async fn save_party(&self, party: &Party, expected_version: Option<u64>) -> Result<u64> {
-        self.inner.save_party(party, expected_version).await
-    }
-    async fn delete_party(&self, party: PartyId, expected_version: u64) -> Result<()> {
-        self.inner.delete_party(party, expected_version).await
-    }
-}
-
-#[async_trait]
-impl MatchHistory for PoisonStore {
-    async fn match_record(&self, lobby: LobbyId) -> Result<Option<MatchRecord>> {
-        self.inner.match_record(lobby).await
-    }
-    async fn matches_of(
-        &self,
-        player: PlayerId,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-        limit: usize,
-    ) -> Result<Vec<MatchRecord>> {
-        self.inner.matches_of(player, from, to, limit).await
-    }
-}
-
-#[async_trait]
-impl EventLog for PoisonStore {
-    async fn events_after(
-        &self,
-        after: Option<EventCursor>,
-        limit: usize,
-    ) -> Result<Vec<(EventCursor, Event)>> {
-        self.inner.events_after(after, limit).await
+        Ok(())
     }
 }
 
@@ -251,10 +167,10 @@ async fn assert_timed_out(mm: &Matchmaker, second: &Lobby) {
 /// does a runner's step.
 #[tokio::test]
 async fn a_lobby_that_cannot_be_read_stalls_no_other_ready_check() {
-    let store = Arc::new(PoisonStore::default());
+    let store = Arc::new(Hooked::new(Poison::default()));
     let (mm, clock) = matchmaker(&store);
     let (first, second) = two_lobbies(&mm, &clock).await;
-    store.unreadable.lock().unwrap().insert(first.id());
+    store.hooks.unreadable.lock().unwrap().insert(first.id());
 
     let runner = Runner::new(mm.clone());
     let report = runner.step().await.expect("the round goes through");
@@ -275,7 +191,7 @@ async fn a_lobby_that_cannot_be_read_stalls_no_other_ready_check() {
         LobbyPhase::AwaitingAcceptance
     );
     // Once it reads again, it times out like any other.
-    store.unreadable.lock().unwrap().clear();
+    store.hooks.unreadable.lock().unwrap().clear();
     assert_eq!(mm.expire_ready_checks().await.unwrap(), 1);
     assert_eq!(
         mm.lobby(first.id()).await.unwrap().unwrap().phase(),
@@ -288,10 +204,10 @@ async fn a_lobby_that_cannot_be_read_stalls_no_other_ready_check() {
 /// sweep from the lobbies due after it.
 #[tokio::test]
 async fn a_lobby_that_cannot_be_updated_stalls_no_other_ready_check() {
-    let store = Arc::new(PoisonStore::default());
+    let store = Arc::new(Hooked::new(Poison::default()));
     let (mm, clock) = matchmaker(&store);
     let (first, second) = two_lobbies(&mm, &clock).await;
-    store.unwritable.lock().unwrap().insert(first.id());
+    store.hooks.unwritable.lock().unwrap().insert(first.id());
 
     assert_eq!(
         mm.expire_ready_checks()
@@ -313,7 +229,7 @@ async fn a_lobby_that_cannot_be_updated_stalls_no_other_ready_check() {
 /// it.
 #[tokio::test]
 async fn a_party_that_cannot_be_read_stalls_no_other_ready_check() {
-    let store = Arc::new(PoisonStore::default());
+    let store = Arc::new(Hooked::new(Poison::default()));
     let (mm, clock) = matchmaker(&store);
     let party = mm.create_party(p(1)).await.unwrap();
     mm.join_party(
@@ -334,7 +250,12 @@ async fn a_party_that_cannot_be_read_stalls_no_other_ready_check() {
     mm.accept(first.id(), p(1)).await.unwrap();
     mm.accept(second.id(), p(3)).await.unwrap();
     clock.advance(Duration::from_secs(21));
-    store.unreadable_parties.lock().unwrap().insert(party.id());
+    store
+        .hooks
+        .unreadable_parties
+        .lock()
+        .unwrap()
+        .insert(party.id());
 
     assert_eq!(
         mm.expire_ready_checks()
@@ -350,22 +271,22 @@ async fn a_party_that_cannot_be_read_stalls_no_other_ready_check() {
 /// fails, and that failure ends it.
 #[tokio::test]
 async fn a_store_that_goes_down_mid_sweep_fails_the_sweep_at_once() {
-    let store = Arc::new(PoisonStore {
+    let store = Arc::new(Hooked::new(Poison {
         down_after_poison: true,
-        ..PoisonStore::default()
-    });
+        ..Poison::default()
+    }));
     let (mm, clock) = matchmaker(&store);
     let (first, second) = two_lobbies(&mm, &clock).await;
-    store.unreadable.lock().unwrap().insert(first.id());
-    let reads = store.lobby_reads.load(Ordering::SeqCst);
+    store.hooks.unreadable.lock().unwrap().insert(first.id());
+    let reads = store.hooks.lobby_reads.load(Ordering::SeqCst);
 
     assert!(mm.expire_ready_checks().await.is_err());
     assert_eq!(
-        store.lobby_reads.load(Ordering::SeqCst) - reads,
+        store.hooks.lobby_reads.load(Ordering::SeqCst) - reads,
         1,
         "only the lobby that failed was read"
     );
-    store.down.store(false, Ordering::SeqCst);
+    store.hooks.down.store(false, Ordering::SeqCst);
     assert_eq!(
         store
             .inner
