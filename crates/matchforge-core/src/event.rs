@@ -79,6 +79,15 @@ pub enum EventKind {
         /// Its players.
         players: Vec<PlayerId>,
     },
+    /// An event of a kind this version does not know, written by a newer
+    /// MatchForge sharing the store (during a rolling upgrade, say). Its
+    /// fields are not kept; its time and cursor are. Reading it instead of
+    /// failing keeps an older subscriber going past it: a log entry it
+    /// cannot decode would otherwise fail every read from there on.
+    ///
+    /// No store appends one. Written back out, it reads `"event": "unknown"`.
+    #[serde(other)]
+    Unknown,
 }
 
 impl Event {
@@ -140,7 +149,7 @@ impl Event {
             | EventKind::TicketExpired { ticket, .. }
             | EventKind::TicketMatched { ticket, .. }
             | EventKind::TicketRequeued { ticket, .. } => Some(*ticket),
-            EventKind::LobbyChanged { .. } => None,
+            EventKind::LobbyChanged { .. } | EventKind::Unknown => None,
         }
     }
 }
@@ -173,5 +182,104 @@ impl EventCursor {
 impl fmt::Display for EventCursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.major, self.minor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 9, 30, 0).unwrap()
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_json() {
+        let (ticket, lobby) = (TicketId::from_u128(7), LobbyId::from_u128(9));
+        let queue = QueueName::new("duel");
+        let players = vec![PlayerId::from_u128(1), PlayerId::from_u128(2)];
+        let kinds = [
+            EventKind::TicketQueued {
+                ticket,
+                queue: queue.clone(),
+                players: players.clone(),
+            },
+            EventKind::TicketCancelled {
+                ticket,
+                queue: queue.clone(),
+            },
+            EventKind::TicketExpired {
+                ticket,
+                queue: queue.clone(),
+            },
+            EventKind::TicketMatched {
+                ticket,
+                queue: queue.clone(),
+                lobby,
+            },
+            EventKind::TicketRequeued {
+                ticket,
+                queue: queue.clone(),
+            },
+            EventKind::LobbyChanged {
+                lobby,
+                queue,
+                phase: LobbyPhase::Ready,
+                players,
+            },
+            EventKind::Unknown,
+        ];
+        for kind in kinds {
+            let event = Event { at: at(), kind };
+            let json = serde_json::to_string(&event).unwrap();
+            let back: Event = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, event, "{json}");
+        }
+        let unknown = serde_json::to_value(Event {
+            at: at(),
+            kind: EventKind::Unknown,
+        })
+        .unwrap();
+        assert_eq!(unknown["event"], "unknown");
+    }
+
+    /// What a newer version may write: a kind this one does not know reads
+    /// as `Unknown` with its time, and a known kind with a field this one
+    /// does not know reads as that kind.
+    #[test]
+    fn a_newer_version_s_events_read_without_failing() {
+        let newer = r#"{"at":"2026-03-01T09:30:00Z","event":"ticket_teleported",
+            "ticket":"00000000-0000-0000-0000-000000000007","to":"mars"}"#;
+        let event: Event = serde_json::from_str(newer).unwrap();
+        assert_eq!(
+            event,
+            Event {
+                at: at(),
+                kind: EventKind::Unknown
+            }
+        );
+        assert_eq!(event.ticket(), None);
+
+        let extended = r#"{"at":"2026-03-01T09:30:00Z","event":"ticket_cancelled",
+            "ticket":"00000000-0000-0000-0000-000000000007","queue":"duel","reason":"left"}"#;
+        let event: Event = serde_json::from_str(extended).unwrap();
+        assert_eq!(
+            event.kind,
+            EventKind::TicketCancelled {
+                ticket: TicketId::from_u128(7),
+                queue: QueueName::new("duel"),
+            }
+        );
+
+        // Not a forward-compatible change: an event without its kind, or a
+        // known kind missing a field, still fails.
+        for broken in [
+            r#"{"at":"2026-03-01T09:30:00Z","ticket":"00000000-0000-0000-0000-000000000007"}"#,
+            r#"{"at":"2026-03-01T09:30:00Z","event":"ticket_cancelled"}"#,
+        ] {
+            assert!(serde_json::from_str::<Event>(broken).is_err(), "{broken}");
+        }
     }
 }

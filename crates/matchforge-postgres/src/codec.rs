@@ -85,6 +85,7 @@ fn kind_name(kind: &EventKind) -> &'static str {
         EventKind::TicketMatched { .. } => "ticket_matched",
         EventKind::TicketRequeued { .. } => "ticket_requeued",
         EventKind::LobbyChanged { .. } => "lobby_changed",
+        EventKind::Unknown => "unknown",
         _ => "other",
     }
 }

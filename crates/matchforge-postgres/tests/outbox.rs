@@ -206,3 +206,60 @@ async fn listeners_wake_on_appends() {
         1
     );
 }
+
+/// A newer MatchForge sharing the schema may log an event kind this one does
+/// not know: it reads as `EventKind::Unknown` (with its time and sequence
+/// number) instead of failing every read from there on, and a reader
+/// resumes past it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_of_an_unknown_kind_reads_as_unknown() {
+    use matchforge_core::event::EventKind;
+
+    let Some(url) = common::url() else { return };
+    let store = common::store().await.expect("a store");
+    let mut ids = Ids::new(17);
+    let q = QueueName::new("outbox");
+    let (first, second) = (ids.solo(&q, at(0)), ids.solo(&q, at(1)));
+    store.enqueue(first.clone()).await.expect("enqueue");
+    // Appended by the outbox protocol, as a newer version would.
+    let mut side = raw(&url, store.schema()).await;
+    let newer = format!(
+        r#"{{"at":"{}","event":"ticket_teleported","ticket":"{}","to":"mars"}}"#,
+        at(5).to_rfc3339(),
+        first.id()
+    );
+    sqlx::query(
+        "WITH counter AS (UPDATE event_counter SET last = last + 1 RETURNING last) \
+         INSERT INTO events (seq, at, kind, body) \
+         SELECT counter.last, $1, 'ticket_teleported', $2::text::json FROM counter",
+    )
+    .bind(at(5))
+    .bind(&newer)
+    .execute(&mut side)
+    .await
+    .expect("append");
+    store.enqueue(second.clone()).await.expect("enqueue");
+
+    let log = store.events_after(None, 10).await.expect("events");
+    let events: Vec<Event> = log.iter().map(|(_, e)| e.clone()).collect();
+    assert_eq!(
+        events,
+        vec![
+            Event::queued(&first),
+            Event {
+                at: at(5),
+                kind: EventKind::Unknown,
+            },
+            Event::queued(&second),
+        ]
+    );
+    assert_eq!(
+        store
+            .events_after(Some(log[1].0), 10)
+            .await
+            .expect("resume"),
+        log[2..].to_vec(),
+        "a reader resumes right after the unknown event"
+    );
+    assert_consistent(&store).await;
+}

@@ -30,3 +30,64 @@ async fn any_event_log_limit_logs_every_change() {
         store.purge().await.expect("purge");
     }
 }
+
+/// A newer MatchForge sharing the namespace may log an event kind this one
+/// does not know: it reads as `EventKind::Unknown` (with its time and
+/// cursor) instead of failing every read from there on, and a reader
+/// resumes past it.
+#[tokio::test]
+async fn an_event_of_an_unknown_kind_reads_as_unknown() {
+    use matchforge_core::event::{Event, EventKind};
+
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let q = QueueName::new("duel");
+    let at = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+    let tickets = common::solo_tickets(&q, 2, at);
+    store.enqueue(tickets[0].clone()).await.expect("enqueue");
+    // One entry as a newer version's script would append it: a kind this
+    // version does not know, beside one it does.
+    let newer = format!(
+        "{{\"at\":\"2026-01-01T12:00:05Z\",\"event\":\"ticket_teleported\",\"ticket\":\"{}\",\"to\":\"mars\"}}\n{}",
+        tickets[0].id(),
+        serde_json::to_string(&Event::cancelled(&tickets[0], at)).expect("json"),
+    );
+    let mut side = common::side_connection(&url).await;
+    let _: redis::Value = redis::cmd("XADD")
+        .arg(format!("{}events", store.config().key_prefix()))
+        .arg("*")
+        .arg("e")
+        .arg(&newer)
+        .query_async(&mut side)
+        .await
+        .expect("XADD");
+    store.enqueue(tickets[1].clone()).await.expect("enqueue");
+
+    let log = common::all_events(&store).await;
+    let events: Vec<Event> = log.iter().map(|(_, e)| e.clone()).collect();
+    assert_eq!(
+        events,
+        vec![
+            Event::queued(&tickets[0]),
+            Event {
+                at: Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 5).unwrap(),
+                kind: EventKind::Unknown,
+            },
+            Event::cancelled(&tickets[0], at),
+            Event::queued(&tickets[1]),
+        ]
+    );
+    assert_eq!(
+        store
+            .events_after(Some(log[1].0), 10)
+            .await
+            .expect("resume"),
+        log[2..].to_vec(),
+        "a reader resumes right after the unknown event"
+    );
+    store.purge().await.expect("purge");
+}
