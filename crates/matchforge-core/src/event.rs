@@ -85,6 +85,12 @@ pub enum EventKind {
     /// failing keeps an older subscriber going past it: a log entry it
     /// cannot decode would otherwise fail every read from there on.
     ///
+    /// What a newer version can add without stalling older readers is
+    /// therefore a new kind, or a new field of a known kind (ignored). A
+    /// known kind whose fields do not parse still fails to read, a new
+    /// value of an existing field included (a [`LobbyPhase`] this version
+    /// does not know): such a change needs a new kind instead.
+    ///
     /// No store appends one. Written back out, it reads `"event": "unknown"`.
     #[serde(other)]
     Unknown,
@@ -273,11 +279,19 @@ mod tests {
             }
         );
 
-        // Not a forward-compatible change: an event without its kind, or a
-        // known kind missing a field, still fails.
+        // Not forward-compatible changes: an event without its kind, or a
+        // known kind whose fields do not parse, still fails.
         for broken in [
             r#"{"at":"2026-03-01T09:30:00Z","ticket":"00000000-0000-0000-0000-000000000007"}"#,
             r#"{"at":"2026-03-01T09:30:00Z","event":"ticket_cancelled"}"#,
+            // A known kind with a field of the wrong type is not Unknown.
+            r#"{"at":"2026-03-01T09:30:00Z","event":"ticket_cancelled","ticket":"nope","queue":"duel"}"#,
+            // Nor is a known kind with a value this version does not know.
+            r#"{"at":"2026-03-01T09:30:00Z","event":"lobby_changed",
+                "lobby":"00000000-0000-0000-0000-000000000009","queue":"duel",
+                "phase":"in_progress","players":[]}"#,
+            // A tag that is not a string.
+            r#"{"at":"2026-03-01T09:30:00Z","event":null}"#,
         ] {
             assert!(serde_json::from_str::<Event>(broken).is_err(), "{broken}");
         }
