@@ -46,13 +46,15 @@ impl Matchmaker {
     /// body, a party of its tickets or a cooldown of its players no longer
     /// decodes, or the backend failed on that call) does not stop the sweep:
     /// it is logged and counted (`matchforge_errors_total{stage="ready_check"}`),
-    /// left as it is until the next sweep, and the sweep lists the due
-    /// lobbies again and goes on past it. A lobby that fails on every sweep
-    /// thus never keeps the lobbies due after it from timing out, and a
-    /// store that went down fails that listing and ends the sweep at once.
+    /// left as it is until the next sweep, and the sweep asks the store for
+    /// one due lobby (is it still up?) and goes on past it. A lobby that
+    /// fails on every sweep thus never keeps the lobbies due after it from
+    /// timing out, and a store that went down fails that question and ends
+    /// the sweep at once. Many failing lobbies cost one such question each,
+    /// not a new listing of every due lobby.
     ///
     /// # Errors
-    /// Store errors that fail the listing of due lobbies
+    /// Store errors that fail a listing of due lobbies
     /// ([`lobbies_due`](matchforge_core::ports::LobbyStore::lobbies_due)).
     pub async fn expire_ready_checks(&self) -> Result<usize> {
         let now = self.clock.now();
@@ -91,20 +93,22 @@ impl Matchmaker {
                         );
                         metrics::error("ready_check");
                         left_alone.insert(id);
-                        // List the due lobbies again before going on: a
-                        // store that went down fails that at once, rather
-                        // than every lobby of the page in turn.
-                        progressed = true;
-                        break;
+                        // Check that the store is still up before going on:
+                        // one that went down fails this at once, ending the
+                        // sweep, rather than every lobby of the page in
+                        // turn. One id, not a new listing: with many
+                        // lobbies failing, a listing after each would send
+                        // all of them again each time.
+                        self.store.lobbies_due(now, 1).await?;
                     }
                 }
             }
             // Another round while this one changed something (its lobbies
-            // are gone or changed), stopped at a lobby the store failed on,
-            // or the page was full (more lie beyond the ones left alone,
-            // whose number grew by every new one seen). Every round either
-            // ends the sweep or leaves a new lobby alone, cancels one, or
-            // meets another runner's change.
+            // are gone or changed) or the page was full (more lie beyond the
+            // ones left alone, whose number grew by every new one seen,
+            // failed ones included). Every round either ends the sweep or
+            // leaves a new lobby alone, cancels one, or meets another
+            // runner's change.
             if !progressed && !more {
                 return Ok(cancelled);
             }

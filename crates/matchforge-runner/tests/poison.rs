@@ -29,7 +29,7 @@ use common::{Hooked, Hooks};
 /// that no longer decodes. With `down_after_poison`, meeting a poisoned
 /// record takes the whole store down instead (every later `lobbies_due`
 /// and `lobby` fails too): a backend that failed, not a record. It counts
-/// `lobby` reads.
+/// `lobby` reads, and the due lobbies the sweep asks for.
 #[derive(Default)]
 struct Poison {
     unreadable: Mutex<HashSet<LobbyId>>,
@@ -38,6 +38,7 @@ struct Poison {
     down_after_poison: bool,
     down: AtomicBool,
     lobby_reads: AtomicUsize,
+    due_asked: AtomicUsize,
 }
 
 /// A memory store with poisoned records.
@@ -84,7 +85,8 @@ impl Hooks for Poison {
         }
         Ok(())
     }
-    fn lobbies_due(&self, _: DateTime<Utc>, _: usize) -> Result<()> {
+    fn lobbies_due(&self, _: DateTime<Utc>, limit: usize) -> Result<()> {
+        self.due_asked.fetch_add(limit, Ordering::SeqCst);
         self.check_up()
     }
     fn party(&self, party: PartyId) -> Result<()> {
@@ -297,5 +299,49 @@ async fn a_store_that_goes_down_mid_sweep_fails_the_sweep_at_once() {
             .value
             .phase(),
         LobbyPhase::AwaitingAcceptance
+    );
+}
+
+/// Many lobbies the store fails on (say, every lobby an upgrade left
+/// holding a ticket the new version refuses) cost the sweep one short
+/// question each to the store, not a new listing of every due lobby after
+/// each: that grows with the square of their number, on every sweep.
+#[tokio::test]
+async fn many_failing_lobbies_are_not_listed_again_after_each() {
+    let store = Arc::new(Hooked::new(Poison::default()));
+    let (mm, clock) = matchmaker(&store);
+    for n in 1..=80 {
+        mm.join("duel", p(n), Attributes::new(), &[]).await.unwrap();
+    }
+    let poisoned = mm.tick_queue(&duel()).await.unwrap().lobbies;
+    assert_eq!(poisoned.len(), 40, "(fixture) forty lobbies");
+    clock.advance(Duration::from_secs(1));
+    mm.join("duel", p(81), Attributes::new(), &[])
+        .await
+        .unwrap();
+    mm.join("duel", p(82), Attributes::new(), &[])
+        .await
+        .unwrap();
+    let last = mm.tick_queue(&duel()).await.unwrap().lobbies[0].clone();
+    clock.advance(Duration::from_secs(21));
+    store
+        .hooks
+        .unreadable
+        .lock()
+        .unwrap()
+        .extend(poisoned.iter().map(Lobby::id));
+    let before = store.hooks.due_asked.load(Ordering::SeqCst);
+
+    assert_eq!(mm.expire_ready_checks().await.unwrap(), 1);
+    assert_eq!(
+        mm.lobby(last.id()).await.unwrap().unwrap().phase(),
+        LobbyPhase::Cancelled
+    );
+    // A page, a question per failing lobby, and a last page to see that
+    // nothing is left; not a page of 256 and more after each of the forty.
+    let asked = store.hooks.due_asked.load(Ordering::SeqCst) - before;
+    assert!(
+        asked <= 2 * (40 + 256) + 40,
+        "{asked} due lobbies asked for in one sweep"
     );
 }
