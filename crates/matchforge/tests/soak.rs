@@ -16,8 +16,9 @@
 //! every port call yields a few times first and after, so services
 //! interleave between their calls. Redis and Postgres run when
 //! `MATCHFORGE_REDIS_URL` / `MATCHFORGE_POSTGRES_URL` are set (each in its own
-//! namespace or schema, removed afterwards), are skipped politely otherwise,
-//! and are required under `MATCHFORGE_REQUIRE_SERVICES=1`.
+//! namespace or schema, removed afterwards, also when the soak fails), are
+//! skipped politely otherwise, and are required under
+//! `MATCHFORGE_REQUIRE_SERVICES=1`.
 #![allow(clippy::print_stderr, reason = "a skipped test says why on stderr")]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -814,11 +815,13 @@ async fn soak_on_redis() {
     for seed in 1..=seeds() {
         let namespace = unique("test:soak:");
         let store = open_store(&url, Some(&namespace)).await.unwrap();
-        soak(store, seed, 3, 6, ROUNDS).await;
+        let run = tokio::spawn(soak(store, seed, 3, 6, ROUNDS)).await;
+        // Removed whether the soak passed or failed.
         let store = matchforge::redis::RedisStore::connect(&url, &namespace)
             .await
             .unwrap();
         store.purge().await.unwrap();
+        rethrow(run);
     }
 }
 
@@ -830,7 +833,8 @@ async fn soak_on_postgres() {
     for seed in 1..=seeds() {
         let schema = unique("mf_soak_");
         let store = open_store(&url, Some(&schema)).await.unwrap();
-        soak(store, seed, 3, 6, ROUNDS).await;
+        let run = tokio::spawn(soak(store, seed, 3, 6, ROUNDS)).await;
+        // Dropped whether the soak passed or failed.
         let store = matchforge::postgres::PgStore::connect_with(
             matchforge::postgres::PgOptions::new(&url).with_schema(&schema),
         )
@@ -841,5 +845,15 @@ async fn soak_on_postgres() {
             .execute(store.pool())
             .await
             .unwrap();
+        rethrow(run);
+    }
+}
+
+/// Fails the test as the soak run in its own task did, if it failed: its
+/// namespace or schema is removed first, so a failing run leaves nothing
+/// behind in the shared server.
+fn rethrow(run: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = run {
+        std::panic::resume_unwind(e.into_panic());
     }
 }
