@@ -4,16 +4,17 @@
 //! event; nobody vanishes.
 //!
 //! Redis and Postgres run when `MATCHFORGE_REDIS_URL` / `MATCHFORGE_POSTGRES_URL`
-//! are set (each test in its own namespace or schema, removed afterwards), are
+//! are set (each test in its own namespace or schema, removed afterwards,
+//! also when the test fails), are
 //! skipped politely otherwise, and are required under
 //! `MATCHFORGE_REQUIRE_SERVICES=1`.
-#![allow(clippy::print_stderr, reason = "a skipped test says why on stderr")]
+
+mod common;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
 use matchforge::clock::SimulatedClock;
 use matchforge::event::EventKind;
 use matchforge::id_gen::SeededIds;
@@ -21,27 +22,6 @@ use matchforge::lobby::{LobbyPhase, MatchResult};
 use matchforge::ports::DynStore;
 use matchforge::prelude::*;
 use matchforge::{PlayerStatus, open_store};
-
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 7, 1, 12, 0, 0).unwrap()
-}
-
-fn service_url(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("MATCHFORGE_REQUIRE_SERVICES").as_deref() == Ok("1") => {
-            panic!("MATCHFORGE_REQUIRE_SERVICES=1 but {var} is not set")
-        }
-        _ => {
-            eprintln!("skipped: {var} is not set");
-            None
-        }
-    }
-}
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
-}
 
 fn settings() -> QueueSettings {
     QueueSettings::new(
@@ -68,10 +48,10 @@ fn forge(store: Arc<DynStore>, clock: Arc<SimulatedClock>, seed: u64) -> MatchFo
 /// The scenario, given a way to open the same store afresh.
 async fn restart_keeps_everyone<F, Fut>(open: F)
 where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Arc<DynStore>>,
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Arc<DynStore>> + Send,
 {
-    let clock = Arc::new(SimulatedClock::new(t0()));
+    let clock = Arc::new(SimulatedClock::new(common::t0()));
     let players: Vec<PlayerId> = (1..=42u128).map(PlayerId::from_u128).collect();
     let mut joined_at = BTreeMap::new();
 
@@ -176,7 +156,7 @@ async fn restart_on_memory() {
     // The in-memory store lives as long as the process: the "restart" is a new
     // runner over the same store.
     let store = open_store("memory", None).await.unwrap();
-    restart_keeps_everyone(|| {
+    restart_keeps_everyone(move || {
         let store = store.clone();
         async move { store }
     })
@@ -185,41 +165,38 @@ async fn restart_on_memory() {
 
 #[tokio::test]
 async fn restart_on_redis() {
-    let Some(url) = service_url("MATCHFORGE_REDIS_URL") else {
+    let Some(url) = common::service_url("MATCHFORGE_REDIS_URL") else {
         return;
     };
-    let namespace = unique("test:restart:");
-    restart_keeps_everyone(|| {
+    let namespace = common::unique("test:restart:");
+    let run = tokio::spawn(restart_keeps_everyone({
         let (url, namespace) = (url.clone(), namespace.clone());
-        async move { open_store(&url, Some(&namespace)).await.unwrap() }
-    })
+        move || {
+            let (url, namespace) = (url.clone(), namespace.clone());
+            async move { open_store(&url, Some(&namespace)).await.unwrap() }
+        }
+    }))
     .await;
-    let store = matchforge::redis::RedisStore::connect(&url, &namespace)
-        .await
-        .unwrap();
-    store.purge().await.unwrap();
+    // Removed whether the scenario passed or failed.
+    common::purge_redis(&url, &namespace).await;
+    common::rethrow(run);
 }
 
 #[tokio::test]
 async fn restart_on_postgres() {
-    let Some(url) = service_url("MATCHFORGE_POSTGRES_URL") else {
+    let Some(url) = common::service_url("MATCHFORGE_POSTGRES_URL") else {
         return;
     };
-    let schema = unique("mf_restart_");
-    restart_keeps_everyone(|| {
+    let schema = common::unique("mf_restart_");
+    let run = tokio::spawn(restart_keeps_everyone({
         let (url, schema) = (url.clone(), schema.clone());
-        async move { open_store(&url, Some(&schema)).await.unwrap() }
-    })
+        move || {
+            let (url, schema) = (url.clone(), schema.clone());
+            async move { open_store(&url, Some(&schema)).await.unwrap() }
+        }
+    }))
     .await;
-    let store = matchforge::postgres::PgStore::connect_with(
-        matchforge::postgres::PgOptions::new(&url).with_schema(&schema),
-    )
-    .await
-    .unwrap();
-    // The schema name is ours (letters, digits and `_`), not user input.
-    let drop = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
-    sqlx::query(sqlx::AssertSqlSafe(drop))
-        .execute(store.pool())
-        .await
-        .unwrap();
+    // Dropped whether the scenario passed or failed.
+    common::drop_schema(&url, &schema).await;
+    common::rethrow(run);
 }

@@ -19,13 +19,18 @@
 //! namespace or schema, removed afterwards, also when the soak fails), are
 //! skipped politely otherwise, and are required under
 //! `MATCHFORGE_REQUIRE_SERVICES=1`.
-#![allow(clippy::print_stderr, reason = "a skipped test says why on stderr")]
+#![allow(
+    clippy::print_stderr,
+    reason = "the soak reports what it ran on stderr"
+)]
+
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use matchforge::clock::SimulatedClock;
 use matchforge::event::{Event, EventKind};
 use matchforge::id_gen::SeededIds;
@@ -36,55 +41,22 @@ use matchforge::{Error, open_store};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 7, 1, 12, 0, 0).unwrap()
-}
-
-fn service_url(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("MATCHFORGE_REQUIRE_SERVICES").as_deref() == Ok("1") => {
-            panic!("MATCHFORGE_REQUIRE_SERVICES=1 but {var} is not set")
-        }
-        _ => {
-            eprintln!("skipped: {var} is not set");
-            None
-        }
-    }
-}
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
-}
-
 const READY_CHECK: Duration = Duration::from_secs(20);
 const QUEUES: [&str; 2] = ["duo", "duel"];
 
-fn duo() -> QueueSettings {
+/// A queue of the soak: any ratings match, a 20 s ready check, ticks every
+/// second, and its own max wait and decline cooldown (in seconds).
+fn queue(name: &str, format: MatchFormat, max_wait: u64, cooldown: u64) -> QueueSettings {
     QueueSettings::new(
-        QueueSpec::new("duo", MatchFormat::two_v_two())
+        QueueSpec::new(name, format)
             .with_rating_window(Widening::fixed(5000.0).unwrap())
-            .with_max_wait_secs(60)
+            .with_max_wait_secs(max_wait)
             .build()
             .unwrap(),
     )
     .with_algorithm(Elo::default())
     .with_ready_check(READY_CHECK)
-    .with_decline_cooldown(Duration::from_secs(5))
-    .with_tick_interval(Duration::from_secs(1))
-}
-
-fn duel() -> QueueSettings {
-    QueueSettings::new(
-        QueueSpec::new("duel", MatchFormat::one_v_one())
-            .with_rating_window(Widening::fixed(5000.0).unwrap())
-            .with_max_wait_secs(40)
-            .build()
-            .unwrap(),
-    )
-    .with_algorithm(Elo::default())
-    .with_ready_check(READY_CHECK)
-    .with_decline_cooldown(Duration::from_secs(3))
+    .with_decline_cooldown(Duration::from_secs(cooldown))
     .with_tick_interval(Duration::from_secs(1))
 }
 
@@ -93,8 +65,8 @@ fn forge(store: Arc<DynStore>, clock: Arc<SimulatedClock>, seed: u64) -> MatchFo
         .shared_store(store)
         .clock(clock)
         .ids(Arc::new(SeededIds::new(seed)))
-        .queue_settings(duo())
-        .queue_settings(duel())
+        .queue_settings(queue(QUEUES[0], MatchFormat::two_v_two(), 60, 5))
+        .queue_settings(queue(QUEUES[1], MatchFormat::one_v_one(), 40, 3))
         .max_party_size(2)
         .build()
         .unwrap()
@@ -418,7 +390,7 @@ async fn all_events(mf: &MatchForge) -> Vec<Event> {
 /// The soak itself, on `store`, with `forges` matchmakers and `workers` tasks
 /// each doing `rounds` operations.
 async fn soak(store: Arc<DynStore>, seed: u64, forges: usize, workers: usize, rounds: usize) {
-    let clock = Arc::new(SimulatedClock::new(t0()));
+    let clock = Arc::new(SimulatedClock::new(common::t0()));
     let world = Arc::new(World {
         forges: (0..forges)
             .map(|i| forge(store.clone(), clock.clone(), seed * 100 + i as u64 + 1))
@@ -809,51 +781,30 @@ async fn soak_on_memory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn soak_on_redis() {
-    let Some(url) = service_url("MATCHFORGE_REDIS_URL") else {
+    let Some(url) = common::service_url("MATCHFORGE_REDIS_URL") else {
         return;
     };
     for seed in 1..=seeds() {
-        let namespace = unique("test:soak:");
+        let namespace = common::unique("test:soak:");
         let store = open_store(&url, Some(&namespace)).await.unwrap();
         let run = tokio::spawn(soak(store, seed, 3, 6, ROUNDS)).await;
         // Removed whether the soak passed or failed.
-        let store = matchforge::redis::RedisStore::connect(&url, &namespace)
-            .await
-            .unwrap();
-        store.purge().await.unwrap();
-        rethrow(run);
+        common::purge_redis(&url, &namespace).await;
+        common::rethrow(run);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn soak_on_postgres() {
-    let Some(url) = service_url("MATCHFORGE_POSTGRES_URL") else {
+    let Some(url) = common::service_url("MATCHFORGE_POSTGRES_URL") else {
         return;
     };
     for seed in 1..=seeds() {
-        let schema = unique("mf_soak_");
+        let schema = common::unique("mf_soak_");
         let store = open_store(&url, Some(&schema)).await.unwrap();
         let run = tokio::spawn(soak(store, seed, 3, 6, ROUNDS)).await;
         // Dropped whether the soak passed or failed.
-        let store = matchforge::postgres::PgStore::connect_with(
-            matchforge::postgres::PgOptions::new(&url).with_schema(&schema),
-        )
-        .await
-        .unwrap();
-        let drop = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
-        sqlx::query(sqlx::AssertSqlSafe(drop))
-            .execute(store.pool())
-            .await
-            .unwrap();
-        rethrow(run);
-    }
-}
-
-/// Fails the test as the soak run in its own task did, if it failed: its
-/// namespace or schema is removed first, so a failing run leaves nothing
-/// behind in the shared server.
-fn rethrow(run: Result<(), tokio::task::JoinError>) {
-    if let Err(e) = run {
-        std::panic::resume_unwind(e.into_panic());
+        common::drop_schema(&url, &schema).await;
+        common::rethrow(run);
     }
 }
