@@ -660,3 +660,142 @@ fn periods_at_the_ends_of_i64_are_periods_like_any_other() {
         "{out}"
     );
 }
+
+#[test]
+fn an_input_that_is_not_utf8_names_the_line() {
+    let dir = Scratch::new("utf8");
+    let output = dir.file("out.json", "previous contents");
+    for (name, input, line) in [
+        (
+            "games.jsonl",
+            &b"{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2]}\n\n{\"teams\": [[\"a\xff\"], [\"b\"]], \"ranks\": [1, 2]}\n"[..],
+            "line 3",
+        ),
+        (
+            "games.csv",
+            &b"team_a,team_b,score_a,score_b\r\na,b,1,0\r\n\r\nc\xe9,d,1,0\r\n"[..],
+            "line 4",
+        ),
+    ] {
+        let path = dir.path(name);
+        fs::write(&path, input).unwrap();
+        let err = failure(&[
+            "--algorithm",
+            "elo",
+            "--input",
+            arg(&path),
+            "--output",
+            arg(&output),
+        ]);
+        for fragment in [name, line, "not valid UTF-8"] {
+            assert!(err.contains(fragment), "{fragment:?} not in {err:?}");
+        }
+        assert_eq!(fs::read_to_string(&output).unwrap(), "previous contents");
+    }
+    let initial = dir.path("initial.json");
+    fs::write(&initial, b"{\n\"a\xff\": {\"rating\": 1500}}").unwrap();
+    let input = dir.file(
+        "ok.jsonl",
+        "{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2]}\n",
+    );
+    let err = failure(&[
+        "--algorithm",
+        "elo",
+        "--input",
+        arg(&input),
+        "--initial",
+        arg(&initial),
+    ]);
+    for fragment in ["initial.json", "line 2", "not valid UTF-8"] {
+        assert!(err.contains(fragment), "{fragment:?} not in {err:?}");
+    }
+}
+
+/// `--output` through a symbolic link writes the file the link points to and
+/// keeps the link; a FIFO (like `/dev/stdout` or `/dev/null`) is written to,
+/// not replaced by a regular file (as root, `--output /dev/null` replaced the
+/// device).
+#[cfg(unix)]
+#[test]
+fn output_through_a_link_or_to_a_fifo_is_written_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+
+    let dir = Scratch::new("special-output");
+    let input = dir.file(
+        "games.jsonl",
+        "{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2]}\n",
+    );
+    fs::create_dir(dir.path("real")).unwrap();
+    let target = dir.file("real/ratings.json", "{}");
+    let link = dir.path("link.json");
+    std::os::unix::fs::symlink("real/ratings.json", &link).unwrap();
+    summary(&[
+        "--algorithm",
+        "elo",
+        "--input",
+        arg(&input),
+        "--output",
+        arg(&link),
+    ]);
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(ratings(&target)["a"]["games"], 1);
+    // A dangling link: the file it names is created.
+    let dangling = dir.path("dangling.json");
+    std::os::unix::fs::symlink("real/new.json", &dangling).unwrap();
+    summary(&[
+        "--algorithm",
+        "elo",
+        "--input",
+        arg(&input),
+        "--output",
+        arg(&dangling),
+    ]);
+    assert!(
+        fs::symlink_metadata(&dangling)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(ratings(&dir.path("real/new.json"))["b"]["games"], 1);
+    assert_eq!(
+        fs::read_dir(dir.path("real")).unwrap().count(),
+        2,
+        "a temporary file was left behind"
+    );
+
+    let fifo = dir.path("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let mut reader = Command::new("cat")
+        .arg(&fifo)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = rate(&[
+        "--algorithm",
+        "elo",
+        "--input",
+        arg(&input),
+        "--output",
+        arg(&fifo),
+    ]);
+    let still_fifo = fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo();
+    if !still_fifo {
+        // The reader waits for a writer that will never come.
+        let _ = reader.kill();
+    }
+    let read = reader.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(still_fifo, "the FIFO was replaced by a regular file");
+    let written: Value = serde_json::from_slice(&read.stdout).unwrap();
+    assert_eq!(written["a"]["games"], 1);
+}

@@ -2,8 +2,9 @@
 //! well the ratings predicted each match, and write the final ratings.
 //!
 //! Everything is read, validated and computed before anything is written, and the
-//! ratings file is written to a temporary file that is then renamed, so a bad
-//! input never leaves a partial output behind.
+//! ratings file is written to a temporary file that is then renamed (a device
+//! or FIFO is written to directly), so a bad input never leaves a partial
+//! output behind.
 
 mod input;
 mod params;
@@ -30,7 +31,7 @@ use replay::Replay;
 /// (`period` and `time` optional; rank 1 is best, equal ranks draw), or CSV with
 /// the header `team_a,team_b,score_a,score_b` (optional `time`, `period`
 /// columns; players of a team joined by `+`; the higher score wins). The format
-/// is detected from the first line.
+/// is detected from the first non-blank line.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Flags that do not apply to the chosen algorithm are rejected. See docs/ratings.md."
@@ -234,10 +235,17 @@ pub(crate) fn run(args: &RateArgs, out: &mut dyn Write) -> Result<(), Error> {
         }
     }
 
-    let text = std::fs::read_to_string(&args.input).map_err(|source| Error::Io {
-        action: "read",
-        path: args.input.clone(),
-        source,
+    let text = read_text(&args.input).map_err(|failure| match failure {
+        ReadFailure::Io(source) => Error::Io {
+            action: "read",
+            path: args.input.clone(),
+            source,
+        },
+        ReadFailure::NotUtf8 { line, message } => Error::Input {
+            path: args.input.clone(),
+            line,
+            message,
+        },
     })?;
     let empty = || Error::Input {
         path: args.input.clone(),
@@ -308,10 +316,13 @@ fn read_initial(path: &std::path::Path, default: Rating) -> Result<Vec<(String, 
         path: path.to_owned(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        action: "read",
-        path: path.to_owned(),
-        source,
+    let text = read_text(path).map_err(|failure| match failure {
+        ReadFailure::Io(source) => Error::Io {
+            action: "read",
+            path: path.to_owned(),
+            source,
+        },
+        ReadFailure::NotUtf8 { line, message } => bad(format!("line {line}: {message}")),
     })?;
     let InitialFile(entries) = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
     let mut ratings = Vec::with_capacity(entries.len());
@@ -331,4 +342,38 @@ fn read_initial(path: &std::path::Path, default: Rating) -> Result<Vec<(String, 
     // Deterministic interning order.
     ratings.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(ratings)
+}
+
+/// Why [`read_text`] failed.
+enum ReadFailure {
+    Io(std::io::Error),
+    /// The file is not UTF-8: the 1-based line of the first bad byte, and a
+    /// message that says where in the line it is.
+    NotUtf8 {
+        line: usize,
+        message: String,
+    },
+}
+
+/// Reads a whole file as UTF-8, locating the first invalid byte by line (so
+/// the error can name it like any other bad line).
+fn read_text(path: &std::path::Path) -> Result<String, ReadFailure> {
+    let bytes = std::fs::read(path).map_err(ReadFailure::Io)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let line_start = bytes[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        ReadFailure::NotUtf8 {
+            line,
+            message: format!(
+                "not valid UTF-8 (byte {} of the line, 0x{:02x}); the input must be UTF-8",
+                at - line_start + 1,
+                bytes[at]
+            ),
+        }
+    })
 }

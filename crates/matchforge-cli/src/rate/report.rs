@@ -2,7 +2,7 @@
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use matchforge_core::rating::Rating;
 use serde::Serialize;
@@ -101,8 +101,14 @@ struct JsonPredictions {
     brier: Option<f64>,
 }
 
-/// Writes `players` (sorted by name) as a JSON object to `path`, through a
-/// temporary file in the same directory that is renamed into place.
+/// Writes `players` (sorted by name) as a JSON object to `path`.
+///
+/// A regular file (or a new one) is written through a temporary file in the
+/// same directory that is renamed into place, so a failure never leaves a
+/// partial file. A symbolic link is followed first, so the file it points to is
+/// replaced and the link kept. Anything else that exists and is not a
+/// directory (a device such as `/dev/null` or `/dev/stdout`, a FIFO) is written
+/// to directly: renaming onto it would replace it with a regular file.
 pub(crate) fn write_ratings(path: &Path, players: &[(&str, Rating)]) -> Result<(), Error> {
     let io_error = |action: &'static str| {
         move |source| Error::Io {
@@ -111,11 +117,7 @@ pub(crate) fn write_ratings(path: &Path, players: &[(&str, Rating)]) -> Result<(
             source,
         }
     };
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(format!(".tmp-{}", std::process::id()));
-    let temporary = Path::new(&temporary);
-    let result = (|| {
-        let file = fs::File::create(temporary)?;
+    let write = |file: fs::File| -> io::Result<fs::File> {
         let mut writer = BufWriter::new(file);
         let mut serializer = serde_json::Serializer::pretty(&mut writer);
         let mut map = serializer.serialize_map(Some(players.len()))?;
@@ -124,15 +126,50 @@ pub(crate) fn write_ratings(path: &Path, players: &[(&str, Rating)]) -> Result<(
         }
         map.end()?;
         writer.write_all(b"\n")?;
-        writer
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)?
-            .sync_all()?;
-        fs::rename(temporary, path)
-    })();
+        writer.into_inner().map_err(io::IntoInnerError::into_error)
+    };
+    if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(write)
+            .map(drop)
+            .map_err(io_error("write"));
+    }
+    let target = resolve_links(path).map_err(io_error("resolve the link"))?;
+    let mut temporary = target.as_os_str().to_owned();
+    temporary.push(format!(".tmp-{}", std::process::id()));
+    let temporary = Path::new(&temporary);
+    let result = fs::File::create(temporary)
+        .and_then(write)
+        .and_then(|file| file.sync_all())
+        .and_then(|()| fs::rename(temporary, &target));
     if result.is_err() {
         // Best effort: the temporary file may not exist.
         let _ = fs::remove_file(temporary);
     }
     result.map_err(io_error("write"))
+}
+
+/// `path` with symbolic links followed to the file they name, which need not
+/// exist yet (a dangling link names the file to create).
+fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+    if let Ok(real) = fs::canonicalize(path) {
+        return Ok(real);
+    }
+    let mut path = path.to_path_buf();
+    // As many links as Linux follows before it gives up with ELOOP.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
 }
