@@ -729,38 +729,25 @@ fn output_through_a_link_or_to_a_fifo_is_written_not_replaced() {
     let target = dir.file("real/ratings.json", "{}");
     let link = dir.path("link.json");
     std::os::unix::fs::symlink("real/ratings.json", &link).unwrap();
-    summary(&[
-        "--algorithm",
-        "elo",
-        "--input",
-        arg(&input),
-        "--output",
-        arg(&link),
-    ]);
-    assert!(
-        fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    let rate_to = |output: &Path| {
+        summary(&[
+            "--algorithm",
+            "elo",
+            "--input",
+            arg(&input),
+            "--output",
+            arg(output),
+        ]);
+    };
+    let is_link = |path: &Path| fs::symlink_metadata(path).unwrap().is_symlink();
+    rate_to(&link);
+    assert!(is_link(&link));
     assert_eq!(ratings(&target)["a"]["games"], 1);
     // A dangling link: the file it names is created.
     let dangling = dir.path("dangling.json");
     std::os::unix::fs::symlink("real/new.json", &dangling).unwrap();
-    summary(&[
-        "--algorithm",
-        "elo",
-        "--input",
-        arg(&input),
-        "--output",
-        arg(&dangling),
-    ]);
-    assert!(
-        fs::symlink_metadata(&dangling)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    rate_to(&dangling);
+    assert!(is_link(&dangling));
     assert_eq!(ratings(&dir.path("real/new.json"))["b"]["games"], 1);
     assert_eq!(
         fs::read_dir(dir.path("real")).unwrap().count(),
