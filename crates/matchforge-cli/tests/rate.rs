@@ -711,6 +711,32 @@ fn an_input_that_is_not_utf8_names_the_line() {
     }
 }
 
+#[test]
+fn an_output_that_is_the_input_is_refused_and_the_input_kept() {
+    let dir = Scratch::new("output-is-input");
+    let history = "{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2]}\n";
+    let input = dir.file("games.jsonl", history);
+    let mut same = vec![input.clone(), dir.path(".").join("games.jsonl")];
+    #[cfg(unix)]
+    {
+        let link = dir.path("link.jsonl");
+        std::os::unix::fs::symlink("games.jsonl", &link).unwrap();
+        same.push(link);
+    }
+    for output in &same {
+        let err = failure(&[
+            "--algorithm",
+            "elo",
+            "--input",
+            arg(&input),
+            "--output",
+            arg(output),
+        ]);
+        assert!(err.contains("is the --input file"), "{err}");
+        assert_eq!(fs::read_to_string(&input).unwrap(), history);
+    }
+}
+
 /// `--output` through a symbolic link writes the file the link points to and
 /// keeps the link; a FIFO (like `/dev/stdout` or `/dev/null`) is written to,
 /// not replaced by a regular file (as root, `--output /dev/null` replaced the

@@ -363,12 +363,22 @@ impl MatchLog {
             return Err(header_line(format!("unknown CSV column {unknown:?}")));
         }
 
+        let unclosed = open_quote(text.as_bytes());
         let mut record = csv::StringRecord::new();
         loop {
             // The csv crate's own line numbers miscount CRLF and blank lines:
             // count the file's lines up to the record's first byte instead.
             let before = reader.position().byte();
-            match reader.read_record(&mut record) {
+            let read = reader.read_record(&mut record);
+            // The csv crate reads a quote never closed to the end of the
+            // input as one field, and reports at most a field count.
+            if let Some(at) = unclosed.filter(|&at| reader.position().byte() > at as u64) {
+                return Err((
+                    lines.line_at(at as u64),
+                    "invalid CSV: a quoted field opened on this line is never closed".into(),
+                ));
+            }
+            match read {
                 Ok(false) => return Ok(()),
                 Ok(true) => {}
                 Err(e) => {
@@ -389,10 +399,12 @@ impl MatchLog {
             let field = |i: usize| record.get(i).unwrap_or("");
             let score = |i: usize, name: &str| -> Result<f64, String> {
                 let raw = field(i);
-                raw.parse::<f64>()
-                    .ok()
-                    .filter(|s| s.is_finite())
-                    .ok_or_else(|| format!("{name} {raw:?} is not a number"))
+                match raw.parse::<f64>() {
+                    Ok(s) if s.is_finite() => Ok(s),
+                    // `1e400`, `inf`, `NaN`: numbers, but no score.
+                    Ok(_) => Err(format!("{name} {raw:?} is not a finite number")),
+                    Err(_) => Err(format!("{name} {raw:?} is not a number")),
+                }
             };
             let result = (|| {
                 let (a, b) = (score(score_a, "score_a")?, score(score_b, "score_b")?);
@@ -420,6 +432,34 @@ impl MatchLog {
             result.map_err(|e| (line, e))?;
         }
     }
+}
+
+/// Where the quoted field that CSV `bytes` end inside opened, if they do,
+/// read as the csv crate reads them: a quote opens a quoted field only as
+/// the field's first byte, `""` inside one is a literal quote, and a lone
+/// quote closes it.
+fn open_quote(bytes: &[u8]) -> Option<usize> {
+    let (mut opened, mut field_start) = (None, true);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if opened.is_some() {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    opened = None;
+                }
+            }
+        } else {
+            if b == b'"' && field_start {
+                opened = Some(i);
+            }
+            field_start = matches!(b, b',' | b'\r' | b'\n');
+        }
+        i += 1;
+    }
+    opened
 }
 
 /// The physical (1-based) line of byte offsets in a text, for offsets that
@@ -644,6 +684,34 @@ mod tests {
                 "team_a,team_b,score_a,score_b\na,b,1,0\na+,b,1,0\n",
                 3,
                 "empty player name",
+            ),
+            (
+                "team_a,team_b,score_a,score_b\na,b,1e400,0\n",
+                2,
+                "score_a \"1e400\" is not a finite number",
+            ),
+            (
+                "team_a,team_b,score_a,score_b\na,b,1,NaN\n",
+                2,
+                "score_b \"NaN\" is not a finite number",
+            ),
+            // A quote never closed, whether the record then has too few
+            // fields or exactly enough; quotes closed, doubled or inside a
+            // field are fine.
+            (
+                "team_a,team_b,score_a,score_b\na,b,1,0\n\"c,d,1,0\ne,f,1,0\n",
+                3,
+                "a quoted field opened on this line is never closed",
+            ),
+            (
+                "team_a,team_b,score_a,score_b\na,b,1,0\nc,d,1,\"0\n",
+                3,
+                "a quoted field opened on this line is never closed",
+            ),
+            (
+                "team_a,team_b,score_a,score_b\n\"a \"\"x\"\"\",b\",1,0\nc,d,1,x\n",
+                3,
+                "score_b \"x\" is not a number",
             ),
             (
                 "team_a,team_b,score_a,score_b,colour\n",

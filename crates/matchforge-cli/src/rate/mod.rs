@@ -224,6 +224,14 @@ pub(crate) fn run(args: &RateArgs, out: &mut dyn Write) -> Result<(), Error> {
         None => None,
     };
     let rules = algorithm.as_dyn();
+    if let Some(output) = &args.output
+        && same_regular_file(&args.input, output)
+    {
+        return Err(Error::Usage(format!(
+            "--output {} is the --input file: writing the ratings there would replace the match history",
+            output.display()
+        )));
+    }
 
     let mut log = MatchLog::default();
     let mut initial = Vec::new();
@@ -307,6 +315,30 @@ pub(crate) fn run(args: &RateArgs, out: &mut dyn Write) -> Result<(), Error> {
         path: "standard output".into(),
         source,
     })
+}
+
+/// Whether `a` and `b` are one regular file (through links too). Devices
+/// and FIFOs are left out: `/dev/stdin` and `/dev/stdout` may be one
+/// terminal, and reading one and writing the other is no mistake.
+fn same_regular_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+        return false;
+    };
+    if !ma.is_file() || !mb.is_file() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        ma.dev() == mb.dev() && ma.ino() == mb.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
+    }
 }
 
 /// Reads and validates the `--initial` file; missing deviation or volatility
