@@ -100,6 +100,8 @@ pub(super) struct Ledger {
     waiting: usize,
     open_checks: usize,
     ever_expired: Vec<bool>,
+    /// When the last successful runner step swept the ready checks.
+    swept_at: Option<DateTime<Utc>>,
     pub(super) rule_violations: u64,
     pub(super) double_assigned: u64,
     lost: BTreeSet<u32>,
@@ -122,6 +124,7 @@ impl Ledger {
             waiting: 0,
             open_checks: 0,
             ever_expired: vec![false; players],
+            swept_at: None,
             rule_violations: 0,
             double_assigned: 0,
             lost: BTreeSet::new(),
@@ -540,7 +543,16 @@ impl Ledger {
         }
     }
 
-    /// Compares the store's status of player `p` with the ledger's.
+    /// A runner step at `at` succeeded: it swept every ready check due by
+    /// then.
+    pub(super) fn swept(&mut self, at: DateTime<Utc>) {
+        self.swept_at = Some(at);
+    }
+
+    /// Compares the store's status of player `p` with the ledger's, and
+    /// checks that a ready check `p` waits on was not due by the last sweep
+    /// (one the runner failed on would hold its players for good, while the
+    /// ledger and the store agree where they are).
     pub(super) fn reconcile(&mut self, p: u32, status: &PlayerStatus) {
         let agree = match (self.players[p as usize], status) {
             (PlayerState::Idle, PlayerStatus::Idle) => true,
@@ -567,6 +579,20 @@ impl Ledger {
             self.lose(
                 p,
                 &format!("the ledger has {mine:?}, the store says {theirs}"),
+            );
+            return;
+        }
+        if let PlayerStatus::InLobby(lobby) = status
+            && lobby.phase() == LobbyPhase::AwaitingAcceptance
+            && let (Some(deadline), Some(swept)) = (lobby.deadline(), self.swept_at)
+            && deadline <= swept
+        {
+            self.lose(
+                p,
+                &format!(
+                    "lobby {}'s ready check was due at {deadline} but still open after the sweep at {swept}",
+                    lobby.id()
+                ),
             );
         }
     }

@@ -190,3 +190,26 @@ fn a_lobby_against_the_rules_is_a_violation() {
     f.step(7, &a, &b, 1);
     assert_eq!(f.counters(), (1, 0, 0), "{:?}", f.ledger.problems);
 }
+
+#[test]
+fn a_ready_check_left_open_past_the_last_sweep_loses_its_players() {
+    let mut f = Fixture::new();
+    let (a, b) = (f.join(0, 0), f.join(1, 0));
+    // Deadline at 22 s.
+    let lobby = f.step(7, &a, &b, 2);
+    let status = PlayerStatus::InLobby(Box::new(lobby.clone()));
+    // A sweep before the deadline had nothing to do: the open check is fine.
+    f.ledger.swept(at(21));
+    f.ledger.reconcile(0, &status);
+    assert_eq!(f.counters(), (0, 0, 0), "{:?}", f.ledger.problems);
+    // A sweep at or after it should have cancelled the lobby.
+    f.ledger.swept(at(22));
+    f.ledger.reconcile(0, &status);
+    f.ledger.reconcile(1, &status);
+    assert_eq!(f.counters(), (0, 0, 2), "{:?}", f.ledger.problems);
+    assert!(
+        f.ledger.problems[0].contains("ready check was due"),
+        "{:?}",
+        f.ledger.problems
+    );
+}

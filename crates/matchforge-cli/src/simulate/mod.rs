@@ -37,7 +37,8 @@
 //! See [`audit`] and [`rules`]: the simulator keeps its own account of every
 //! player from the event log and what it did, checks every lobby against the
 //! queue's rules recomputed from the spec, and at the end compares every
-//! player's status in the store with its account. The command fails (exit
+//! player's status in the store with its account (and counts as lost anyone
+//! whose ready check was due by the last step but is still open). The command fails (exit
 //! status 1, after printing the report) unless `rule_violations`,
 //! `double_assigned` and `lost_players` are all zero.
 //!

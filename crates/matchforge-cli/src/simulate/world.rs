@@ -427,11 +427,13 @@ impl<'a> World<'a> {
     /// One runner step at the current time, then the events it caused.
     async fn step(&mut self) -> Result<(), Error> {
         let started = Instant::now();
+        let now = self.now();
         let report = self
             .forge
             .step()
             .await
             .map_err(self.failed("stepping the runner"))?;
+        self.ledger.swept(now);
         if !report.ticks.is_empty() {
             self.tally
                 .tick_ms
