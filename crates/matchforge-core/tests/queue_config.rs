@@ -44,6 +44,22 @@ fn invalid_specs_are_refused_with_their_problem() {
             duel().with_search_breadth(0),
             "the search breadth is 0 but a match of 2 players",
         ),
+        // Refused here, not at the first party's join (and a config built
+        // with it would not read back).
+        (
+            duos().with_party_rating(PartyRating::AverageWithGapPenalty { penalty: -1.0 }),
+            "queue duos: invalid party gap penalty: -1",
+        ),
+        (
+            duos().with_party_rating(PartyRating::AverageWithGapPenalty { penalty: f64::NAN }),
+            "queue duos: invalid party gap penalty: NaN",
+        ),
+        (
+            duos().with_party_rating(PartyRating::AverageWithGapPenalty {
+                penalty: f64::INFINITY,
+            }),
+            "queue duos: invalid party gap penalty: inf",
+        ),
     ];
     for (spec, want) in cases {
         let msg = invalid_config(spec.build());
@@ -222,4 +238,15 @@ fn regions_need_a_name() {
         }
     }
     assert!(solo(1500.0, Attributes::new().with_region("eu")).is_ok());
+}
+
+#[test]
+fn an_unchecked_step_table_reads_without_panicking_and_fails_validation() {
+    let empty: Widening = serde_json::from_str(r#"{"kind":"steps","steps":[]}"#).unwrap();
+    assert_eq!(empty.at(std::time::Duration::from_secs(5)), 0.0);
+    assert_eq!(empty.cap(), 0.0);
+    assert!(matches!(
+        empty.validate("rating window"),
+        Err(Error::InvalidConfig(_))
+    ));
 }

@@ -155,7 +155,7 @@ impl QueueSpec {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the first problem: an empty name, a negative
-    /// or non-finite window, a party bigger than every team, a role composition
+    /// or non-finite window or party gap penalty, a party bigger than every team, a role composition
     /// that does not fit a team, a duplicate role, an empty attribute name, a
     /// max wait of 0... Read from a file (serde), a config also refuses any
     /// field it does not know, so a misspelt rule is an error rather than a
@@ -197,6 +197,11 @@ impl QueueConfig {
             return bad(format!(
                 "a party of {max_party_size} is bigger than the largest team ({largest})"
             ));
+        }
+        if let PartyRating::AverageWithGapPenalty { penalty } = spec.party_rating
+            && let Err(e) = Error::check_non_negative("party gap penalty", penalty)
+        {
+            return bad(e.to_string());
         }
         if spec.max_wait_secs == Some(0) {
             return bad(

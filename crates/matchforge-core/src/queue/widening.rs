@@ -11,7 +11,11 @@ use crate::error::{Error, Result};
 ///
 /// Windows only ever widen: a [`Linear`](Widening::Linear) rate is non-negative
 /// and capped at `max`, and [`Steps`](Widening::Steps) must not decrease. There
-/// is always a finite cap, so no window grows without bound.
+/// is always a finite cap, so no window grows without bound. The constructors
+/// check this, and so does [`QueueSpec::build`](super::QueueSpec::build) (and
+/// reading a [`QueueConfig`](super::QueueConfig)) for every limit of the
+/// spec; a value built from the public variants or read on its own is checked
+/// only there or by [`validate`](Self::validate).
 ///
 /// ```
 /// use std::time::Duration;
@@ -115,7 +119,8 @@ impl Widening {
             Widening::Steps { steps } => {
                 let secs = wait.as_secs();
                 let i = steps.partition_point(|s| s.after_secs <= secs);
-                steps[i.saturating_sub(1)].value
+                // An empty table (not valid, but the variant is public) is 0.
+                steps.get(i.saturating_sub(1)).map_or(0.0, |s| s.value)
             }
         }
     }
