@@ -14,6 +14,11 @@
 //! cooldown). A party ticket returns only if every member accepted. An abort
 //! ([`Lobby::cancel`]) blames nobody: every ticket returns (unless the ready
 //! check's deadline has already passed: then it has timed out).
+//!
+//! A deadline is the first instant at which answers no longer count: at the
+//! deadline itself the ready check has passed it and times out, the instant
+//! [`lobbies_due`](crate::ports::LobbyStore::lobbies_due) lists the lobby.
+//! An accept, a decline or a blameless cancel must come before it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,7 +47,9 @@ impl MatchResult {
         }
     }
 
-    /// Team `winner` won, every other team lost (tied for second).
+    /// Team `winner` (counted from 0) won, every other team lost (tied for
+    /// second). A `winner` that is not below `teams` gives a result without a
+    /// rank 1, which [`Lobby::complete`] refuses.
     #[must_use]
     pub fn winner(winner: usize, teams: usize) -> Self {
         Self {
@@ -389,7 +396,7 @@ impl Lobby {
         Ok(())
     }
 
-    /// One rank per team: [`complete`](Self::complete)'s rule.
+    /// One rank per team, the best 1: [`complete`](Self::complete)'s rule.
     fn check_result(&self, result: &MatchResult) -> Result<()> {
         let teams = self.proposal.team_count();
         if result.ranks.len() != teams {
@@ -397,6 +404,16 @@ impl Lobby {
                 "lobby {}: {} ranks given for {teams} teams",
                 self.id,
                 result.ranks.len()
+            )));
+        }
+        // Ranks are relative, but 1 is the best: a result without a rank 1
+        // is a mistake (0-based ranks, or a winner outside the teams).
+        if let Some(&best) = result.ranks.iter().min()
+            && best != 1
+        {
+            return Err(Error::InvalidResult(format!(
+                "lobby {}: the best team's rank must be 1, not {best} (ranks {:?})",
+                self.id, result.ranks
             )));
         }
         Ok(())
@@ -493,7 +510,7 @@ impl Lobby {
         }
     }
 
-    /// An answer to the ready check after its deadline.
+    /// An answer to the ready check at or after its deadline.
     fn past_deadline(&self, action: &'static str) -> Error {
         Error::IllegalTransition {
             lobby: self.id,
@@ -569,7 +586,7 @@ impl Lobby {
         let LobbyState::AwaitingAcceptance { deadline, accepted } = &mut self.state else {
             return Err(self.illegal("accept"));
         };
-        if now > *deadline {
+        if now >= *deadline {
             return Err(self.past_deadline("accept"));
         }
         accepted.insert(player);
@@ -582,7 +599,7 @@ impl Lobby {
     }
 
     /// `player` declines: the lobby is cancelled. Like an accept, a decline
-    /// counts up to the deadline; after it the ready check has timed out
+    /// counts before the deadline; from it on the ready check has timed out
     /// ([`expire_acceptance`](Self::expire_acceptance)).
     ///
     /// # Errors
@@ -598,7 +615,7 @@ impl Lobby {
         let LobbyState::AwaitingAcceptance { deadline, accepted } = &self.state else {
             return Err(self.illegal("decline"));
         };
-        if now > *deadline {
+        if now >= *deadline {
             return Err(self.past_deadline("decline"));
         }
         let mut accepted = accepted.clone();
@@ -616,8 +633,8 @@ impl Lobby {
     /// The ready check's deadline passed: the lobby is cancelled.
     ///
     /// # Errors
-    /// [`Error::IllegalTransition`] if no ready check is open or its deadline
-    /// has not passed at `now`.
+    /// [`Error::IllegalTransition`] if no ready check is open or `now` is
+    /// before its deadline.
     pub fn expire_acceptance(&mut self, now: DateTime<Utc>) -> Result<Cancellation> {
         let LobbyState::AwaitingAcceptance { deadline, accepted } = &self.state else {
             return Err(self.illegal("time out the ready check"));
@@ -660,7 +677,7 @@ impl Lobby {
     ///
     /// # Errors
     /// [`Error::IllegalTransition`] unless dispatched; [`Error::InvalidResult`] if
-    /// the ranks don't match the teams.
+    /// the ranks don't match the teams (one per team, the best 1).
     pub fn complete(&mut self, result: MatchResult, now: DateTime<Utc>) -> Result<()> {
         if self.phase() != LobbyPhase::Dispatched {
             return Err(self.illegal("complete"));
@@ -671,11 +688,11 @@ impl Lobby {
     }
 
     /// Cancels an unfinished lobby for `reason` (a server failure, an operator's
-    /// action). Nobody is at fault — during the ready check too, up to its
+    /// action). Nobody is at fault — during the ready check too, before its
     /// deadline, since answers count until then — so every ticket returns to
     /// the queue with its original enqueue time and nobody is removed.
     ///
-    /// Past the ready check's deadline (the lobby not yet timed out by
+    /// At or past the ready check's deadline (the lobby not yet timed out by
     /// [`expire_acceptance`](Self::expire_acceptance)), the players who never
     /// answered have missed it: the cancellation is then the timeout's (the
     /// tickets whose players all accepted return, the others' players are
@@ -692,7 +709,7 @@ impl Lobby {
             LobbyState::Completed { .. } | LobbyState::Cancelled { .. } => {
                 return Err(self.illegal("cancel"));
             }
-            LobbyState::AwaitingAcceptance { deadline, accepted } if now > *deadline => {
+            LobbyState::AwaitingAcceptance { deadline, accepted } if now >= *deadline => {
                 let accepted = accepted.clone();
                 self.split_by_acceptance(&accepted)
             }

@@ -192,10 +192,58 @@ fn lobby_updates_are_checked_against_the_stored_lobby() {
     )
     .unwrap();
     assert!(kind(LobbyUpdate::new(changed, 1).check_against(&stored, 1)).contains("cannot change"));
-    // 3. A finished lobby does not reopen.
+    // ... nor the seats (the same tickets, the teams swapped).
+    let mut swapped = stored.proposal().clone();
+    for seat in &mut swapped.seats {
+        seat.team = 1 - seat.team;
+    }
+    let reseated = Lobby::new(
+        stored.id(),
+        stored.queue().clone(),
+        swapped,
+        stored.tickets().to_vec(),
+        t(10),
+    )
+    .unwrap();
+    assert!(
+        kind(LobbyUpdate::new(reseated, 1).check_against(&stored, 1))
+            .contains("queue, tickets or seats")
+    );
+    // 3. A finished lobby does not reopen, nor finish again another way or
+    // the same way, and phases move forward only.
     assert_eq!(
-        kind(LobbyUpdate::new(ready, 2).check_against(&cancelled, 2)),
+        kind(LobbyUpdate::new(ready.clone(), 2).check_against(&cancelled, 2)),
         "illegal: reopen a finished lobby"
+    );
+    let mut completed = ready.clone();
+    completed.dispatch("srv", t(12)).unwrap();
+    completed
+        .complete(MatchResult::winner(0, 2), t(13))
+        .unwrap();
+    assert_eq!(
+        kind(LobbyUpdate::new(completed.clone(), 2).check_against(&cancelled, 2)),
+        "illegal: update a finished lobby"
+    );
+    assert_eq!(
+        kind(LobbyUpdate::new(cancelled.clone(), 2).check_against(&completed, 2)),
+        "illegal: update a finished lobby"
+    );
+    assert_eq!(
+        kind(LobbyUpdate::new(cancelled.clone(), 2).check_against(&cancelled, 2)),
+        "illegal: update a finished lobby"
+    );
+    assert_eq!(
+        kind(LobbyUpdate::new(stored.clone(), 2).check_against(&ready, 2)),
+        "illegal: move a lobby back to an earlier phase"
+    );
+    // Forward by more than one phase, and cancelled from anywhere, is fine.
+    assert_eq!(
+        kind(LobbyUpdate::new(completed, 1).check_against(&stored, 1)),
+        "ok true"
+    );
+    assert_eq!(
+        kind(LobbyUpdate::new(cancelled.clone(), 2).check_against(&ready, 2)),
+        "ok true"
     );
     // 4. Requeues: only when finishing, only its own tickets, each once.
     let mut early = LobbyUpdate::new(ready_again(&stored), 1);
@@ -278,11 +326,18 @@ fn an_abort_during_the_ready_check_requeues_every_ticket() {
         l.state(),
         LobbyState::Cancelled { reason: CancelReason::Aborted { reason } } if reason == "game server crashed"
     ));
-    // Up to the deadline itself, when answers still count.
-    let mut at_deadline = lobby();
-    at_deadline.open_acceptance(t(40), t(11)).unwrap();
-    let out = at_deadline.cancel("ops", t(40)).unwrap();
+    // Up to just before the deadline, while answers still count.
+    let mut open = lobby();
+    open.open_acceptance(t(40), t(11)).unwrap();
+    let out = open
+        .clone()
+        .cancel("ops", t(40) - Duration::milliseconds(1))
+        .unwrap();
     assert_eq!((out.requeue.len(), out.removed.len()), (3, 0));
+    // At the deadline itself the ready check has timed out (the instant
+    // `lobbies_due` lists the lobby): nobody answered, nobody returns.
+    let out = open.cancel("ops", t(40)).unwrap();
+    assert_eq!((out.requeue.len(), out.removed.len()), (0, 4));
 }
 
 /// Past the deadline the ready check has timed out, whether or not the
@@ -314,6 +369,13 @@ fn results_must_match_the_teams() {
         l.complete(MatchResult::ranks([1, 2, 3]), t(13)),
         Err(Error::InvalidResult(_))
     ));
+    // No rank 1: 0-based ranks, or a winner that is not one of the teams.
+    for result in [MatchResult::ranks([0, 1]), MatchResult::winner(2, 2)] {
+        assert!(matches!(
+            l.complete(result, t(13)),
+            Err(Error::InvalidResult(m)) if m.contains("the best team's rank must be 1")
+        ));
+    }
     assert!(l.dispatch("", t(12)).is_err());
     l.complete(MatchResult::draw(2), t(13)).unwrap();
     assert_eq!(l.phase(), LobbyPhase::Completed);
@@ -519,7 +581,7 @@ fn every_reachable_lobby_state_round_trips() {
     }
     states.push(three_accepted.clone());
     let mut everyone = three_accepted.clone();
-    everyone.accept(p(4), t(40)).unwrap();
+    everyone.accept(p(4), t(39)).unwrap();
     states.push(everyone.clone());
     let mut skipped = lobby();
     skipped.skip_acceptance(t(11)).unwrap();
@@ -645,9 +707,21 @@ fn declining_after_the_deadline_is_refused() {
         Err(Error::IllegalTransition { .. })
     ));
     assert_eq!(l, before);
-    // At the deadline itself a decline still counts, as an accept would.
-    l.clone().decline(p(2), t(40)).unwrap();
-    // Past it, the ready check times out instead.
+    // Just before the deadline a decline counts; at the deadline itself it
+    // is too late, as an accept would be, and the check times out instead.
+    l.clone()
+        .decline(p(2), t(40) - Duration::milliseconds(1))
+        .unwrap();
+    assert!(matches!(
+        l.clone().decline(p(2), t(40)),
+        Err(Error::IllegalTransition { .. })
+    ));
+    assert!(matches!(
+        l.clone().accept(p(2), t(40)),
+        Err(Error::IllegalTransition { .. })
+    ));
+    l.clone().expire_acceptance(t(40)).unwrap();
+    // Past it, the ready check times out too.
     let out = l.expire_acceptance(t(41)).unwrap();
     assert_eq!(out.removed, vec![p(2), p(3), p(4)]);
 }

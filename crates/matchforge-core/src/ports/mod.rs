@@ -30,7 +30,7 @@ use crate::error::Result;
 use crate::event::{Event, EventCursor};
 use crate::history::{MatchRecord, RatingChange};
 use crate::ids::{Ladder, LobbyId, PartyId, PlayerId, QueueName, TicketId};
-use crate::lobby::Lobby;
+use crate::lobby::{Lobby, LobbyPhase};
 use crate::party::Party;
 use crate::rating::Rating;
 use crate::ticket::Ticket;
@@ -256,9 +256,13 @@ impl LobbyUpdate {
     ///
     /// 1. the stored version is the update's `expected_version`
     ///    ([`Error::Conflict`](crate::Error::Conflict));
-    /// 2. the lobby keeps its queue and tickets
+    /// 2. the lobby keeps its queue, tickets and seats
     ///    ([`Error::InvalidTicket`](crate::Error::InvalidTicket));
-    /// 3. a finished lobby stays finished
+    /// 3. a finished lobby is never updated again (neither reopened nor
+    ///    finished another way, nor given ratings or a record twice by an
+    ///    update to the same state), and an unfinished one moves forward only
+    ///    (forming, awaiting acceptance, ready, dispatched, then completed;
+    ///    cancelled from any of them)
     ///    ([`Error::IllegalTransition`](crate::Error::IllegalTransition));
     /// 4. tickets are requeued only by the update that finishes the lobby,
     ///    each one of the lobby's own (unchanged) and listed once
@@ -281,18 +285,33 @@ impl LobbyUpdate {
                 self.expected_version
             )));
         }
-        if lobby.queue() != old.queue() || lobby.tickets() != old.tickets() {
+        if lobby.queue() != old.queue()
+            || lobby.tickets() != old.tickets()
+            || lobby.proposal() != old.proposal()
+        {
             return Err(crate::Error::InvalidTicket(format!(
-                "lobby {id}: an update cannot change the lobby's queue or tickets"
+                "lobby {id}: an update cannot change the lobby's queue, tickets or seats"
             )));
         }
         let was_finished = old.phase().is_finished();
-        if was_finished && !lobby.phase().is_finished() {
-            return Err(crate::Error::IllegalTransition {
+        let illegal = |action| {
+            Err(crate::Error::IllegalTransition {
                 lobby: id,
                 state: old.phase().as_str(),
-                action: "reopen a finished lobby",
+                action,
+            })
+        };
+        if was_finished {
+            // Even an update to the same state: it could still carry ratings
+            // and a match record, applied a second time.
+            return illegal(if lobby.phase().is_finished() {
+                "update a finished lobby"
+            } else {
+                "reopen a finished lobby"
             });
+        }
+        if progress(lobby.phase()) < progress(old.phase()) {
+            return illegal("move a lobby back to an earlier phase");
         }
         let finishing = !was_finished && lobby.phase().is_finished();
         if self.requeue.is_empty() {
@@ -319,6 +338,18 @@ impl LobbyUpdate {
             }
         }
         Ok(finishing)
+    }
+}
+
+/// How far along its life a lobby in `phase` is: an update never lowers it.
+fn progress(phase: LobbyPhase) -> u8 {
+    match phase {
+        LobbyPhase::Forming => 0,
+        LobbyPhase::AwaitingAcceptance => 1,
+        LobbyPhase::Ready => 2,
+        LobbyPhase::Dispatched => 3,
+        // Both finish the lobby, a cancellation from any earlier phase.
+        LobbyPhase::Completed | LobbyPhase::Cancelled => 4,
     }
 }
 
@@ -351,7 +382,7 @@ pub trait LobbyStore: Send + Sync {
     /// * [`Error::InvalidTicket`](crate::Error::InvalidTicket) if a ticket to
     ///   requeue is not one of the lobby's own (unchanged), is listed twice, or
     ///   the lobby does not finish in this update; or if the update changes the
-    ///   lobby's id, queue or tickets;
+    ///   lobby's id, queue, tickets or seats;
     /// * [`Error::AlreadyQueued`](crate::Error::AlreadyQueued) if another
     ///   ticket waits under the id of a ticket to requeue (naming that
     ///   ticket's first player, its id and the queue the other ticket waits
@@ -361,7 +392,8 @@ pub trait LobbyStore: Send + Sync {
     /// * [`Error::InLobby`](crate::Error::InLobby) if a player of a ticket to
     ///   requeue is in another unfinished lobby;
     /// * [`Error::IllegalTransition`](crate::Error::IllegalTransition) if the
-    ///   update makes a finished lobby unfinished;
+    ///   lobby is finished already, or the update moves it back to an earlier
+    ///   phase;
     /// * [`Error::InvalidResult`](crate::Error::InvalidResult) if `record.lobby`
     ///   is not the lobby's id.
     async fn update_lobby(&self, update: LobbyUpdate) -> Result<u64>;

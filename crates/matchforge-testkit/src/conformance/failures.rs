@@ -208,7 +208,7 @@ pub async fn failed_operations_change_nothing<S: Store + ?Sized + 'static>(store
             |e| matches!(e, Error::Conflict(_)),
         ),
         ("an update recording a match twice", recorded_again, |e| {
-            matches!(e, Error::Conflict(_))
+            matches!(e, Error::IllegalTransition { .. })
         }),
     ];
     for (why, update, expected) in updates {

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use chrono::{Duration, TimeZone, Utc};
 use matchforge_core::Error;
 use matchforge_core::event::Event;
-use matchforge_core::lobby::{Lobby, LobbyPhase};
+use matchforge_core::ids::LobbyId;
+use matchforge_core::lobby::{Lobby, LobbyPhase, MatchResult};
 use matchforge_core::ports::{LobbyUpdate, Store};
 use matchforge_core::ticket::Ticket;
 
@@ -202,10 +203,11 @@ pub async fn update_lobby_checks_version<S: Store + ?Sized + 'static>(store: Arc
 /// when it would requeue another lobby's ticket, requeue one of its own
 /// tickets changed (an earlier enqueue time would jump the queue; another
 /// party would put someone else in it), change the lobby's tickets or
-/// queue, requeue while the lobby stays unfinished, requeue a ticket twice, or
-/// requeue again after the lobby finished (the lobby does not finish in that
-/// update); it refuses with [`Error::IllegalTransition`] naming the lobby and
-/// changes nothing when it would reopen a finished lobby.
+/// queue, requeue while the lobby stays unfinished, or requeue a ticket
+/// twice; it refuses with [`Error::IllegalTransition`] naming the lobby and
+/// changes nothing when it would update a finished lobby in any way (requeue
+/// again, store the same state again, complete a cancelled lobby, reopen it)
+/// or move a lobby back to an earlier phase.
 pub async fn update_lobby_rejects_foreign_tickets<S: Store + ?Sized + 'static>(store: Arc<S>) {
     let what = "update_lobby_rejects_foreign_tickets";
     let mut fresh = Fresh::new();
@@ -301,32 +303,58 @@ pub async fn update_lobby_rejects_foreign_tickets<S: Store + ?Sized + 'static>(s
     )
     .await;
     let id = mine.id();
-    let second_requeue = requeue(&mine, 2, vec![t[0].clone()]);
-    let reopen = LobbyUpdate::new(pristine, 2);
+    let mut completed = pristine.clone();
+    completed.skip_acceptance(at(6)).expect("ready");
+    completed.dispatch("srv-1", at(6)).expect("dispatch");
+    completed
+        .complete(MatchResult::winner(0, 2), at(7))
+        .expect("complete");
+    let mut ready = theirs.clone();
+    ready.skip_acceptance(at(6)).expect("ready");
+    update_ok(&*store, LobbyUpdate::new(ready, 1), what).await;
     store
         .cancel(t[0].id(), at(7))
         .await
         .expect("cancel the requeued ticket");
 
-    let why = "a second requeue after the lobby finished";
-    let before = Snapshot::take(&*store, &scope).await;
-    let result = store.update_lobby(second_requeue).await;
-    assert!(
-        matches!(result, Err(Error::InvalidTicket(_))),
-        "{what}: {why}: expected InvalidTicket, got {}",
-        describe(&result)
-    );
-    assert_unchanged(&*store, &scope, &before, &format!("{what}: {why}")).await;
-
-    let why = "an update that reopens a finished lobby";
-    let before = Snapshot::take(&*store, &scope).await;
-    let result = store.update_lobby(reopen).await;
-    assert!(
-        matches!(result, Err(Error::IllegalTransition { lobby, .. }) if lobby == id),
-        "{what}: {why}: expected IllegalTransition naming lobby {id}, got {}",
-        describe(&result)
-    );
-    assert_unchanged(&*store, &scope, &before, &format!("{what}: {why}")).await;
+    // Each refused before anything else is looked at, as the lobby stands.
+    let cases: Vec<(LobbyUpdate, LobbyId, &str)> = vec![
+        (
+            requeue(&mine, 2, vec![t[0].clone()]),
+            id,
+            "a second requeue after the lobby finished",
+        ),
+        (
+            LobbyUpdate::new(mine.clone(), 2),
+            id,
+            "an update of a finished lobby to the state it has",
+        ),
+        (
+            LobbyUpdate::new(completed, 2),
+            id,
+            "an update that completes a cancelled lobby",
+        ),
+        (
+            LobbyUpdate::new(pristine, 2),
+            id,
+            "an update that reopens a finished lobby",
+        ),
+        (
+            LobbyUpdate::new(theirs.clone(), 2),
+            theirs.id(),
+            "an update that moves a ready lobby back to forming",
+        ),
+    ];
+    for (update, lobby, why) in cases {
+        let before = Snapshot::take(&*store, &scope).await;
+        let result = store.update_lobby(update).await;
+        assert!(
+            matches!(result, Err(Error::IllegalTransition { lobby: named, .. }) if named == lobby),
+            "{what}: {why}: expected IllegalTransition naming lobby {lobby}, got {}",
+            describe(&result)
+        );
+        assert_unchanged(&*store, &scope, &before, &format!("{what}: {why}")).await;
+    }
 }
 
 /// A ticket cannot be requeued while another ticket with its id waits (its

@@ -121,7 +121,8 @@ pub async fn update_lobby_compares_ratings<S: Store + ?Sized + 'static>(store: A
 
 /// A match is recorded once: the record can be read back by lobby, and a
 /// second update carrying a record for the same lobby fails with
-/// [`Error::Conflict`] and changes nothing.
+/// [`Error::IllegalTransition`] naming it (the lobby is finished, and a
+/// finished lobby is never updated again) and changes nothing.
 pub async fn update_lobby_records_match_once<S: Store + ?Sized + 'static>(store: Arc<S>) {
     let what = "update_lobby_records_match_once";
     let mut fresh = Fresh::new();
@@ -164,8 +165,9 @@ pub async fn update_lobby_records_match_once<S: Store + ?Sized + 'static>(store:
     again.record = Some(second);
     let result = store.update_lobby(again).await;
     assert!(
-        matches!(result, Err(Error::Conflict(_))),
-        "{what}: a second record: expected Conflict, got {}",
+        matches!(result, Err(Error::IllegalTransition { lobby: named, .. }) if named == lobby.id()),
+        "{what}: a second record: expected IllegalTransition naming lobby {}, got {}",
+        lobby.id(),
         describe(&result)
     );
     assert_unchanged(
