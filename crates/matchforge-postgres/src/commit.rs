@@ -69,14 +69,6 @@ pub(crate) fn commit_tx<'c>(
     Box::pin(async move {
         // Finished lobbies are refused first and looked at no further.
         let open: Vec<&Lobby> = lobbies.iter().filter(|l| check_commit(l).is_ok()).collect();
-        let lobby_ids: Vec<Uuid> = open.iter().map(|l| *l.id().as_uuid()).collect();
-        let existing: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM lobbies WHERE id = ANY($1)")
-            .bind(&lobby_ids)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(tx_error("commit"))?;
-        let mut taken: HashSet<LobbyId> = existing.into_iter().map(LobbyId::from).collect();
-
         let ticket_ids: Vec<Uuid> = open
             .iter()
             .flat_map(|l| l.ticket_ids())
@@ -93,6 +85,18 @@ pub(crate) fn commit_tx<'c>(
         for (id, body) in rows {
             waiting.insert(id.into(), from_json(&body, "ticket")?);
         }
+        // Read after the ticket locks: a commit of the same lobby that held
+        // them committed before they were granted, and this statement's
+        // snapshot (read committed) sees its lobby. Read before them, a
+        // racing second commit of one lobby saw no lobby, then found its
+        // tickets gone and reported them missing instead of the lobby taken.
+        let lobby_ids: Vec<Uuid> = open.iter().map(|l| *l.id().as_uuid()).collect();
+        let existing: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM lobbies WHERE id = ANY($1)")
+            .bind(&lobby_ids)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(tx_error("commit"))?;
+        let mut taken: HashSet<LobbyId> = existing.into_iter().map(LobbyId::from).collect();
 
         let mut results = Vec::with_capacity(lobbies.len());
         let mut committed: Vec<&Lobby> = Vec::new();

@@ -124,24 +124,29 @@ async fn racing_batches_give_each_player_one_ticket() {
 /// Waits until a connection named `app` waits for a lock, as a call of the
 /// store does when a transaction of the test holds a row it needs.
 async fn wait_for_lock(url: &str, app: &str) {
+    wait_for_locks(url, app, 1).await;
+}
+
+/// Waits until `n` connections named `app` wait for a lock.
+async fn wait_for_locks(url: &str, app: &str, n: i64) {
     let mut admin = common::raw(url, "public").await;
     // The call must open a connection and reach the lock first: a generous
     // deadline, since a loaded machine can take seconds.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while std::time::Instant::now() < deadline {
-        let waiting: Option<i32> = sqlx::query_scalar(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
         )
         .bind(app)
-        .fetch_optional(&mut admin)
+        .fetch_one(&mut admin)
         .await
         .expect("pg_stat_activity");
-        if waiting.is_some() {
+        if waiting >= n {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    panic!("the store's call never waited for the test's lock");
+    panic!("fewer than {n} of the store's calls waited for the test's lock");
 }
 
 /// A store whose connections are named `app`, in a schema of its own.
@@ -149,6 +154,67 @@ async fn named_store(url: &str, app: &str) -> PgStore {
     PgStore::connect_with(common::options(&common::with_app_name(url, app)))
         .await
         .expect("a store")
+}
+
+/// The same lobby committed twice at once (a retry after a timeout, say),
+/// the second call reading the lobbies while the first holds the tickets:
+/// the first commits, and the second must fail with `Conflict` (the lobby
+/// exists), as it would had it come second. Before, the second read no lobby,
+/// waited for the tickets, found them gone and reported them missing, so a
+/// caller retrying a commit it thought lost was told its match did not
+/// happen although its first attempt had seated the players.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lobby_committed_twice_at_once_is_a_conflict_for_the_second() {
+    let Some(url) = common::url() else { return };
+    let app = common::unique("mf_twice_lobby_");
+    let store = Arc::new(named_store(&url, &app).await);
+    let mut ids = Ids::new(43);
+    let q = QueueName::new("twice");
+    let pair = [ids.solo(&q, at(0)), ids.solo(&q, at(1))];
+    store
+        .enqueue_many(pair.to_vec())
+        .await
+        .expect("enqueue_many");
+    let lobby = duel(ids.lobby(), &q, &pair, at(2));
+
+    // Hold the tickets, so both commits queue up behind this transaction.
+    let mut holder = common::raw(&url, store.schema()).await;
+    let mut tx = holder.begin().await.expect("begin");
+    let held: Vec<uuid::Uuid> = pair.iter().map(|t| *t.id().as_uuid()).collect();
+    sqlx::query("SELECT id FROM tickets WHERE id = ANY($1) FOR UPDATE")
+        .bind(&held)
+        .fetch_all(&mut *tx)
+        .await
+        .expect("lock the tickets");
+    let commit = || {
+        let (store, lobby) = (Arc::clone(&store), lobby.clone());
+        tokio::spawn(async move { store.commit(&lobby).await })
+    };
+    let first = commit();
+    wait_for_locks(&url, &app, 1).await;
+    let second = commit();
+    wait_for_locks(&url, &app, 2).await;
+    tx.rollback().await.expect("release the tickets");
+
+    let outcomes = [first.await.expect("join"), second.await.expect("join")];
+    let committed = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(CommitOutcome::Committed)))
+        .count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| matches!(o, Err(Error::Conflict(m)) if m.contains("already been committed")))
+        .count();
+    assert_eq!((committed, refused), (1, 1), "{outcomes:?}");
+    assert_eq!(
+        store
+            .lobby(lobby.id())
+            .await
+            .expect("lobby")
+            .map(|l| l.version),
+        Some(1)
+    );
+    assert_consistent(&store).await;
 }
 
 /// A report whose compare-and-set expects no stored rating (a player's first
