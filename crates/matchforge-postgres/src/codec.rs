@@ -41,6 +41,25 @@ pub(crate) fn unstorable_text(what: &str, s: &str) -> Option<String> {
     })
 }
 
+/// The longest queue or ladder name this store holds, in bytes. Both are
+/// index keys, and a PostgreSQL btree entry holds at most about 2,700 bytes
+/// (an incompressible longer name failed the whole transaction, a batch
+/// included, with a server error).
+pub(crate) const MAX_NAME_BYTES: usize = 1024;
+
+/// Why a queue or ladder name `s` cannot be stored, if it cannot: a NUL, or
+/// more than [`MAX_NAME_BYTES`].
+pub(crate) fn unstorable_name(what: &str, s: &str) -> Option<String> {
+    unstorable_text(what, s).or_else(|| {
+        (s.len() > MAX_NAME_BYTES).then(|| {
+            format!(
+                "{what} is {} bytes long, more than the {MAX_NAME_BYTES} PostgreSQL indexes it under",
+                s.len()
+            )
+        })
+    })
+}
+
 /// Fails with a clear [`Backend`](matchforge_core::Error::Backend) error if
 /// any of `problems` is set.
 pub(crate) fn refuse_unstorable(
@@ -182,5 +201,8 @@ mod tests {
         assert_eq!(unstorable_time(DateTime::<Utc>::MAX_UTC), None);
         assert_eq!(unstorable_text("queue", "ranked"), None);
         assert!(unstorable_text("queue", "a\0b").is_some());
+        assert_eq!(unstorable_name("queue", &"q".repeat(MAX_NAME_BYTES)), None);
+        assert!(unstorable_name("queue", &"q".repeat(MAX_NAME_BYTES + 1)).is_some());
+        assert!(unstorable_name("queue", "a\0b").is_some());
     }
 }

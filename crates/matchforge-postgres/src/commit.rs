@@ -38,7 +38,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::codec::{
-    append_events, from_json, phase_name, refuse_unstorable, split, to_json, unstorable_text,
+    append_events, from_json, phase_name, refuse_unstorable, split, to_json, unstorable_name,
     unstorable_time,
 };
 use crate::error::{TxError, tx_error};
@@ -150,7 +150,7 @@ fn check_storable(lobby: &Lobby) -> Result<()> {
     refuse_unstorable(
         &format!("lobby {}", lobby.id()),
         [
-            unstorable_text("queue name", lobby.queue().as_str()),
+            unstorable_name("queue name", lobby.queue().as_str()),
             unstorable_time(lobby.created_at()),
             unstorable_time(lobby.updated_at()),
             lobby.deadline().and_then(unstorable_time),

@@ -11,7 +11,7 @@ use matchforge_core::ports::MatchHistory;
 use sqlx::PgConnection;
 
 use crate::codec::{
-    from_json, refuse_unstorable, split, to_json, unstorable_text, unstorable_time,
+    from_json, refuse_unstorable, split, to_json, unstorable_name, unstorable_text, unstorable_time,
 };
 use crate::error::{TxError, backend, tx_error};
 use crate::store::PgStore;
@@ -29,8 +29,8 @@ pub(crate) fn check_record(record: &MatchRecord) -> Result<()> {
     refuse_unstorable(
         &format!("the match record of lobby {}", record.lobby),
         [
-            unstorable_text("queue name", record.queue.as_str()),
-            unstorable_text("ladder name", record.ladder.as_str()),
+            unstorable_name("queue name", record.queue.as_str()),
+            unstorable_name("ladder name", record.ladder.as_str()),
             record
                 .server
                 .as_deref()

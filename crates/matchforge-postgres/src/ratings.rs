@@ -11,7 +11,7 @@ use matchforge_core::{Error, Result};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::codec::{refuse_unstorable, unstorable_text};
+use crate::codec::{refuse_unstorable, unstorable_name};
 use crate::error::{TxError, corrupt, tx_error};
 use crate::store::{PgStore, Shared, TxFuture};
 
@@ -62,9 +62,10 @@ pub(crate) async fn read_ratings(
     Ok(decode(rows)?)
 }
 
-/// Refuses a ladder name PostgreSQL could not hold.
+/// Refuses a ladder name PostgreSQL could not hold (a NUL, or longer than
+/// [`MAX_NAME_BYTES`](crate::codec::MAX_NAME_BYTES)).
 pub(crate) fn check_ladder(ladder: &Ladder) -> Result<()> {
-    refuse_unstorable("ratings", [unstorable_text("ladder name", ladder.as_str())])
+    refuse_unstorable("ratings", [unstorable_name("ladder name", ladder.as_str())])
 }
 
 /// Inserts ratings that must not exist yet: a row another transaction
@@ -151,10 +152,11 @@ impl RatingStore for PgStore {
     }
 
     async fn put_ratings(&self, ladder: &Ladder, ratings: &[(PlayerId, Rating)]) -> Result<()> {
-        check_ladder(ladder)?;
+        // Nothing to store is nothing to refuse, as in the other stores.
         if ratings.is_empty() {
             return Ok(());
         }
+        check_ladder(ladder)?;
         self.transaction("put_ratings", &(ladder, ratings), put_tx)
             .await
     }

@@ -13,7 +13,7 @@ use matchforge_core::{Error, Result};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::codec::{append_events, from_json, refuse_unstorable, unstorable_text, unstorable_time};
+use crate::codec::{append_events, from_json, refuse_unstorable, unstorable_name, unstorable_time};
 use crate::error::{TxError, backend, corrupt, tx_error};
 use crate::store::{PgStore, Shared, TxFuture};
 use crate::waiting::{View, insert_waiting, unstorable_ticket};
@@ -71,7 +71,7 @@ impl TicketStore for PgStore {
     /// linear on input that is already in order).
     async fn tickets(&self, queue: &QueueName) -> Result<Vec<Ticket>> {
         // No ticket can be stored under a name PostgreSQL cannot hold.
-        if unstorable_text("queue name", queue.as_str()).is_some() {
+        if unstorable_name("queue name", queue.as_str()).is_some() {
             return Ok(Vec::new());
         }
         let bodies: Vec<String> = sqlx::query_scalar(

@@ -10,7 +10,7 @@ use matchforge_core::ticket::Ticket;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::codec::{join, split, to_json, unstorable_text, unstorable_time};
+use crate::codec::{join, split, to_json, unstorable_name, unstorable_time};
 use crate::error::{TxError, tx_error};
 
 /// Where a busy player is.
@@ -160,7 +160,7 @@ impl View {
 
 /// Why PostgreSQL cannot hold `ticket`, as an [`Error::InvalidTicket`].
 pub(crate) fn unstorable_ticket(ticket: &Ticket) -> Option<Error> {
-    unstorable_text("queue name", ticket.queue().as_str())
+    unstorable_name("queue name", ticket.queue().as_str())
         .or_else(|| unstorable_time(ticket.enqueued_at()))
         .map(|problem| {
             Error::InvalidTicket(format!(

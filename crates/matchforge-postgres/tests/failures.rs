@@ -124,8 +124,13 @@ async fn unstorable_values_are_refused_and_change_nothing() {
     let good = [ids.solo(&q, at(0)), ids.solo(&q, at(1))];
     let nul = ids.solo(&QueueName::new("a\0b"), at(0));
     let old = ids.solo(&q, ancient);
+    // Longer than an index entry holds; before, it failed the whole batch.
+    let long_name: String = (0..4000)
+        .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
+        .collect();
+    let long = ids.solo(&QueueName::new(long_name.clone()), at(0));
     let results = store
-        .enqueue_many(vec![good[0].clone(), nul, old, good[1].clone()])
+        .enqueue_many(vec![good[0].clone(), nul, old, long, good[1].clone()])
         .await
         .expect("enqueue_many");
     let refused: Vec<String> = results
@@ -135,10 +140,11 @@ async fn unstorable_values_are_refused_and_change_nothing() {
             _ => None,
         })
         .collect();
-    assert!(results[0].is_ok() && results[3].is_ok(), "{results:?}");
-    assert_eq!(refused.len(), 2, "{results:?}");
+    assert!(results[0].is_ok() && results[4].is_ok(), "{results:?}");
+    assert_eq!(refused.len(), 3, "{results:?}");
     assert!(refused[0].contains("NUL"), "{}", refused[0]);
     assert!(refused[1].contains("timestamp range"), "{}", refused[1]);
+    assert!(refused[2].contains("4000 bytes long"), "{}", refused[2]);
     assert_eq!(store.tickets(&q).await.expect("tickets"), good.to_vec());
     // A cancel or an expiry at such a time (its event's time) is refused
     // the same way, naming the time, and leaves the ticket waiting.
@@ -169,6 +175,22 @@ async fn unstorable_values_are_refused_and_change_nothing() {
             .await,
     );
     assert!(message.contains("NUL"), "{message}");
+    // Nothing to store under it is nothing to refuse.
+    store.put_ratings(&ladder, &[]).await.expect("no ratings");
+    let long_ladder = Ladder::new(long_name.clone());
+    let message = backend_message(
+        store
+            .put_ratings(&long_ladder, &[(ids.player(), rating(1.0))])
+            .await,
+    );
+    assert!(message.contains("4000 bytes long"), "{message}");
+    assert_eq!(
+        store
+            .tickets(&QueueName::new(long_name))
+            .await
+            .expect("tickets"),
+        Vec::new()
+    );
     let party = Party::new(ids.party(), ids.player(), 5, ancient).expect("party");
     let message = backend_message(store.save_party(&party, None).await);
     assert!(message.contains("timestamp range"), "{message}");
