@@ -6,38 +6,63 @@ use matchforge_core::ports::Versioned;
 use matchforge_core::rating::Rating;
 use matchforge_core::{Error, Result};
 use redis::Value;
-use serde_json::Value as Json;
 
 use crate::BACKEND;
 
 /// Serialises a value the store writes. The core's types always serialise.
+///
+/// Scripts compare stored documents as text: a lobby's copy of a ticket
+/// against the waiting ticket (`commit`), a rating against the one an update
+/// expects (`update_lobby`). So values equal as numbers must give equal text.
+/// serde_json writes the shortest round-trip form of each number, the same
+/// for equal values but one: `-0.0`, which is written as `0.0` here. Reading
+/// is exact too (serde_json's `float_roundtrip`, which the workspace
+/// enables), so a value read back and written again gives the stored text.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("the core's types serialise to JSON")
+    let mut out = Vec::with_capacity(256);
+    write_json(&mut out, value);
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 /// `"<version> <json>"`, the stored form of lobbies and parties.
 pub(crate) fn versioned_json<T: serde::Serialize>(version: u64, value: &T) -> String {
     let mut out = format!("{version} ").into_bytes();
-    serde_json::to_writer(&mut out, value).expect("the core's types serialise to JSON");
+    write_json(&mut out, value);
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-/// The JSON of a rating for the compare-and-set of `update_lobby`: scripts
-/// compare stored and expected ratings as strings, so equal ratings must give
-/// equal strings. serde_json writes the shortest round-trip form of each
-/// number, the same for equal values but one: `-0.0`, written as `0.0` here.
-/// Reading is exact too (serde_json's `float_roundtrip`, which the workspace
-/// enables), so a rating read back and written again gives the stored string.
+/// The JSON of a rating for the compare-and-set of `update_lobby`.
 pub(crate) fn rating_json(rating: &Rating) -> String {
-    let mut json = serde_json::to_value(rating).expect("ratings serialise");
-    if let Json::Object(fields) = &mut json {
-        for value in fields.values_mut() {
-            if value.as_f64() == Some(0.0) && value.as_f64().is_some_and(f64::is_sign_negative) {
-                *value = Json::from(0.0);
-            }
-        }
+    to_json(rating)
+}
+
+fn write_json<T: serde::Serialize>(out: &mut Vec<u8>, value: &T) {
+    let mut serializer = serde_json::Serializer::with_formatter(out, ZeroWithoutSign);
+    value
+        .serialize(&mut serializer)
+        .expect("the core's types serialise to JSON");
+}
+
+/// serde_json's compact form, with `-0.0` written as `0.0`.
+struct ZeroWithoutSign;
+
+impl serde_json::ser::Formatter for ZeroWithoutSign {
+    fn write_f64<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        value: f64,
+    ) -> std::io::Result<()> {
+        // `-0.0 + 0.0` is `0.0`; every other value is unchanged.
+        serde_json::ser::CompactFormatter.write_f64(writer, value + 0.0)
     }
-    json.to_string()
+
+    fn write_f32<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        value: f32,
+    ) -> std::io::Result<()> {
+        serde_json::ser::CompactFormatter.write_f32(writer, value + 0.0)
+    }
 }
 
 /// Decodes a stored document, naming where it came from if it is corrupt.

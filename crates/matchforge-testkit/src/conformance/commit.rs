@@ -9,7 +9,8 @@ use matchforge_core::event::Event;
 use matchforge_core::ids::LobbyId;
 use matchforge_core::lobby::Lobby;
 use matchforge_core::ports::{CommitOutcome, LobbyUpdate, Store, Versioned};
-use matchforge_core::ticket::Ticket;
+use matchforge_core::rating::PartyRating;
+use matchforge_core::ticket::{Attributes, Ticket};
 
 use super::fixtures::{
     Fresh, at, commit_ok, describe, enqueue_all, lobby_with_id, played, update_ok,
@@ -19,22 +20,35 @@ use super::snapshot::{Scope, Snapshot, assert_unchanged, own_events, tail};
 /// A commit claims every ticket of the lobby (they leave the queue and every
 /// lookup), stores the lobby at version 1, puts its players in it for
 /// `lobby_of`, and logs exactly [`Lobby::commit_events`](matchforge_core::lobby::Lobby::commit_events).
+/// The lobby's tickets are compared with the waiting ones by value: a copy
+/// with `0.0` where the waiting ticket has `-0.0` (equal numbers) is the
+/// same ticket.
 pub async fn commit_claims_every_ticket<S: Store + ?Sized + 'static>(store: Arc<S>) {
     let what = "commit_claims_every_ticket";
     let mut fresh = Fresh::new();
     let q = fresh.queue();
     let party = [fresh.player(), fresh.player()];
+    let signed = |level: f64, ticket: &Ticket| {
+        Ticket::builder(ticket.id(), q.clone(), ticket.enqueued_at())
+            .players(ticket.players().iter().cloned())
+            .attributes(Attributes::new().with_number("level", level))
+            .build(&PartyRating::Average)
+            .expect("a valid ticket")
+    };
+    let plain = fresh.solo(&q, at(2));
     let tickets = [
         fresh.ticket(&q, at(0), &party),
         fresh.solo(&q, at(1)),
-        fresh.solo(&q, at(2)),
+        signed(-0.0, &plain),
     ];
     let bystander = fresh.solo(&q, at(3));
     enqueue_all(&*store, &tickets, what).await;
     enqueue_all(&*store, std::slice::from_ref(&bystander), what).await;
     let since = tail(&*store).await;
 
-    let lobby = fresh.lobby(&q, &tickets, at(10));
+    let copies = [tickets[0].clone(), tickets[1].clone(), signed(0.0, &plain)];
+    assert_eq!(copies, tickets, "{what}: -0.0 and 0.0 are equal");
+    let lobby = fresh.lobby(&q, &copies, at(10));
     commit_ok(&*store, &lobby, what).await;
     assert_eq!(
         store.tickets(&q).await.expect("tickets"),
