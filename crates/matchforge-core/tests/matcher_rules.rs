@@ -695,6 +695,80 @@ fn why_not_names_the_blocking_rule() {
     let _ = Blocker::NoValidCombination;
 }
 
+/// Rules that block only together are named: each lets someone through, but
+/// nobody meets them all.
+#[test]
+fn why_not_names_rules_that_block_together() {
+    let config = QueueSpec::new("duel", MatchFormat::one_v_one())
+        .with_region(RegionRule::Same)
+        .with_rating_window(Widening::fixed(100.0).unwrap())
+        .with_custom_rule(CustomRule::equal("input", None))
+        .build()
+        .unwrap();
+    let now = t0();
+    let at = |region: &str, input: &str| {
+        Attributes::new()
+            .with_region(region)
+            .with_string("input", input)
+    };
+    let why = |tickets: Vec<T>| {
+        Matcher::new(config.clone())
+            .explain(TicketId::from_u128(1), &build("duel", tickets, now), now)
+            .unwrap()
+    };
+    // The one in the window plays elsewhere; the one here is far away.
+    let blockers = why(vec![
+        solo(1, 1500.0).attrs(at("eu", "pad")),
+        solo(2, 2500.0).attrs(at("eu", "pad")),
+        solo(3, 1500.0).attrs(at("us", "pad")),
+    ]);
+    assert_eq!(
+        blockers,
+        vec![Blocker::RulesTogether {
+            rules: vec!["rating".into(), "region".into()],
+            available: 1,
+            needed: 2,
+        }]
+    );
+    assert_eq!(
+        blockers[0].to_string(),
+        "only 1 of the 2 players a match needs meet every rule at once \
+         (held back by: rating, region)"
+    );
+    // No rule keeps a ticket out on its own (each fails two): every rule that
+    // keeps one out is named.
+    let blockers = why(vec![
+        solo(1, 1500.0).attrs(at("eu", "pad")),
+        solo(2, 2500.0).attrs(at("us", "pad")),
+        solo(3, 1500.0).attrs(at("us", "kbm")),
+        solo(4, 2500.0).attrs(at("eu", "kbm")),
+    ]);
+    assert!(
+        matches!(&blockers[..], [Blocker::RulesTogether { rules, .. }]
+            if rules == &["rating", "region", "input"]),
+        "{blockers:?}"
+    );
+    // Alone in the queue, or among tickets every rule lets through: too few
+    // players, whatever the rules.
+    let duo = QueueSpec::new("duo", MatchFormat::two_v_two())
+        .build()
+        .unwrap();
+    let blockers = Matcher::new(duo)
+        .explain(
+            TicketId::from_u128(1),
+            &build("duo", vec![solo(1, 1500.0), solo(2, 1500.0)], now),
+            now,
+        )
+        .unwrap();
+    assert_eq!(
+        blockers,
+        vec![Blocker::NotEnoughPlayers {
+            available: 2,
+            needed: 4
+        }]
+    );
+}
+
 #[test]
 fn premade_anchor_is_not_stranded_behind_closer_solos() {
     // Two five-stacks that may only face each other, and nine solos closer

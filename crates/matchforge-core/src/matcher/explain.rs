@@ -77,7 +77,23 @@ pub enum Blocker {
         /// Other teams, each needing one.
         needed: u32,
     },
-    /// Compatible tickets exist but hold too few players for a match.
+    /// Each of the rules alone lets other tickets through, but too few
+    /// tickets meet them all at once: in a rating window of 100, say, the
+    /// one player within it waits in another region, and the one in this
+    /// region is 1,000 points away.
+    RulesTogether {
+        /// The rules that hold back tickets the others let through, by name:
+        /// `"rating"`, `"region"`, or a custom rule's attribute. First those
+        /// that alone keep out a ticket meeting every other rule; if no rule
+        /// does that alone, every rule that keeps out some ticket.
+        rules: Vec<String>,
+        /// Players on tickets that meet every rule, this ticket's included.
+        available: u32,
+        /// Players a match needs.
+        needed: u32,
+    },
+    /// Too few players wait for a match at all: every rule lets every other
+    /// ticket through, and they hold too few players.
     NotEnoughPlayers {
         /// Players on compatible tickets, this ticket's included.
         available: u32,
@@ -145,6 +161,16 @@ impl fmt::Display for Blocker {
                 f,
                 "no party of at least {least} players to face this party of {size} \
                  ({available} of the {needed} needed)"
+            ),
+            Blocker::RulesTogether {
+                rules,
+                available,
+                needed,
+            } => write!(
+                f,
+                "only {available} of the {needed} players a match needs meet every rule at once \
+                 (held back by: {})",
+                rules.join(", ")
             ),
             Blocker::NotEnoughPlayers { available, needed } => write!(
                 f,
@@ -251,6 +277,15 @@ impl<'a> Limits<'a> {
     }
 }
 
+/// A pairwise rule of the queue, for why-not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    Rating,
+    Region,
+    /// The custom rule at this index.
+    Custom(usize),
+}
+
 pub(super) fn explain(
     config: &QueueConfig,
     id: TicketId,
@@ -279,39 +314,44 @@ pub(super) fn explain(
         .filter(|t| config.usable(t).is_ok())
         .map(|t| Limits::new(config, t, now))
         .collect();
-    let mut blockers = Vec::new();
-    if !others.iter().any(|o| me.rating_ok(o)) {
-        blockers.push(Blocker::Rating {
+    // The pairwise rules, each a test of another ticket against this one.
+    let mut checks = vec![Check::Rating];
+    if config.spec().region.is_some() {
+        checks.push(Check::Region);
+    }
+    checks.extend((0..config.spec().custom.len()).map(Check::Custom));
+    let passes = |o: &Limits<'_>, check: Check| match check {
+        Check::Rating => me.rating_ok(o),
+        Check::Region => me.region_ok(config, o),
+        Check::Custom(r) => me.custom_ok(config, r, o),
+    };
+    let blocker = |check: Check| match check {
+        Check::Rating => Blocker::Rating {
             rating: ticket.rating().rating(),
             window: me.window,
-        });
-    }
-    if !others.iter().any(|o| me.region_ok(config, o)) && config.spec().region.is_some() {
-        blockers.push(Blocker::Region {
+        },
+        Check::Region => Blocker::Region {
             region: match config.spec().region {
                 Some(RegionRule::Same) => ticket.attributes().region.clone(),
                 _ => None,
             },
             max_latency_ms: me.latency,
-        });
-    }
-    for (r, rule) in config.spec().custom.iter().enumerate() {
-        if !others.iter().any(|o| me.custom_ok(config, r, o)) {
-            blockers.push(Blocker::Custom {
-                attribute: rule.attribute.clone(),
-            });
-        }
-    }
+        },
+        Check::Custom(r) => Blocker::Custom {
+            attribute: config.spec().custom[r].attribute.clone(),
+        },
+    };
+    let mut blockers: Vec<Blocker> = checks
+        .iter()
+        .filter(|&&check| !others.iter().any(|o| passes(o, check)))
+        .map(|&check| blocker(check))
+        .collect();
     if !blockers.is_empty() {
         return Ok(blockers);
     }
     let compatible: Vec<&Limits<'_>> = others
         .iter()
-        .filter(|o| {
-            me.rating_ok(o)
-                && me.region_ok(config, o)
-                && (0..config.spec().custom.len()).all(|r| me.custom_ok(config, r, o))
-        })
+        .filter(|o| checks.iter().all(|&check| passes(o, check)))
         .collect();
     let needed = config.format().players();
     let available = ticket.size() as u32
@@ -320,7 +360,40 @@ pub(super) fn explain(
             .map(|o| o.ticket.size() as u32)
             .sum::<u32>();
     if available < needed {
-        blockers.push(Blocker::NotEnoughPlayers { available, needed });
+        // Which rules keep the others out: first those that alone keep out
+        // a ticket meeting every other rule, else any that keep one out.
+        let failed: Vec<Vec<Check>> = others
+            .iter()
+            .map(|o| checks.iter().copied().filter(|&c| !passes(o, c)).collect())
+            .collect();
+        let mut culprits: Vec<Check> = checks
+            .iter()
+            .copied()
+            .filter(|&c| failed.iter().any(|f| f.as_slice() == [c]))
+            .collect();
+        if culprits.is_empty() {
+            culprits = checks
+                .iter()
+                .copied()
+                .filter(|&c| failed.iter().any(|f| f.contains(&c)))
+                .collect();
+        }
+        blockers.push(if culprits.is_empty() {
+            Blocker::NotEnoughPlayers { available, needed }
+        } else {
+            Blocker::RulesTogether {
+                rules: culprits
+                    .into_iter()
+                    .map(|c| match c {
+                        Check::Rating => "rating".to_owned(),
+                        Check::Region => "region".to_owned(),
+                        Check::Custom(r) => config.spec().custom[r].attribute.clone(),
+                    })
+                    .collect(),
+                available,
+                needed,
+            }
+        });
     }
     if let Some(roles) = &config.spec().roles {
         let teams = config.format().teams() as u32;
