@@ -5,15 +5,17 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use matchforge_core::error::{Error, Result};
-use matchforge_core::ids::{PartyId, PlayerId, QueueName, Role, TicketId};
+use matchforge_core::ids::{Ladder, PartyId, PlayerId, QueueName, Role, TicketId};
 use matchforge_core::lobby::Lobby;
 use matchforge_core::matcher::{Blocker, Matcher};
 use matchforge_core::ports::DynStore;
 use matchforge_core::rating::Rating;
 use matchforge_core::ticket::{Attributes, Ticket, TicketPlayer};
+use tracing::warn;
 
 use crate::clock::{Clock, SystemClock};
 use crate::ids::{IdGenerator, RandomIds};
+use crate::metrics;
 use crate::parties::holds_exactly;
 use crate::settings::QueueSettings;
 
@@ -142,7 +144,10 @@ impl MatchmakerBuilder {
     /// [`Error::InvalidConfig`] for no queues, a queue defined twice, a bad
     /// setting (among them a duration beyond its limit:
     /// [`QueueSettings::MAX_TICK_INTERVAL`], [`QueueSettings::MAX_READY_CHECK`],
-    /// [`QueueSettings::MAX_DECLINE_COOLDOWN`]), or a party size of 0.
+    /// [`QueueSettings::MAX_DECLINE_COOLDOWN`], or a decline cooldown on a
+    /// queue without a ready check), queues sharing a ladder with rating
+    /// algorithms of different names or initial ratings (their ratings would
+    /// be on different scales), or a party size of 0.
     pub fn build(self) -> Result<Matchmaker> {
         if self.queues.is_empty() {
             return Err(Error::InvalidConfig(
@@ -166,6 +171,27 @@ impl MatchmakerBuilder {
             {
                 return Err(Error::InvalidConfig(format!(
                     "queue {name} is defined twice"
+                )));
+            }
+        }
+        // Queues sharing a ladder read and write the same ratings: they must
+        // rate on one scale (Weng-Lin starts at 25, Glicko-2 at 1500).
+        let mut rated_by: BTreeMap<&Ladder, &QueueSettings> = BTreeMap::new();
+        for q in queues.values() {
+            let settings = &q.settings;
+            let first = *rated_by.entry(settings.ladder()).or_insert(settings);
+            let (a, b) = (first.algorithm(), settings.algorithm());
+            if a.name() != b.name() || a.initial_rating() != b.initial_rating() {
+                return Err(Error::InvalidConfig(format!(
+                    "queues {} and {} share ladder {} but rate it differently ({} starting at \
+                     {}, {} starting at {}): give each rating system a ladder of its own",
+                    first.name(),
+                    settings.name(),
+                    settings.ladder(),
+                    a.name(),
+                    a.initial_rating().rating(),
+                    b.name(),
+                    b.initial_rating().rating(),
                 )));
             }
         }
@@ -272,8 +298,11 @@ impl Matchmaker {
     ///
     /// # Errors
     /// As for [`join`](Self::join), plus [`Error::PartyNotFound`],
-    /// [`Error::PartyRule`] if `by` is not the leader, and
-    /// [`Error::Conflict`] if the members kept changing. In one narrow race —
+    /// [`Error::PartyRule`] if `by` is not the leader,
+    /// [`Error::InvalidTicket`] if `roles` names a player who is not a
+    /// member, and [`Error::Conflict`] if the members kept changing. If the
+    /// store fails on the look at the party after queueing, the ticket is
+    /// taken back before the error is returned. In one narrow race —
     /// the members change and a tick matches the new ticket before this call
     /// looks again — the retry fails with [`Error::InLobby`] and the lobby
     /// holds the party as it was read; a cancelled ready check then drops
@@ -300,6 +329,12 @@ impl Matchmaker {
                 });
             }
             let members = stored.value.members().to_vec();
+            // A mistyped id would otherwise give its player no roles at all.
+            if let Some(stranger) = roles.keys().find(|p| !members.contains(p)) {
+                return Err(Error::InvalidTicket(format!(
+                    "roles are given for player {stranger}, who is not in party {party}"
+                )));
+            }
             let ratings = self.ratings(&queue, &members).await?;
             let players = members
                 .iter()
@@ -314,7 +349,20 @@ impl Matchmaker {
             // A party change saves the party, then withdraws its waiting
             // ticket: if it saved after the read above, either its withdrawal
             // sees this ticket or this look sees the change.
-            let now = self.store.party(party).await?;
+            let now = match self.store.party(party).await {
+                Ok(now) => now,
+                Err(error) => {
+                    // Whether the party changed meanwhile is unknown: take
+                    // the ticket back, so the call changed nothing (a change
+                    // whose withdrawal ran before the enqueue would leave it
+                    // stale). Gone already is fine; a failure is logged.
+                    if let Err(undo) = self.withdraw(ticket.id(), self.clock.now()).await {
+                        warn!(ticket = %ticket.id(), %error, %undo, "could not check a party ticket against its party nor take it back");
+                        metrics::error("party_undo");
+                    }
+                    return Err(error);
+                }
+            };
             if now.is_some_and(|p| {
                 p.version == stored.version || holds_exactly(&ticket, p.value.members())
             }) {

@@ -3,7 +3,10 @@
 //! Every change is a compare-and-set on the party's version, retried when
 //! another call got there first. When the members change while the party's
 //! ticket waits, the ticket is withdrawn (it no longer matches the party);
-//! the leader queues again. A party ticket that sits in a lobby when the
+//! the leader queues again. The store cannot save a party and withdraw a
+//! ticket in one step, so the party is saved first; if the withdrawal then
+//! fails, the party is put back as it was and the call fails, rather than
+//! leaving a ticket that a tick would match with a player who left. A party ticket that sits in a lobby when the
 //! members change is not requeued when the lobby is cancelled (see
 //! [`Matchmaker::cancel_lobby`]).
 
@@ -52,7 +55,8 @@ impl Matchmaker {
     ///
     /// # Errors
     /// [`Error::PartyNotFound`]; [`Error::PartyRule`] if `player` belongs to
-    /// another party or has no invitation; [`Error::PartyFull`].
+    /// another party or has no invitation; [`Error::PartyFull`]; store errors
+    /// (if withdrawing the ticket fails, the party is put back as it was).
     pub async fn accept_invite(&self, party: PartyId, player: PlayerId) -> Result<Party> {
         if let Some(other) = self.store.party_of(player).await?
             && other.value.id() != party
@@ -62,8 +66,8 @@ impl Matchmaker {
                 reason: format!("player {player} belongs to party {}", other.value.id()),
             });
         }
-        let joined = self.change_party(party, |p| p.join(player)).await?;
-        self.withdraw_party_ticket(&joined).await?;
+        let (before, joined, version) = self.change_party_from(party, |p| p.join(player)).await?;
+        self.withdraw_or_undo(&before, Some(version)).await?;
         Ok(joined)
     }
 
@@ -80,7 +84,9 @@ impl Matchmaker {
     /// member; a waiting party ticket is withdrawn.
     ///
     /// # Errors
-    /// [`Error::PartyNotFound`]; [`Error::PartyRule`] for a non-member.
+    /// [`Error::PartyNotFound`]; [`Error::PartyRule`] for a non-member; store
+    /// errors (if withdrawing the ticket fails, the party is put back as it
+    /// was).
     pub async fn leave_party(&self, party: PartyId, player: PlayerId) -> Result<Option<Party>> {
         for _ in 0..RETRIES {
             let stored = self
@@ -96,16 +102,16 @@ impl Matchmaker {
                     .store
                     .delete_party(party, stored.version)
                     .await
-                    .map(|()| None),
+                    .map(|()| (None, None)),
                 Departure::Left { .. } => self
                     .store
                     .save_party(&changed, Some(stored.version))
                     .await
-                    .map(|_| Some(changed)),
+                    .map(|version| (Some(changed), Some(version))),
             };
             match saved {
-                Ok(after) => {
-                    self.withdraw_party_ticket(&before).await?;
+                Ok((after, version)) => {
+                    self.withdraw_or_undo(&before, version).await?;
                     return Ok(after);
                 }
                 Err(Error::Conflict(_)) => continue,
@@ -118,16 +124,14 @@ impl Matchmaker {
     /// The leader `by` removes `player` (a waiting party ticket is withdrawn).
     ///
     /// # Errors
-    /// [`Error::PartyNotFound`]; the party's rules ([`Party::kick`]).
+    /// [`Error::PartyNotFound`]; the party's rules ([`Party::kick`]); store
+    /// errors (if withdrawing the ticket fails, the party is put back as it
+    /// was).
     pub async fn kick(&self, party: PartyId, by: PlayerId, player: PlayerId) -> Result<Party> {
-        let before = self
-            .store
-            .party(party)
-            .await?
-            .ok_or(Error::PartyNotFound(party))?
-            .value;
-        let after = self.change_party(party, |p| p.kick(by, player)).await?;
-        self.withdraw_party_ticket(&before).await?;
+        let (before, after, version) = self
+            .change_party_from(party, |p| p.kick(by, player))
+            .await?;
+        self.withdraw_or_undo(&before, Some(version)).await?;
         Ok(after)
     }
 
@@ -153,21 +157,56 @@ impl Matchmaker {
         party: PartyId,
         change: impl Fn(&mut Party) -> Result<()>,
     ) -> Result<Party> {
+        Ok(self.change_party_from(party, change).await?.1)
+    }
+
+    /// [`change_party`](Self::change_party), returning the party as it was
+    /// before the change that was saved, as it is after it, and its new
+    /// version.
+    async fn change_party_from(
+        &self,
+        party: PartyId,
+        change: impl Fn(&mut Party) -> Result<()>,
+    ) -> Result<(Party, Party, u64)> {
         for _ in 0..RETRIES {
             let stored = self
                 .store
                 .party(party)
                 .await?
                 .ok_or(Error::PartyNotFound(party))?;
-            let mut changed = stored.value;
+            let mut changed = stored.value.clone();
             change(&mut changed)?;
             match self.store.save_party(&changed, Some(stored.version)).await {
-                Ok(_) => return Ok(changed),
+                Ok(version) => return Ok((stored.value, changed, version)),
                 Err(Error::Conflict(_)) => continue,
                 Err(e) => return Err(e),
             }
         }
         Err(conflict(party))
+    }
+
+    /// After the members of `before` changed (saved at `version`, or the
+    /// party deleted if `None`): withdraws the party's waiting ticket. If
+    /// that fails, puts the party back as `before` and returns the error, so
+    /// the call changed nothing and can be made again; a ticket left waiting
+    /// with the old members would be matched with a player who left. (If
+    /// putting it back fails too, someone changed the party meanwhile or the
+    /// store is down: that is logged and counted as `party_undo`, and the
+    /// withdrawal's error returned.)
+    async fn withdraw_or_undo(&self, before: &Party, version: Option<u64>) -> Result<()> {
+        let Err(error) = self.withdraw_party_ticket(before).await else {
+            return Ok(());
+        };
+        if let Err(undo) = self.store.save_party(before, version).await {
+            warn!(
+                party = %before.id(),
+                %error,
+                %undo,
+                "a party change could not withdraw the party's ticket nor be undone"
+            );
+            metrics::error("party_undo");
+        }
+        Err(error)
     }
 
     /// Withdraws the party's waiting ticket, if it has one.

@@ -61,6 +61,11 @@ pub(crate) trait Hooks: Send + Sync {
     fn party(&self, _party: PartyId) -> Result<()> {
         Ok(())
     }
+
+    /// Before [`TicketStore::cancel`].
+    fn cancel(&self, _ticket: TicketId) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A [`MemoryStore`] whose calls go through `hooks` first. Tests read and
@@ -88,6 +93,7 @@ impl<H: Hooks> TicketStore for Hooked<H> {
         self.inner.enqueue(ticket).await
     }
     async fn cancel(&self, ticket: TicketId, at: DateTime<Utc>) -> Result<Ticket> {
+        self.hooks.cancel(ticket)?;
         self.inner.cancel(ticket, at).await
     }
     async fn ticket(&self, ticket: TicketId) -> Result<Option<Ticket>> {
