@@ -48,13 +48,14 @@ impl SimulatedClock {
         }
     }
 
-    /// Moves the clock forward by `by`.
+    /// Moves the clock forward by `by`, at most to the last time chrono can
+    /// hold (`DateTime::<Utc>::MAX_UTC`).
     pub fn advance(&self, by: Duration) {
         let mut now = self
             .now
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *now += chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+        *now = crate::matchmaker::later(*now, by);
     }
 
     /// Sets the clock to `to` (never backwards: an earlier time is ignored).
@@ -75,5 +76,24 @@ impl Clock for SimulatedClock {
             .now
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn a_simulated_clock_saturates_instead_of_panicking() {
+        let start = Utc.with_ymd_and_hms(2026, 5, 1, 18, 0, 0).unwrap();
+        let clock = SimulatedClock::new(start);
+        clock.advance(Duration::from_secs(60));
+        assert_eq!(clock.now(), start + chrono::Duration::seconds(60));
+        clock.advance(Duration::MAX);
+        assert_eq!(clock.now(), DateTime::<Utc>::MAX_UTC);
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(clock.now(), DateTime::<Utc>::MAX_UTC);
     }
 }

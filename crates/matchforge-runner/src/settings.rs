@@ -123,18 +123,23 @@ impl QueueSettings {
         self
     }
 
-    /// Matches are ready at once, without a ready check.
+    /// Matches are ready at once, without a ready check, and so without a
+    /// decline cooldown (nobody can decline): this clears one set before, and
+    /// [`MatchmakerBuilder::build`](crate::MatchmakerBuilder::build) refuses
+    /// one set after.
     pub fn without_ready_check(mut self) -> Self {
         self.ready_check = None;
+        self.decline_cooldown = None;
         self
     }
 
     /// Players who decline or miss a ready check may not queue for `cooldown`:
     /// at most [`MAX_DECLINE_COOLDOWN`](Self::MAX_DECLINE_COOLDOWN) (365 days),
-    /// or [`MatchmakerBuilder::build`](crate::MatchmakerBuilder::build)
+    /// and only on a queue with a ready check (without one nobody declines or
+    /// misses it), or [`MatchmakerBuilder::build`](crate::MatchmakerBuilder::build)
     /// refuses the settings. Zero means no cooldown.
     pub fn with_decline_cooldown(mut self, cooldown: Duration) -> Self {
-        self.decline_cooldown = Some(cooldown);
+        self.decline_cooldown = (!cooldown.is_zero()).then_some(cooldown);
         self
     }
 
@@ -247,6 +252,11 @@ impl QueueSettings {
                     "one day",
                 );
             }
+        }
+        if self.decline_cooldown.is_some() && self.ready_check.is_none() {
+            return bad(
+                "a decline cooldown needs a ready check (without one nobody declines or misses it)",
+            );
         }
         if let Some(cooldown) = self.decline_cooldown
             && cooldown > Self::MAX_DECLINE_COOLDOWN

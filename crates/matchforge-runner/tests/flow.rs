@@ -518,6 +518,14 @@ async fn durations_beyond_their_limits_are_refused_at_build() {
             "decline cooldown",
             "365 days",
         ),
+        // Nobody declines or misses a ready check the queue does not hold.
+        (
+            duel()
+                .without_ready_check()
+                .with_decline_cooldown(Duration::from_secs(60)),
+            "decline cooldown",
+            "needs a ready check",
+        ),
     ] {
         match build(settings) {
             Err(Error::InvalidConfig(msg)) => assert!(
@@ -527,6 +535,12 @@ async fn durations_beyond_their_limits_are_refused_at_build() {
             other => panic!("{setting} beyond its limit: {other:?}"),
         }
     }
+    // A zero cooldown is none, so it needs no ready check.
+    let none = duel()
+        .without_ready_check()
+        .with_decline_cooldown(Duration::ZERO);
+    assert_eq!(none.decline_cooldown(), None);
+    assert!(build(none).is_ok());
     assert_eq!(
         QueueSettings::MAX_TICK_INTERVAL,
         Duration::from_secs(86_400)

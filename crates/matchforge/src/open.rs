@@ -25,7 +25,8 @@ use matchforge_core::ports::DynStore;
 ///
 /// The URL is matched as written: `memory` alone (not `memory://...`), a
 /// scheme followed by `://` otherwise. No error shows the URL's password:
-/// an unknown URL is named by its scheme only.
+/// an unknown URL is named by its scheme only (if it has a plain one; a
+/// string that is no URL, such as a `key=value` DSN, is not shown at all).
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for a URL of an unknown kind or of a store whose
@@ -36,26 +37,39 @@ pub async fn open_store(url: &str, namespace: Option<&str>) -> Result<Arc<DynSto
     if url == "memory" {
         return memory();
     }
+    // Only a plain scheme is ever shown: the rest may hold a password, and
+    // so may a string that is no URL at all (a `key=value` DSN, a scheme
+    // with one slash).
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 32
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    };
+    let unknown = |kind: String| {
+        Err(Error::InvalidConfig(format!(
+            "unknown kind of store URL ({kind}): use memory, redis://... or postgres://..."
+        )))
+    };
     let Some((scheme, _)) = url.split_once("://") else {
-        return Err(Error::InvalidConfig(format!(
-            "unknown store {url:?}: use memory, redis://... or postgres://..."
-        )));
+        // A store's name alone (`redis`, `Memory`) is safe to show; any
+        // other word may be a password given in the wrong place.
+        let known = ["memory", "redis", "rediss", "postgres", "postgresql"];
+        if known.iter().any(|k| url.eq_ignore_ascii_case(k)) {
+            return Err(Error::InvalidConfig(format!(
+                "unknown store {url:?}: use memory, redis://... or postgres://..."
+            )));
+        }
+        return unknown(match url.split_once(':') {
+            Some((scheme, _)) if plain(scheme) => format!("{scheme:?}, without `://`"),
+            _ => "given".to_owned(),
+        });
     };
     match scheme {
         "redis" | "rediss" | "redis+unix" => redis(url, namespace).await,
         "postgres" | "postgresql" => postgres(url, namespace).await,
-        // Only the scheme: the rest may hold a password.
-        _ => {
-            let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.');
-            let kind = if scheme.chars().all(plain) {
-                format!("{scheme:?}")
-            } else {
-                "given".to_owned()
-            };
-            Err(Error::InvalidConfig(format!(
-                "unknown kind of store URL ({kind}): use memory, redis://... or postgres://..."
-            )))
-        }
+        _ if plain(scheme) => unknown(format!("{scheme:?}")),
+        _ => unknown("given".to_owned()),
     }
 }
 

@@ -30,6 +30,11 @@ async fn no_error_shows_a_password() {
         "redis://me:hunter2@127.0.0.1:1/0",
         "postgres://me:hunter2@127.0.0.1:1/test",
         "postgresql://me@127.0.0.1:1/test?password=hunter2",
+        // Not URLs at all: a libpq keyword DSN, one slash for two.
+        "host=db.internal user=game password=hunter2 dbname=matchforge",
+        "postgres:/game:hunter2@db.internal/matchforge",
+        "redis:/:hunter2@cache.internal:6379",
+        "hunter2",
     ] {
         let error = refused(url, None).await;
         let text = shown(&error);
