@@ -128,7 +128,10 @@ impl Matchmaker {
     ///
     /// # Errors
     /// [`Error::LobbyNotFound`]; [`Error::IllegalTransition`] unless
-    /// dispatched; [`Error::InvalidResult`] if the ranks don't match the teams.
+    /// dispatched (or completed with its record still in the history);
+    /// [`Error::InvalidResult`] if the ranks don't match the teams (one per
+    /// team, the best 1); [`Error::QueueNotFound`] if this matchmaker does not
+    /// run the lobby's queue.
     pub async fn report(&self, lobby: LobbyId, result: MatchResult) -> Result<Reported> {
         for _ in 0..RETRIES {
             let stored = self
@@ -137,11 +140,17 @@ impl Matchmaker {
                 .await?
                 .ok_or(Error::LobbyNotFound(lobby))?;
             if stored.value.phase() == LobbyPhase::Completed {
-                let record = self.store.match_record(lobby).await?.ok_or_else(|| {
-                    Error::Conflict(format!(
-                        "lobby {lobby} is completed but has no match record"
-                    ))
-                })?;
+                // Pruned from the history: the lobby is done, and trying
+                // again cannot help (a conflict would say it could).
+                let record =
+                    self.store
+                        .match_record(lobby)
+                        .await?
+                        .ok_or(Error::IllegalTransition {
+                            lobby,
+                            state: "completed, its match record pruned",
+                            action: "report again",
+                        })?;
                 return Ok(Reported::AlreadyRecorded(record));
             }
             let now = self.clock.now();

@@ -129,6 +129,18 @@ async fn join_match_accept_dispatch_report_updates_ratings_once() {
     assert_eq!(history, vec![record.clone()]);
     // Both players are free again.
     assert_eq!(w.mm.status(winner).await.unwrap(), PlayerStatus::Idle);
+    // Once the record is pruned from the history, a repeat report is an
+    // illegal move (the lobby is done), not a conflict to retry.
+    assert_eq!(
+        w.store
+            .prune_history(start() + chrono::Duration::days(1)),
+        1
+    );
+    let pruned = w.mm.report(lobby.id(), MatchResult::winner(0, 2)).await;
+    assert!(
+        matches!(pruned, Err(Error::IllegalTransition { lobby: l, action: "report again", .. }) if l == lobby.id()),
+        "{pruned:?}"
+    );
 }
 
 #[tokio::test]
