@@ -28,9 +28,10 @@ impl LobbyStore for MemoryStore {
     ///   copy, may be listed once, and fails with
     ///   [`Error::InLobby`] if a player has meanwhile entered another
     ///   unfinished lobby;
-    /// * a finished lobby cannot become unfinished again
-    ///   ([`Error::IllegalTransition`]), and the match record, if any, must be
-    ///   this lobby's ([`Error::InvalidResult`]).
+    /// * a finished lobby is never updated again, and an unfinished one only
+    ///   moves forward ([`Error::IllegalTransition`]; see
+    ///   [`LobbyUpdate::check_against`]), and the match record, if any, must
+    ///   be this lobby's ([`Error::InvalidResult`]).
     async fn update_lobby(&self, update: LobbyUpdate) -> Result<u64> {
         let mut state = self.lock();
         check_update(&state, &update)?;

@@ -7,12 +7,15 @@
 //! 0. refuse every finished lobby of the batch
 //!    ([`check_commit`](matchforge_core::ports::check_commit)): it takes no
 //!    part in what follows, claims nothing and takes no id;
-//! 1. read which of the other lobbies' ids exist;
-//! 2. lock every ticket of those lobbies that still waits with
+//! 1. lock every ticket of the other lobbies that still waits with
 //!    `SELECT … ORDER BY id FOR UPDATE`. A ticket another transaction is
 //!    claiming makes this one wait; if that one commits, the row is gone and
 //!    the ticket counts as missing here. Locks are taken in id order (as
 //!    `expire` takes them), so two committers never deadlock;
+//! 2. then read which of those lobbies' ids exist. After the locks, each
+//!    statement's snapshot (read committed) sees a commit that held them
+//!    first: the second of two racing commits of one lobby is told the
+//!    lobby exists, not that its tickets are gone;
 //! 3. decide lobby by lobby in Rust, exactly as sequential commits would: a
 //!    lobby whose id exists (or an earlier lobby of the batch took) is a
 //!    [`Conflict`](matchforge_core::Error::Conflict); one whose tickets are not

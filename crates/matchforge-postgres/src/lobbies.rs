@@ -44,7 +44,8 @@ impl LobbyStore for PgStore {
     /// written, the events last. Besides the port's rules, the readings of
     /// the memory adapter hold: tickets are requeued only by the update that
     /// finishes the lobby, each equal to the lobby's copy and listed once; a
-    /// finished lobby cannot reopen; the record must be the lobby's.
+    /// finished lobby is never updated again and phases only move forward
+    /// ([`LobbyUpdate::check_against`]); the record must be the lobby's.
     async fn update_lobby(&self, update: LobbyUpdate) -> Result<u64> {
         self.transaction("update_lobby", &update, update_tx).await
     }

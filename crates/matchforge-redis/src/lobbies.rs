@@ -30,9 +30,10 @@ impl LobbyStore for RedisStore {
     }
 
     /// Two steps. First the stored lobby is read and everything that depends
-    /// only on it is checked here (version, unchanged queue and tickets, no
-    /// reopening, requeues of its own tickets, each once, only when it
-    /// finishes). Then one script re-checks the version — so that reading is
+    /// only on it is checked here ([`LobbyUpdate::check_against`]: version,
+    /// unchanged queue, tickets and seats, no update of a finished lobby,
+    /// phases only forward, requeues of its own tickets, each once, only when
+    /// it finishes). Then one script re-checks the version — so that reading is
     /// still the stored lobby — checks what depends on the rest of the store
     /// (requeued players free, ratings unchanged, match not yet recorded) and
     /// only then writes everything and appends the events. Retried after a

@@ -51,8 +51,9 @@ impl Matchmaker {
     ///
     /// # Errors
     /// [`Error::LobbyNotFound`]; [`Error::NotInLobby`];
-    /// [`Error::IllegalTransition`] outside the ready check or after its
-    /// deadline (a repeat accept once the lobby is Ready is harmless).
+    /// [`Error::IllegalTransition`] outside the ready check or at or after
+    /// its deadline, the first instant answers no longer count (a repeat
+    /// accept once the lobby is Ready is harmless).
     pub async fn accept(&self, lobby: LobbyId, player: PlayerId) -> Result<Lobby> {
         self.change_lobby(lobby, |l, now| {
             l.accept(player, now)?;
@@ -69,8 +70,8 @@ impl Matchmaker {
     ///
     /// # Errors
     /// [`Error::LobbyNotFound`]; [`Error::NotInLobby`];
-    /// [`Error::IllegalTransition`] outside the ready check or after its
-    /// deadline (the ready check has then timed out);
+    /// [`Error::IllegalTransition`] outside the ready check or at or after
+    /// its deadline (the ready check has then timed out);
     /// [`Error::QueueNotFound`] if this matchmaker does not run the lobby's
     /// queue (it has no cooldown to give: decline through one that does).
     pub async fn decline(&self, lobby: LobbyId, player: PlayerId) -> Result<Lobby> {
@@ -91,11 +92,11 @@ impl Matchmaker {
     }
 
     /// Cancels an unfinished lobby (server failure, operator action). Nobody is
-    /// at fault, whatever the phase — during the ready check too, up to its
+    /// at fault, whatever the phase — during the ready check too, before its
     /// deadline — so every ticket goes back to the queue with its original
     /// enqueue time and nobody gets a cooldown. Any matchmaker over the store
-    /// may do that, whether or not it runs the lobby's queue. Past a ready
-    /// check's deadline (before the sweep timed it out) the cancellation is
+    /// may do that, whether or not it runs the lobby's queue. At or past a
+    /// ready check's deadline (before the sweep timed it out) the cancellation is
     /// the timeout's, cooldowns included (see [`Lobby::cancel`]).
     ///
     /// Whenever a cancellation requeues tickets (here, on a decline, or when a
@@ -114,7 +115,7 @@ impl Matchmaker {
     ///
     /// # Errors
     /// [`Error::LobbyNotFound`]; [`Error::IllegalTransition`] if finished;
-    /// [`Error::QueueNotFound`] past a ready check's deadline if this
+    /// [`Error::QueueNotFound`] at or past a ready check's deadline if this
     /// matchmaker does not run the lobby's queue (it has no cooldown to give).
     pub async fn cancel_lobby(&self, lobby: LobbyId, reason: &str) -> Result<Lobby> {
         self.change_lobby(lobby, |l, now| l.cancel(reason, now))

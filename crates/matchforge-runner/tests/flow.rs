@@ -132,8 +132,7 @@ async fn join_match_accept_dispatch_report_updates_ratings_once() {
     // Once the record is pruned from the history, a repeat report is an
     // illegal move (the lobby is done), not a conflict to retry.
     assert_eq!(
-        w.store
-            .prune_history(start() + chrono::Duration::days(1)),
+        w.store.prune_history(start() + chrono::Duration::days(1)),
         1
     );
     let pruned = w.mm.report(lobby.id(), MatchResult::winner(0, 2)).await;

@@ -10,7 +10,7 @@ use matchforge_core::ports::DynStore;
 /// | URL | store | `namespace` |
 /// |---|---|---|
 /// | `memory` | a new in-memory store (feature `memory`) | unused |
-/// | `redis://host:port[/db]`, `rediss://...`, `redis+unix:///path` | [`RedisStore`](crate::redis::RedisStore) (feature `redis`) | the key namespace (default `matchforge`) |
+/// | `redis://host:port[/db]`, `redis+unix:///path` (`rediss://` needs TLS, which this build leaves out) | [`RedisStore`](crate::redis::RedisStore) (feature `redis`) | the key namespace (default `matchforge`) |
 /// | `postgres://user@host:port/db` | [`PgStore`](crate::postgres::PgStore), migrated (feature `postgres`) | the schema (default `matchforge`) |
 ///
 /// ```

@@ -300,8 +300,18 @@ impl MatchLog {
     }
 
     fn read_json_line(&mut self, line: usize, raw: &str) -> Result<(), String> {
-        let parsed: JsonMatch<'_> =
-            serde_json::from_str(raw).map_err(|e| format!("invalid match: {e}"))?;
+        let parsed: JsonMatch<'_> = serde_json::from_str(raw).map_err(|e| {
+            // serde_json says "at line 1 column N" of the one line it
+            // read: the line is the file's, named by the caller.
+            let text = e.to_string();
+            let position = format!(" at line {} column {}", e.line(), e.column());
+            match text.strip_suffix(&position) {
+                Some(message) if e.column() > 0 => {
+                    format!("invalid match: {message} (column {})", e.column())
+                }
+                _ => format!("invalid match: {text}"),
+            }
+        })?;
         if parsed.ranks.len() != parsed.teams.len() {
             return Err(format!(
                 "{} ranks for {} teams",
@@ -756,6 +766,14 @@ mod tests {
             let (got_line, message) = read(input).unwrap_err();
             assert_eq!(got_line, line, "{input}: {message}");
             assert!(message.contains(fragment), "{input}: {message}");
+            // The only line a message names is the file's.
+            assert!(!message.contains("at line"), "{input}: {message}");
         }
+        let (line, message) = read(
+            "{\"teams\": [[\"a\"], [\"b\"]], \"ranks\": [1, 2]}\n{\"teams\": [[\"a\"], [\"b\"]], \"rank\": [1, 2]}\n",
+        )
+        .unwrap_err();
+        assert_eq!(line, 2);
+        assert!(message.ends_with("(column 32)"), "{message}");
     }
 }
