@@ -302,7 +302,9 @@ impl Matchmaker {
     /// [`Error::InvalidTicket`] if `roles` names a player who is not a
     /// member, and [`Error::Conflict`] if the members kept changing. If the
     /// store fails on the look at the party after queueing, the ticket is
-    /// taken back before the error is returned. In one narrow race —
+    /// taken back before the error is returned (unless a tick matched it in
+    /// between: the party then sits in that lobby, and a retry fails with
+    /// [`Error::InLobby`]). In one narrow race —
     /// the members change and a tick matches the new ticket before this call
     /// looks again — the retry fails with [`Error::InLobby`] and the lobby
     /// holds the party as it was read; a cancelled ready check then drops

@@ -5,8 +5,9 @@
 //! ticket waits, the ticket is withdrawn (it no longer matches the party);
 //! the leader queues again. The store cannot save a party and withdraw a
 //! ticket in one step, so the party is saved first; if the withdrawal then
-//! fails, the party is put back as it was and the call fails, rather than
-//! leaving a ticket that a tick would match with a player who left. A party ticket that sits in a lobby when the
+//! fails, the party is put back as it was (its ticket possibly withdrawn)
+//! and the call fails, rather than leaving a ticket that a tick would match
+//! with a player who left. A party ticket that sits in a lobby when the
 //! members change is not requeued when the lobby is cancelled (see
 //! [`Matchmaker::cancel_lobby`]).
 
@@ -188,16 +189,28 @@ impl Matchmaker {
     /// After the members of `before` changed (saved at `version`, or the
     /// party deleted if `None`): withdraws the party's waiting ticket. If
     /// that fails, puts the party back as `before` and returns the error, so
-    /// the call changed nothing and can be made again; a ticket left waiting
-    /// with the old members would be matched with a player who left. (If
-    /// putting it back fails too, someone changed the party meanwhile or the
-    /// store is down: that is logged and counted as `party_undo`, and the
-    /// withdrawal's error returned.)
+    /// the call can be made again; a ticket left waiting with the old members
+    /// would be matched with a player who left. The party is then as it was,
+    /// but its ticket may be gone (a cancel whose reply was lost, or a
+    /// mismatched ticket withdrawn after the undo): the leader queues again.
+    /// A dissolved party comes back as a new party of the same id, at
+    /// version 1. (If putting it back fails too, someone changed the party
+    /// meanwhile or the store is down: that is logged and counted as
+    /// `party_undo`, and the withdrawal's error returned.)
     async fn withdraw_or_undo(&self, before: &Party, version: Option<u64>) -> Result<()> {
         let Err(error) = self.withdraw_party_ticket(before).await else {
             return Ok(());
         };
-        if let Err(undo) = self.store.save_party(before, version).await {
+        let undone = match self.store.save_party(before, version).await {
+            // The undo changes the members too, and the rule for every change
+            // holds for it: a `join_party` that read the changed party may
+            // have queued for it since (its second look saw no change), so a
+            // ticket of the party that does not hold exactly the members put
+            // back is withdrawn.
+            Ok(_) => self.withdraw_mismatched_party_ticket(before).await,
+            Err(e) => Err(e),
+        };
+        if let Err(undo) = undone {
             warn!(
                 party = %before.id(),
                 %error,
@@ -207,6 +220,21 @@ impl Matchmaker {
             metrics::error("party_undo");
         }
         Err(error)
+    }
+
+    /// Withdraws the party's waiting ticket if it does not hold exactly
+    /// `party`'s members. Looking among `party`'s members finds any ticket a
+    /// `join_party` queued for a changed party: its leader at least is one.
+    async fn withdraw_mismatched_party_ticket(&self, party: &Party) -> Result<()> {
+        for &member in party.members() {
+            if let Some(ticket) = self.store.ticket_of(member).await? {
+                if ticket.party() == Some(party.id()) && !holds_exactly(&ticket, party.members()) {
+                    self.withdraw(ticket.id(), self.clock.now()).await?;
+                }
+                return Ok(());
+            }
+        }
+        Ok(())
     }
 
     /// Withdraws the party's waiting ticket, if it has one.

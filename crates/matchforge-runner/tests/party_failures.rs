@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chrono::{TimeZone, Utc};
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
 use matchforge_core::error::{Error, Result};
 use matchforge_core::ids::{PartyId, PlayerId, QueueName, Role, TicketId};
 use matchforge_core::party::Party;
@@ -43,8 +44,9 @@ fn take(n: &AtomicUsize) -> bool {
         .is_ok()
 }
 
+#[async_trait]
 impl Hooks for Flaky {
-    fn cancel(&self, _: TicketId) -> Result<()> {
+    async fn cancel(&self, _: &MemoryStore, _: TicketId, _: DateTime<Utc>) -> Result<()> {
         if take(&self.cancels) {
             Err(reset())
         } else {
@@ -280,4 +282,126 @@ fn queues_sharing_a_ladder_must_rate_on_one_scale() {
         )
         .is_ok()
     );
+}
+
+/// A second matchmaker whose `join_party` a hook runs in the middle of a
+/// party change, at the moment the test picks.
+#[derive(Default)]
+struct Race {
+    /// Fail the next `ticket_of` after running the join (kick race).
+    at_ticket_of: std::sync::atomic::AtomicBool,
+    /// Let the next cancel through, run the join, then fail as a lost
+    /// reply (accept_invite race).
+    at_cancel: std::sync::atomic::AtomicBool,
+    other: std::sync::OnceLock<Arc<Matchmaker>>,
+    party: std::sync::OnceLock<PartyId>,
+}
+
+impl Race {
+    async fn join(&self) {
+        self.other
+            .get()
+            .unwrap()
+            .join_party(
+                "duos",
+                *self.party.get().unwrap(),
+                p(1),
+                Attributes::new(),
+                &BTreeMap::new(),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+#[async_trait]
+impl Hooks for Race {
+    async fn ticket_of(&self, _: PlayerId) -> Result<()> {
+        if self.at_ticket_of.swap(false, Ordering::SeqCst) {
+            self.join().await;
+            return Err(reset());
+        }
+        Ok(())
+    }
+    async fn cancel(&self, store: &MemoryStore, ticket: TicketId, at: DateTime<Utc>) -> Result<()> {
+        if self.at_cancel.swap(false, Ordering::SeqCst) {
+            store.cancel(ticket, at).await.unwrap();
+            self.join().await;
+            return Err(reset());
+        }
+        Ok(())
+    }
+}
+
+/// Two matchmakers over one store racing; returns the store and the first.
+fn race_world() -> (Arc<Hooked<Race>>, Matchmaker) {
+    let store = Arc::new(Hooked::new(Race::default()));
+    let clock = Arc::new(SimulatedClock::new(
+        Utc.with_ymd_and_hms(2026, 5, 1, 18, 0, 0).unwrap(),
+    ));
+    let build = |seed| {
+        Matchmaker::builder(store.clone())
+            .clock(clock.clone())
+            .ids(Arc::new(SeededIds::new(seed)))
+            .queue(duos())
+            .build()
+            .unwrap()
+    };
+    let mm = build(5);
+    store.hooks.other.set(Arc::new(build(6))).ok().unwrap();
+    (store, mm)
+}
+
+/// A waiting ticket of the party, if any, holds exactly its members.
+async fn consistent(store: &Hooked<Race>, party: PartyId) {
+    let stored = store.inner.party(party).await.unwrap().unwrap().value;
+    for &member in stored.members() {
+        if let Some(t) = store.inner.ticket_of(member).await.unwrap() {
+            assert!(
+                t.party() != Some(party)
+                    || (t.size() == stored.members().len()
+                        && stored.members().iter().all(|&m| t.contains(m))),
+                "party {:?} waits on a ticket of {:?}",
+                stored.members(),
+                t.player_ids().collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_undo_withdraws_a_ticket_queued_for_the_change_it_undid() {
+    // Party {1, 2}, not queued. A kick saves {1}; the leader queues {1} on
+    // another matchmaker; the kick's withdrawal fails and it puts {1, 2}
+    // back: the ticket of {1} must not wait for the party of {1, 2}.
+    let (store, mm) = race_world();
+    let party = mm.create_party(p(1)).await.unwrap();
+    store.hooks.party.set(party.id()).unwrap();
+    mm.invite(party.id(), p(1), p(2)).await.unwrap();
+    mm.accept_invite(party.id(), p(2)).await.unwrap();
+    store.hooks.at_ticket_of.store(true, Ordering::SeqCst);
+    assert!(mm.kick(party.id(), p(1), p(2)).await.is_err());
+    consistent(&store, party.id()).await;
+
+    // Party {1} queued. Player 2's join saves {1, 2}; its cancel of {1}'s
+    // ticket goes through but the reply is lost while the leader queues
+    // {1, 2}; the undo puts {1} back: player 2, no member, must not wait on
+    // the party's ticket.
+    let (store, mm) = race_world();
+    let party = mm.create_party(p(1)).await.unwrap();
+    store.hooks.party.set(party.id()).unwrap();
+    mm.join_party(
+        "duos",
+        party.id(),
+        p(1),
+        Attributes::new(),
+        &BTreeMap::new(),
+    )
+    .await
+    .unwrap();
+    mm.invite(party.id(), p(1), p(2)).await.unwrap();
+    store.hooks.at_cancel.store(true, Ordering::SeqCst);
+    assert!(mm.accept_invite(party.id(), p(2)).await.is_err());
+    consistent(&store, party.id()).await;
+    assert_eq!(store.inner.ticket_of(p(2)).await.unwrap(), None);
 }

@@ -62,8 +62,20 @@ pub(crate) trait Hooks: Send + Sync {
         Ok(())
     }
 
-    /// Before [`TicketStore::cancel`].
-    fn cancel(&self, _ticket: TicketId) -> Result<()> {
+    /// Before [`TicketStore::cancel`]. It gets the store, so it can cancel
+    /// the ticket itself before failing, as a store does whose reply was
+    /// lost.
+    async fn cancel(
+        &self,
+        _store: &MemoryStore,
+        _ticket: TicketId,
+        _at: DateTime<Utc>,
+    ) -> Result<()> {
+        Ok(())
+    }
+
+    /// Before [`TicketStore::ticket_of`].
+    async fn ticket_of(&self, _player: PlayerId) -> Result<()> {
         Ok(())
     }
 }
@@ -93,13 +105,14 @@ impl<H: Hooks> TicketStore for Hooked<H> {
         self.inner.enqueue(ticket).await
     }
     async fn cancel(&self, ticket: TicketId, at: DateTime<Utc>) -> Result<Ticket> {
-        self.hooks.cancel(ticket)?;
+        self.hooks.cancel(&self.inner, ticket, at).await?;
         self.inner.cancel(ticket, at).await
     }
     async fn ticket(&self, ticket: TicketId) -> Result<Option<Ticket>> {
         self.inner.ticket(ticket).await
     }
     async fn ticket_of(&self, player: PlayerId) -> Result<Option<Ticket>> {
+        self.hooks.ticket_of(player).await?;
         self.inner.ticket_of(player).await
     }
     async fn tickets(&self, queue: &QueueName) -> Result<Vec<Ticket>> {
