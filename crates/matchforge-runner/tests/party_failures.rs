@@ -92,21 +92,18 @@ fn world() -> (Arc<Store>, Matchmaker) {
     (store, mm)
 }
 
+/// The leader, player 1, queues `party` in `duos`.
+async fn queue_party(mm: &Matchmaker, party: PartyId) -> Result<Ticket> {
+    mm.join_party("duos", party, p(1), Attributes::new(), &BTreeMap::new())
+        .await
+}
+
 /// A party of players 1 (leading) and 2, queued; returns it and its ticket.
 async fn queued_pair(mm: &Matchmaker) -> (Party, Ticket) {
     let party = mm.create_party(p(1)).await.unwrap();
     mm.invite(party.id(), p(1), p(2)).await.unwrap();
     let party = mm.accept_invite(party.id(), p(2)).await.unwrap();
-    let ticket = mm
-        .join_party(
-            "duos",
-            party.id(),
-            p(1),
-            Attributes::new(),
-            &BTreeMap::new(),
-        )
-        .await
-        .unwrap();
+    let ticket = queue_party(mm, party.id()).await.unwrap();
     (party, ticket)
 }
 
@@ -146,16 +143,7 @@ async fn a_leave_whose_withdrawal_fails_changes_nothing_and_can_be_made_again() 
 async fn the_last_member_leaving_whose_withdrawal_fails_leaves_the_party_in_place() {
     let (store, mm) = world();
     let party = mm.create_party(p(1)).await.unwrap();
-    let ticket = mm
-        .join_party(
-            "duos",
-            party.id(),
-            p(1),
-            Attributes::new(),
-            &BTreeMap::new(),
-        )
-        .await
-        .unwrap();
+    let ticket = queue_party(&mm, party.id()).await.unwrap();
     store.hooks.cancels.store(1, Ordering::SeqCst);
     assert!(mm.leave_party(party.id(), p(1)).await.is_err());
     // The dissolved party is back (a new version of it) and its ticket waits.
@@ -194,28 +182,12 @@ async fn a_party_queued_while_its_second_look_fails_is_taken_back() {
     // fails.
     store.hooks.party_reads_after.store(1, Ordering::SeqCst);
     store.hooks.party_reads.store(1, Ordering::SeqCst);
-    let result = mm
-        .join_party(
-            "duos",
-            party.id(),
-            p(1),
-            Attributes::new(),
-            &BTreeMap::new(),
-        )
-        .await;
+    let result = queue_party(&mm, party.id()).await;
     assert!(matches!(result, Err(Error::Backend { .. })), "{result:?}");
     for player in [p(1), p(2)] {
         assert_eq!(store.inner.ticket_of(player).await.unwrap(), None);
     }
-    mm.join_party(
-        "duos",
-        party.id(),
-        p(1),
-        Attributes::new(),
-        &BTreeMap::new(),
-    )
-    .await
-    .unwrap();
+    queue_party(&mm, party.id()).await.unwrap();
 }
 
 #[tokio::test]
@@ -299,16 +271,7 @@ struct Race {
 
 impl Race {
     async fn join(&self) {
-        self.other
-            .get()
-            .unwrap()
-            .join_party(
-                "duos",
-                *self.party.get().unwrap(),
-                p(1),
-                Attributes::new(),
-                &BTreeMap::new(),
-            )
+        queue_party(self.other.get().unwrap(), *self.party.get().unwrap())
             .await
             .unwrap();
     }
@@ -390,15 +353,7 @@ async fn an_undo_withdraws_a_ticket_queued_for_the_change_it_undid() {
     let (store, mm) = race_world();
     let party = mm.create_party(p(1)).await.unwrap();
     store.hooks.party.set(party.id()).unwrap();
-    mm.join_party(
-        "duos",
-        party.id(),
-        p(1),
-        Attributes::new(),
-        &BTreeMap::new(),
-    )
-    .await
-    .unwrap();
+    queue_party(&mm, party.id()).await.unwrap();
     mm.invite(party.id(), p(1), p(2)).await.unwrap();
     store.hooks.at_cancel.store(true, Ordering::SeqCst);
     assert!(mm.accept_invite(party.id(), p(2)).await.is_err());
