@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use matchforge_core::ports::Versioned;
-use matchforge_core::rating::Rating;
 use matchforge_core::{Error, Result};
 use redis::Value;
 
@@ -29,11 +28,6 @@ pub(crate) fn versioned_json<T: serde::Serialize>(version: u64, value: &T) -> St
     let mut out = format!("{version} ").into_bytes();
     write_json(&mut out, value);
     String::from_utf8(out).expect("serde_json writes UTF-8")
-}
-
-/// The JSON of a rating for the compare-and-set of `update_lobby`.
-pub(crate) fn rating_json(rating: &Rating) -> String {
-    to_json(rating)
 }
 
 fn write_json<T: serde::Serialize>(out: &mut Vec<u8>, value: &T) {

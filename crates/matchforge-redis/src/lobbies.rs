@@ -12,8 +12,8 @@ use redis::cmd;
 
 use crate::RedisStore;
 use crate::codec::{
-    array, corrupt, parse_id, queue_score, rating_json, row, secs_nanos, text, timed_member,
-    to_json, versioned, versioned_json,
+    array, corrupt, parse_id, queue_score, row, secs_nanos, text, timed_member, to_json, versioned,
+    versioned_json,
 };
 use crate::conn::{Retry, SCRIPTS};
 use crate::refusal::{Subject, refusal};
@@ -155,8 +155,8 @@ fn update_args(update: &LobbyUpdate, old: &Lobby) -> Vec<String> {
             for c in changes {
                 a.extend([
                     c.player.to_string(),
-                    c.before.as_ref().map_or_else(String::new, rating_json),
-                    rating_json(&c.after),
+                    c.before.as_ref().map_or_else(String::new, to_json),
+                    to_json(&c.after),
                 ]);
             }
         }

@@ -13,7 +13,7 @@ use redis::cmd;
 
 use crate::RedisStore;
 use crate::codec::{
-    array, corrupt, from_json, rating_json, row, secs_nanos, text, versioned, versioned_json,
+    array, corrupt, from_json, row, secs_nanos, text, to_json, versioned, versioned_json,
 };
 use crate::conn::{Retry, SCRIPTS};
 use crate::refusal::{Subject, refusal};
@@ -48,7 +48,7 @@ impl RatingStore for RedisStore {
         let mut set = cmd("HSET");
         set.arg(self.keys.ratings(ladder));
         for (player, rating) in ratings {
-            set.arg(player.to_string()).arg(rating_json(rating));
+            set.arg(player.to_string()).arg(to_json(rating));
         }
         self.conn.read("put_ratings", &set).await.map(drop)
     }

@@ -225,33 +225,35 @@ impl Matchmaker {
     /// Withdraws the party's waiting ticket if it does not hold exactly
     /// `party`'s members. Looking among `party`'s members finds any ticket a
     /// `join_party` queued for a changed party: its leader at least is one.
-    /// Every member is looked at: one who left may wait on a ticket of their
-    /// own by now.
     async fn withdraw_mismatched_party_ticket(&self, party: &Party) -> Result<()> {
-        for &member in party.members() {
-            if let Some(ticket) = self.store.ticket_of(member).await?
-                && ticket.party() == Some(party.id())
-            {
-                if !holds_exactly(&ticket, party.members()) {
-                    self.withdraw(ticket.id(), self.clock.now()).await?;
-                }
-                return Ok(());
+        match self.waiting_party_ticket(party).await? {
+            Some(ticket) if !holds_exactly(&ticket, party.members()) => {
+                self.withdraw(ticket.id(), self.clock.now()).await
             }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Withdraws the party's waiting ticket, if it has one.
     async fn withdraw_party_ticket(&self, party: &Party) -> Result<()> {
+        match self.waiting_party_ticket(party).await? {
+            Some(ticket) => self.withdraw(ticket.id(), self.clock.now()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The waiting ticket of `party`, found through its members. Every
+    /// member is looked at until one waits on it: one who left may wait on a
+    /// ticket of their own by now.
+    async fn waiting_party_ticket(&self, party: &Party) -> Result<Option<Ticket>> {
         for &member in party.members() {
-            if let Some(ticket) = self.store.ticket_of(member).await? {
-                if ticket.party() == Some(party.id()) {
-                    self.withdraw(ticket.id(), self.clock.now()).await?;
-                }
-                return Ok(());
+            if let Some(ticket) = self.store.ticket_of(member).await?
+                && ticket.party() == Some(party.id())
+            {
+                return Ok(Some(ticket));
             }
         }
-        Ok(())
+        Ok(None)
     }
 }
 
