@@ -48,6 +48,11 @@ impl RedisConfig {
     pub const URL_VAR: &'static str = "MATCHFORGE_REDIS_URL";
     /// The environment variable [`from_env`](Self::from_env) reads the namespace from.
     pub const NAMESPACE_VAR: &'static str = "MATCHFORGE_REDIS_NAMESPACE";
+    /// The namespace [`from_env`](Self::from_env) uses when
+    /// [`NAMESPACE_VAR`](Self::NAMESPACE_VAR) is not set: the same as
+    /// `matchforge::open_store`'s and the Postgres store's default schema, so
+    /// every way of opening a store without naming one finds the same state.
+    pub const DEFAULT_NAMESPACE: &'static str = "matchforge";
     /// How many tickets or lobbies one script call of a batch takes by
     /// default (see [`with_batch_part`](Self::with_batch_part)).
     pub const DEFAULT_BATCH_PART: usize = 250;
@@ -77,16 +82,35 @@ impl RedisConfig {
     }
 
     /// The URL from `MATCHFORGE_REDIS_URL` and the namespace from
-    /// `MATCHFORGE_REDIS_NAMESPACE` (default `default`); `None` if the URL is
-    /// not set.
+    /// `MATCHFORGE_REDIS_NAMESPACE` (default
+    /// [`DEFAULT_NAMESPACE`](Self::DEFAULT_NAMESPACE)); `None` if the URL is
+    /// not set. A variable set to the empty string counts as unset.
     ///
     /// # Errors
-    /// As [`new`](Self::new).
+    /// As [`new`](Self::new), and [`Error::InvalidConfig`] if either variable
+    /// is set to something that is not Unicode (rather than treating it as
+    /// unset and using another store or namespace than the one meant).
     pub fn from_env() -> Result<Option<Self>> {
-        let Ok(url) = std::env::var(Self::URL_VAR) else {
+        Self::from_vars(|name| std::env::var(name))
+    }
+
+    /// [`from_env`](Self::from_env) over any source of variables.
+    fn from_vars(
+        get: impl Fn(&str) -> std::result::Result<String, std::env::VarError>,
+    ) -> Result<Option<Self>> {
+        let var = |name: &str| match get(name) {
+            Ok(value) if value.is_empty() => Ok(None),
+            Ok(value) => Ok(Some(value)),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(Error::InvalidConfig(format!(
+                "the environment variable {name} is not valid Unicode"
+            ))),
+        };
+        let Some(url) = var(Self::URL_VAR)? else {
             return Ok(None);
         };
-        let namespace = std::env::var(Self::NAMESPACE_VAR).unwrap_or_else(|_| "default".to_owned());
+        let namespace =
+            var(Self::NAMESPACE_VAR)?.unwrap_or_else(|| Self::DEFAULT_NAMESPACE.to_owned());
         Self::new(url, namespace).map(Some)
     }
 
@@ -342,6 +366,59 @@ mod tests {
                 "{namespace:?}"
             );
         }
+    }
+
+    #[test]
+    fn reads_the_environment() {
+        use std::env::VarError;
+        let vars = |url: Option<&str>, namespace: Option<&str>| {
+            let (url, namespace) = (url.map(str::to_owned), namespace.map(str::to_owned));
+            move |name: &str| {
+                let value = match name {
+                    RedisConfig::URL_VAR => url.clone(),
+                    RedisConfig::NAMESPACE_VAR => namespace.clone(),
+                    other => panic!("read {other}"),
+                };
+                match value.as_deref() {
+                    Some("\u{fffd}") => Err(VarError::NotUnicode("\u{fffd}".into())),
+                    Some(v) => Ok(v.to_owned()),
+                    None => Err(VarError::NotPresent),
+                }
+            }
+        };
+        assert_eq!(RedisConfig::from_vars(vars(None, Some("x"))).unwrap(), None);
+        assert_eq!(RedisConfig::from_vars(vars(Some(""), None)).unwrap(), None);
+        let config = RedisConfig::from_vars(vars(Some("redis://h"), None))
+            .unwrap()
+            .unwrap();
+        assert_eq!(config.namespace(), RedisConfig::DEFAULT_NAMESPACE);
+        assert_eq!(config.namespace(), "matchforge");
+        let config = RedisConfig::from_vars(vars(Some("redis://h"), Some("")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(config.namespace(), "matchforge");
+        let config = RedisConfig::from_vars(vars(Some("redis://h"), Some("eu")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(config.namespace(), "eu");
+        for (url, namespace, named) in [
+            (Some("\u{fffd}"), None, RedisConfig::URL_VAR),
+            (
+                Some("redis://h"),
+                Some("\u{fffd}"),
+                RedisConfig::NAMESPACE_VAR,
+            ),
+        ] {
+            let error = RedisConfig::from_vars(vars(url, namespace)).unwrap_err();
+            assert!(
+                matches!(&error, Error::InvalidConfig(m) if m.contains(named) && m.contains("Unicode")),
+                "{error}"
+            );
+        }
+        assert!(matches!(
+            RedisConfig::from_vars(vars(Some("redis://h"), Some("a b"))),
+            Err(Error::InvalidConfig(_))
+        ));
     }
 
     #[test]
