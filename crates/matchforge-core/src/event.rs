@@ -89,7 +89,10 @@ pub enum EventKind {
     /// therefore a new kind, or a new field of a known kind (ignored). A
     /// known kind whose fields do not parse still fails to read, a new
     /// value of an existing field included (a [`LobbyPhase`] this version
-    /// does not know): such a change needs a new kind instead.
+    /// does not know): such a change needs a new kind instead. (The
+    /// runner's `EventSubscription` delivers every event before such an
+    /// entry and then fails on it until it is repaired or skipped by
+    /// subscribing after its cursor.)
     ///
     /// No store appends one. Written back out, it reads `"event": "unknown"`.
     #[serde(other)]

@@ -52,7 +52,13 @@ pub struct EventSubscription {
     cursor: Option<EventCursor>,
     buffer: VecDeque<(EventCursor, Event)>,
     poll: Duration,
+    /// How many events the next read asks for: [`PAGE`], or fewer after a
+    /// read failed (see [`EventSubscription::try_next`]).
+    page: usize,
 }
+
+/// The most events one read asks the store for.
+const PAGE: usize = 512;
 
 impl std::fmt::Debug for EventSubscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -60,6 +66,7 @@ impl std::fmt::Debug for EventSubscription {
             .field("cursor", &self.cursor)
             .field("buffered", &self.buffer.len())
             .field("poll", &self.poll)
+            .field("page", &self.page)
             .finish_non_exhaustive()
     }
 }
@@ -71,6 +78,7 @@ impl EventSubscription {
             cursor: after,
             buffer: VecDeque::new(),
             poll: Duration::from_millis(50),
+            page: PAGE,
         }
     }
 
@@ -103,24 +111,55 @@ impl EventSubscription {
 
     /// The next event if one is there now, without waiting.
     ///
+    /// Events are read from the store in pages of up to 512. A page that
+    /// fails to read may hold events that read well before one that does not
+    /// (an entry written by a newer version with a value this one cannot
+    /// parse, or a damaged one): the subscription then reads a single event
+    /// to tell, and on success reads smaller pages until it reaches the bad
+    /// event, so every event before it is delivered and the error is
+    /// returned exactly when the event after [`cursor`](Self::cursor) is the
+    /// one that cannot be read. Pages grow back after each successful read.
+    ///
     /// # Errors
-    /// Store errors.
+    /// Store errors, including an event after the cursor that cannot be read
+    /// (repair or remove that entry in the store to read on).
     pub async fn try_next(&mut self) -> Result<Option<(EventCursor, Event)>> {
         if self.buffer.is_empty() {
-            match self.store.events_after(self.cursor, 512).await {
-                Ok(events) => self.buffer.extend(events),
-                Err(e) => {
-                    warn!(error = %e, "reading events failed");
-                    metrics::error("events");
-                    return Err(e);
-                }
-            }
+            let events = self.read().await.inspect_err(|e| {
+                warn!(error = %e, "reading events failed");
+                metrics::error("events");
+            })?;
+            self.buffer.extend(events);
         }
         let next = self.buffer.pop_front();
         if let Some((cursor, _)) = &next {
             self.cursor = Some(*cursor);
         }
         Ok(next)
+    }
+
+    /// One read of the log after the cursor, adapting the page size.
+    async fn read(&mut self) -> Result<Vec<(EventCursor, Event)>> {
+        match self.store.events_after(self.cursor, self.page).await {
+            Ok(events) => {
+                self.page = (self.page * 2).min(PAGE);
+                Ok(events)
+            }
+            Err(e) if self.page == 1 => Err(e),
+            Err(e) => match self.store.events_after(self.cursor, 1).await {
+                // The next event reads: a later one in the page did not.
+                Ok(events) => {
+                    self.page = (self.page / 2).max(1);
+                    Ok(events)
+                }
+                // The next event itself does not read, or the store is
+                // down: until a read succeeds, ask for one event at a time.
+                Err(_) => {
+                    self.page = 1;
+                    Err(e)
+                }
+            },
+        }
     }
 }
 

@@ -78,6 +78,17 @@ pub(crate) trait Hooks: Send + Sync {
     async fn ticket_of(&self, _player: PlayerId) -> Result<()> {
         Ok(())
     }
+
+    /// Before [`EventLog::events_after`]. It gets the store, so it can look
+    /// at the events the call would return.
+    async fn events_after(
+        &self,
+        _store: &MemoryStore,
+        _after: Option<EventCursor>,
+        _limit: usize,
+    ) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A [`MemoryStore`] whose calls go through `hooks` first. Tests read and
@@ -200,6 +211,7 @@ impl<H: Hooks> EventLog for Hooked<H> {
         after: Option<EventCursor>,
         limit: usize,
     ) -> Result<Vec<(EventCursor, Event)>> {
+        self.hooks.events_after(&self.inner, after, limit).await?;
         self.inner.events_after(after, limit).await
     }
 }
