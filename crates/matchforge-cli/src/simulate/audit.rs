@@ -97,6 +97,8 @@ pub(super) struct Ledger {
     fresh: HashMap<LobbyId, Lobby>,
     /// Tickets a cancellation sent back, until their `TicketRequeued` is read.
     requeuing: BTreeSet<TicketId>,
+    /// Tickets the simulator queued, until their `TicketQueued` is read.
+    unannounced: BTreeSet<TicketId>,
     waiting: usize,
     open_checks: usize,
     ever_expired: Vec<bool>,
@@ -121,6 +123,7 @@ impl Ledger {
             lobbies: HashMap::new(),
             fresh: HashMap::new(),
             requeuing: BTreeSet::new(),
+            unannounced: BTreeSet::new(),
             waiting: 0,
             open_checks: 0,
             ever_expired: vec![false; players],
@@ -187,6 +190,7 @@ impl Ledger {
             }
         }
         self.waiting += 1;
+        self.unannounced.insert(ticket.id());
         self.tickets.insert(
             ticket.id(),
             TicketRecord {
@@ -273,6 +277,7 @@ impl Ledger {
             return;
         };
         record.queued = true;
+        self.unannounced.remove(&ticket);
         for p in record.players.clone() {
             if self.players[p as usize] != PlayerState::Idle {
                 self.double_assigned += 1;
@@ -356,7 +361,12 @@ impl Ledger {
             }
             return;
         }
-        for p in self.tickets[&ticket].players.clone() {
+        let Some(record) = self.tickets.get(&ticket) else {
+            self.note(format!("unknown ticket {ticket} requeued"));
+            self.lost.insert(u32::MAX);
+            return;
+        };
+        for p in record.players.clone() {
             self.players[p as usize] = PlayerState::Waiting(ticket);
         }
     }
@@ -488,6 +498,17 @@ impl Ledger {
     ) {
         let (mut dropped, mut removed) = (Vec::new(), Vec::new());
         for ticket in record.lobby.tickets() {
+            if !self.tickets.contains_key(&ticket.id()) {
+                // Counted as a rule violation when the lobby opened; its
+                // players were never the ledger's to send anywhere.
+                self.note(format!(
+                    "lobby {} cancelled with ticket {}, which the simulator did not queue",
+                    record.lobby.id(),
+                    ticket.id()
+                ));
+                self.lost.insert(u32::MAX);
+                continue;
+            }
             let all = ticket.player_ids().all(|p| record.accepted.contains(&p));
             let players: Vec<u32> = ticket.player_ids().filter_map(|p| self.index(p)).collect();
             if all || before != LobbyPhase::AwaitingAcceptance {
@@ -518,8 +539,21 @@ impl Ledger {
         });
     }
 
-    /// After a drain: requeues that never came, lobbies never announced.
+    /// After a drain: tickets queued or requeued whose events never came,
+    /// lobbies never announced. (A join appends its event as it stores the
+    /// ticket, so a drain after it reads the event.)
     pub(super) fn settle(&mut self) {
+        for ticket in std::mem::take(&mut self.unannounced) {
+            self.waiting -= 1;
+            for p in self
+                .tickets
+                .remove(&ticket)
+                .map(|r| r.players)
+                .unwrap_or_default()
+            {
+                self.lose(p, "joined, but its ticket's TicketQueued event never came");
+            }
+        }
         for ticket in std::mem::take(&mut self.requeuing) {
             self.waiting -= 1;
             for p in self

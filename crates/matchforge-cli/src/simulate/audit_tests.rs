@@ -213,3 +213,53 @@ fn a_ready_check_left_open_past_the_last_sweep_loses_its_players() {
         f.ledger.problems
     );
 }
+
+#[test]
+fn a_join_whose_ticket_never_shows_up_loses_its_players() {
+    let mut f = Fixture::new();
+    // The store took the join but kept nothing and logged nothing.
+    let attributes = Attributes::new().with_string("input", "kbm");
+    let ticket = Ticket::builder(TicketId::from_u128(300), "ranked-1v1".into(), at(0))
+        .player(TicketPlayer::new(Population::id(0), Rating::default()))
+        .attributes(attributes.clone())
+        .build(&PartyRating::Average)
+        .unwrap();
+    f.ledger.joined(&ticket, &[0], attributes, at(0));
+    f.ledger.settle();
+    f.ledger.reconcile(0, &PlayerStatus::Idle);
+    assert_eq!(f.counters(), (0, 0, 1), "{:?}", f.ledger.problems);
+    assert!(
+        f.ledger.problems[0].contains("TicketQueued event never came"),
+        "{:?}",
+        f.ledger.problems
+    );
+    assert!(
+        !f.ledger.has_work(),
+        "the lost ticket no longer counts as waiting"
+    );
+}
+
+#[test]
+fn a_lobby_with_a_stray_ticket_is_reported_without_a_panic_when_cancelled() {
+    let mut f = Fixture::new();
+    let a = f.join(0, 0);
+    // Ticket 999 for player 2, which the simulator never queued.
+    let stray = Ticket::builder(TicketId::from_u128(999), "ranked-1v1".into(), at(0))
+        .player(TicketPlayer::new(Population::id(2), Rating::default()))
+        .attributes(Attributes::new().with_string("input", "kbm"))
+        .build(&PartyRating::Average)
+        .unwrap();
+    let mut lobby = f.step(7, &a, &stray, 2);
+    // Player 2 accepts, player 0 declines: the stray ticket is sent back.
+    f.ledger.accepted(lobby.id(), Population::id(2));
+    lobby.accept(Population::id(2), at(3)).unwrap();
+    let cancellation = lobby.decline(Population::id(0), at(4)).unwrap();
+    f.feed(lobby.state_event(), 4);
+    for t in &cancellation.requeue {
+        f.feed(Event::requeued(t, at(4)), 4);
+    }
+    f.ledger.settle();
+    let (violations, _, lost) = f.counters();
+    assert!(violations >= 1, "{:?}", f.ledger.problems);
+    assert!(lost >= 1, "{:?}", f.ledger.problems);
+}
