@@ -124,14 +124,27 @@ pub(crate) fn lobby_with_id(
     tickets: &[Ticket],
     at: DateTime<Utc>,
 ) -> Lobby {
+    lobby_in_teams(id, queue, tickets, at, |i| (i % 2) as u16)
+}
+
+/// A forming lobby with a given id over `tickets`, the `i`-th ticket in team
+/// `team(i)` (of two).
+pub(crate) fn lobby_in_teams(
+    id: LobbyId,
+    queue: &QueueName,
+    tickets: &[Ticket],
+    at: DateTime<Utc>,
+    team: impl Fn(usize) -> u16,
+) -> Lobby {
     let seats = tickets
         .iter()
         .enumerate()
         .flat_map(|(i, t)| {
+            let team = team(i);
             t.player_ids().map(move |player| Seat {
                 player,
                 ticket: t.id(),
-                team: (i % 2) as u16,
+                team,
                 role: None,
             })
         })

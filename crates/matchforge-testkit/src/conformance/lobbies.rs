@@ -12,7 +12,8 @@ use matchforge_core::ports::{LobbyUpdate, Store};
 use matchforge_core::ticket::Ticket;
 
 use super::fixtures::{
-    Fresh, at, commit_ok, describe, enqueue_all, lobby_with_id, ticket_with_id, update_ok,
+    Fresh, at, commit_ok, describe, enqueue_all, lobby_in_teams, lobby_with_id, ticket_with_id,
+    update_ok,
 };
 use super::snapshot::{Scope, Snapshot, assert_unchanged, own_events, tail};
 
@@ -202,8 +203,8 @@ pub async fn update_lobby_checks_version<S: Store + ?Sized + 'static>(store: Arc
 /// `update_lobby` refuses with [`Error::InvalidTicket`] and changes nothing
 /// when it would requeue another lobby's ticket, requeue one of its own
 /// tickets changed (an earlier enqueue time would jump the queue; another
-/// party would put someone else in it), change the lobby's tickets or
-/// queue, requeue while the lobby stays unfinished, or requeue a ticket
+/// party would put someone else in it), change the lobby's tickets, queue
+/// or seats (the same tickets in other teams), requeue while the lobby stays unfinished, or requeue a ticket
 /// twice; it refuses with [`Error::IllegalTransition`] naming the lobby and
 /// changes nothing when it would update a finished lobby in any way (requeue
 /// again, store the same state again, complete a cancelled lobby, reopen it)
@@ -275,6 +276,13 @@ pub async fn update_lobby_rejects_foreign_tickets<S: Store + ?Sized + 'static>(s
         (
             LobbyUpdate::new(lobby_with_id(mine.id(), &q2, &moved, at(6)), 1),
             "an update that moves the lobby to another queue",
+        ),
+        (
+            LobbyUpdate::new(
+                lobby_in_teams(mine.id(), &q, &t[..2], at(5), |i| 1 - (i % 2) as u16),
+                1,
+            ),
+            "an update that keeps the tickets but swaps their teams",
         ),
         (
             requeue(&open, 1, vec![t[0].clone()]),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use matchforge_core::Error;
 use matchforge_core::history::{MatchRecord, RatingChange};
 use matchforge_core::ids::PlayerId;
+use matchforge_core::lobby::MatchResult;
 use matchforge_core::ports::{LobbyUpdate, Store};
 use matchforge_core::rating::Rating;
 use matchforge_core::ticket::Ticket;
@@ -122,7 +123,10 @@ pub async fn update_lobby_compares_ratings<S: Store + ?Sized + 'static>(store: A
 /// A match is recorded once: the record can be read back by lobby, and a
 /// second update carrying a record for the same lobby fails with
 /// [`Error::IllegalTransition`] naming it (the lobby is finished, and a
-/// finished lobby is never updated again) and changes nothing.
+/// finished lobby is never updated again) and changes nothing. A record
+/// written by an update that left the lobby unfinished (dispatched) counts
+/// too: the update that completes it with another record fails with
+/// [`Error::Conflict`] and changes nothing, the first record stays.
 pub async fn update_lobby_records_match_once<S: Store + ?Sized + 'static>(store: Arc<S>) {
     let what = "update_lobby_records_match_once";
     let mut fresh = Fresh::new();
@@ -177,6 +181,53 @@ pub async fn update_lobby_records_match_once<S: Store + ?Sized + 'static>(store:
         &format!("{what}: a second record"),
     )
     .await;
+
+    // Recorded early, while the match is still on.
+    let t = [fresh.solo(&q, at(20)), fresh.solo(&q, at(21))];
+    enqueue_all(&*store, &t, what).await;
+    let mut lobby = fresh.lobby(&q, &t, at(22));
+    commit_ok(&*store, &lobby, what).await;
+    lobby.skip_acceptance(at(23)).expect("forming → ready");
+    lobby
+        .dispatch("server-1", at(23))
+        .expect("ready → dispatched");
+    let first = record_for(&lobby, &ladder, at(24));
+    let mut early = LobbyUpdate::new(lobby.clone(), 1);
+    early.record = Some(first.clone());
+    update_ok(&*store, early, what).await;
+    let mut done = lobby.clone();
+    done.complete(MatchResult::winner(1, 2), at(30))
+        .expect("dispatched → completed");
+    let mut completing = LobbyUpdate::new(done.clone(), 2);
+    completing.record = Some(record_for(&done, &ladder, at(30)));
+    let scope = Scope {
+        since: tail(&*store).await,
+        queues: vec![q.clone()],
+        players: t.iter().flat_map(Ticket::player_ids).collect(),
+        lobbies: vec![lobby.id()],
+        ladders: vec![ladder.clone()],
+        ..Scope::default()
+    };
+    let before = Snapshot::take(&*store, &scope).await;
+    let result = store.update_lobby(completing).await;
+    assert!(
+        matches!(result, Err(Error::Conflict(_))),
+        "{what}: completing with a second record after one written while dispatched: expected \
+         Conflict, got {}",
+        describe(&result)
+    );
+    assert_unchanged(
+        &*store,
+        &scope,
+        &before,
+        &format!("{what}: a second record on completion"),
+    )
+    .await;
+    assert_eq!(
+        store.match_record(lobby.id()).await.expect("match_record"),
+        Some(first),
+        "{what}: the record written first stays"
+    );
 }
 
 /// A player listed twice in one update's rating changes is compared with the

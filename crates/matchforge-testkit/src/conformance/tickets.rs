@@ -430,8 +430,11 @@ pub async fn enqueue_rejects_players_on_cooldown<S: Store + ?Sized + 'static>(st
 /// A party ticket is refused for any of its players, not only the first: a
 /// member after the first who is in an unfinished lobby makes the enqueue
 /// fail with [`Error::InLobby`] naming that member and the lobby, one on a
-/// cooldown with [`Error::Cooldown`] naming that member and the end; either
-/// failed enqueue changes nothing. Without the busy member the party queues.
+/// cooldown with [`Error::Cooldown`] naming that member and the end, and a
+/// party with one member on a cooldown and a later one in a lobby with
+/// `InLobby` (the kinds of refusal go in order, each over every player); a
+/// failed enqueue changes nothing. Without the busy members the party
+/// queues.
 pub async fn enqueue_rejects_any_busy_party_member<S: Store + ?Sized + 'static>(store: Arc<S>) {
     let what = "enqueue_rejects_any_busy_party_member";
     let mut fresh = Fresh::new();
@@ -486,6 +489,25 @@ pub async fn enqueue_rejects_any_busy_party_member<S: Store + ?Sized + 'static>(
         &scope,
         &before,
         &format!("{what}: member on a cooldown"),
+    )
+    .await;
+    // The kinds of refusal are checked in order over all players: a member
+    // in a lobby is named before an earlier member on a cooldown.
+    let result = store
+        .enqueue(fresh.ticket(&q, at(50), &[cooled, seated]))
+        .await;
+    assert!(
+        matches!(&result, Err(Error::InLobby { player, lobby: l }) if *player == seated && *l == lobby.id()),
+        "{what}: a party whose first member is on a cooldown and second in lobby {}: expected \
+         InLobby naming {seated}, got {}",
+        lobby.id(),
+        describe(&result)
+    );
+    assert_unchanged(
+        &*store,
+        &scope,
+        &before,
+        &format!("{what}: members on a cooldown and in a lobby"),
     )
     .await;
     store
