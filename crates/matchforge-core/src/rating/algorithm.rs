@@ -127,7 +127,9 @@ pub trait RatingAlgorithm: Send + Sync + fmt::Debug {
 /// (probabilities clamped to [1e-12, 1 − 1e-12]), and first-place probabilities
 /// are the normalised strengths (Luce's choice rule). When the pairwise
 /// probabilities come from a Bradley-Terry model (Elo's logistic, for one) this is
-/// exact; in particular two teams get back `[p, 1 − p]`.
+/// exact. Two teams get back exactly `[p, 1 − p]` (unclamped, so a
+/// certain win stays 1). Fewer than two teams get `[1]` for one, `[]` for
+/// none.
 ///
 /// ```
 /// use matchforge_core::rating::first_place_from_pairwise;
@@ -136,19 +138,38 @@ pub trait RatingAlgorithm: Send + Sync + fmt::Debug {
 /// assert!((p[0] - 0.75).abs() < 1e-12 && (p[1] - 0.25).abs() < 1e-12);
 /// let even = first_place_from_pairwise(4, |_, _| Ok(0.5))?;
 /// assert!(even.iter().all(|q| (q - 0.25).abs() < 1e-12));
+/// assert_eq!(first_place_from_pairwise(2, |_, _| Ok(1.0))?, [1.0, 0.0]);
+/// assert!(first_place_from_pairwise(3, |_, _| Ok(f64::NAN)).is_err());
 /// # Ok::<(), matchforge_core::Error>(())
 /// ```
 ///
 /// # Errors
-/// Whatever `pairwise` returns.
+/// Whatever `pairwise` returns; [`Error::InvalidNumber`] if it returns a
+/// value that is not a probability (NaN, or outside `[0, 1]`).
 pub fn first_place_from_pairwise(
     n: usize,
     mut pairwise: impl FnMut(usize, usize) -> Result<f64>,
 ) -> Result<Vec<f64>> {
+    let mut probability = |i, j| {
+        let p = pairwise(i, j)?;
+        if (0.0..=1.0).contains(&p) {
+            Ok(p)
+        } else {
+            Err(Error::InvalidNumber {
+                what: "pairwise win probability",
+                value: p,
+                expected: "must be between 0 and 1",
+            })
+        }
+    };
+    if n == 2 {
+        let p = probability(0, 1)?;
+        return Ok(vec![p, 1.0 - p]);
+    }
     let mut log_weights = vec![0.0_f64; n];
     for i in 0..n {
         for j in (i + 1)..n {
-            let p = pairwise(i, j)?.clamp(1e-12, 1.0 - 1e-12);
+            let p = probability(i, j)?.clamp(1e-12, 1.0 - 1e-12);
             let odds = (p / (1.0 - p)).ln();
             log_weights[i] += odds;
             log_weights[j] -= odds;

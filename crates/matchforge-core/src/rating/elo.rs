@@ -14,7 +14,11 @@ use crate::error::{Error, Result};
 /// Elo's expected score of a player rated `rating` against one rated `opponent`:
 /// `1 / (1 + 10^((opponent − rating) / scale))`.
 ///
-/// Never NaN for finite inputs: a gap too large for `f64` gives exactly 0 or 1.
+/// `scale` must be positive, as [`Elo`] checks for its own (this function,
+/// called once per match the matcher proposes, does not): with a positive
+/// finite scale and finite ratings the result is never NaN, and a gap too
+/// large for `f64` gives exactly 0 or 1. A zero scale gives NaN for equal
+/// ratings, a negative one the opposite probability.
 ///
 /// ```
 /// use matchforge_core::rating::elo_expected;

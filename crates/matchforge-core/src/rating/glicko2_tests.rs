@@ -306,3 +306,15 @@ fn serde_round_trip_validates() {
     assert!(serde_json::from_str::<Glicko2>(r#"{"tau": -1}"#).is_err());
     assert!(serde_json::from_str::<Glicko2>(r#"{"tua": 1}"#).is_err());
 }
+
+#[test]
+fn two_teams_first_place_is_exactly_the_win_probability() {
+    let g = Glicko2::default();
+    for (a, b) in [(9000.0, 1000.0), (1500.0, 1400.0), (1000.0, 9000.0)] {
+        let a = [Rating::new(a, 30.0, 0.06).unwrap()];
+        let b = [Rating::new(b, 30.0, 0.06).unwrap()];
+        let p = g.win_probability(&a, &b).unwrap();
+        let first = g.win_probabilities(&[&a, &b]).unwrap();
+        assert_eq!(first, [p, 1.0 - p]);
+    }
+}
