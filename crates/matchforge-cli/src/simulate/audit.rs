@@ -539,22 +539,10 @@ impl Ledger {
         });
     }
 
-    /// After a drain: tickets queued or requeued whose events never came,
-    /// lobbies never announced. (A join appends its event as it stores the
-    /// ticket, so a drain after it reads the event.)
-    pub(super) fn settle(&mut self) {
-        for ticket in std::mem::take(&mut self.unannounced) {
-            self.waiting -= 1;
-            for p in self
-                .tickets
-                .remove(&ticket)
-                .map(|r| r.players)
-                .unwrap_or_default()
-            {
-                self.lose(p, "joined, but its ticket's TicketQueued event never came");
-            }
-        }
-        for ticket in std::mem::take(&mut self.requeuing) {
+    /// Drops the records of `tickets`, counted as waiting but whose events
+    /// never came: their players are idle and lost, for `why`.
+    fn forget(&mut self, tickets: BTreeSet<TicketId>, why: &str) {
+        for ticket in tickets {
             self.waiting -= 1;
             for p in self
                 .tickets
@@ -563,9 +551,25 @@ impl Ledger {
                 .unwrap_or_default()
             {
                 self.players[p as usize] = PlayerState::Idle;
-                self.lose(p, "its ticket was due back in the queue but never came");
+                self.lose(p, why);
             }
         }
+    }
+
+    /// After a drain: tickets queued or requeued whose events never came,
+    /// lobbies never announced. (A join appends its event as it stores the
+    /// ticket, so a drain after it reads the event.)
+    pub(super) fn settle(&mut self) {
+        let unannounced = std::mem::take(&mut self.unannounced);
+        self.forget(
+            unannounced,
+            "joined, but its ticket's TicketQueued event never came",
+        );
+        let requeuing = std::mem::take(&mut self.requeuing);
+        self.forget(
+            requeuing,
+            "its ticket was due back in the queue but never came",
+        );
         for (_, lobby) in std::mem::take(&mut self.fresh) {
             for p in lobby
                 .players()
