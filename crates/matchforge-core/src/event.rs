@@ -91,8 +91,8 @@ pub enum EventKind {
     /// value of an existing field included (a [`LobbyPhase`] this version
     /// does not know): such a change needs a new kind instead. (The
     /// runner's `EventSubscription` delivers every event before such an
-    /// entry and then fails on it until it is repaired or skipped by
-    /// subscribing after its cursor.)
+    /// entry and then fails on it until the entry is repaired or removed in
+    /// the store: the error carries no cursor to resume after.)
     ///
     /// No store appends one. Written back out, it reads `"event": "unknown"`.
     #[serde(other)]

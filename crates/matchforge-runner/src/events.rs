@@ -147,8 +147,11 @@ impl EventSubscription {
             }
             Err(e) if self.page == 1 => Err(e),
             Err(e) => match self.store.events_after(self.cursor, 1).await {
-                // The next event reads: a later one in the page did not.
+                // The next event reads: a later one in the page did not
+                // (or the store failed for a moment). Still worth a log.
                 Ok(events) => {
+                    warn!(error = %e, page = self.page, "reading a page of events failed; reading smaller pages");
+                    metrics::error("events");
                     self.page = (self.page / 2).max(1);
                     Ok(events)
                 }

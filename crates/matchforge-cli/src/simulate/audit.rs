@@ -331,6 +331,12 @@ impl Ledger {
             return;
         };
         let players = record.players.clone();
+        if self.unannounced.remove(&ticket) {
+            self.note(format!(
+                "ticket {ticket} matched into {lobby} before its TicketQueued event"
+            ));
+            self.lost.insert(u32::MAX);
+        }
         if !in_lobby {
             for &p in &players {
                 self.lose(p, "matched into a lobby no step reported");
@@ -543,13 +549,11 @@ impl Ledger {
     /// never came: their players are idle and lost, for `why`.
     fn forget(&mut self, tickets: BTreeSet<TicketId>, why: &str) {
         for ticket in tickets {
-            self.waiting -= 1;
-            for p in self
-                .tickets
-                .remove(&ticket)
-                .map(|r| r.players)
-                .unwrap_or_default()
-            {
+            let Some(record) = self.tickets.remove(&ticket) else {
+                continue;
+            };
+            self.waiting = self.waiting.saturating_sub(1);
+            for p in record.players {
                 self.players[p as usize] = PlayerState::Idle;
                 self.lose(p, why);
             }

@@ -263,3 +263,29 @@ fn a_lobby_with_a_stray_ticket_is_reported_without_a_panic_when_cancelled() {
     assert!(violations >= 1, "{:?}", f.ledger.problems);
     assert!(lost >= 1, "{:?}", f.ledger.problems);
 }
+
+#[test]
+fn a_ticket_matched_before_its_queued_event_is_reported_once() {
+    let mut f = Fixture::new();
+    // Ticket a is stored and matched, but its TicketQueued was never logged.
+    let attributes = Attributes::new().with_string("input", "kbm");
+    let a = Ticket::builder(TicketId::from_u128(300), "ranked-1v1".into(), at(0))
+        .player(TicketPlayer::new(Population::id(0), Rating::default()))
+        .attributes(attributes.clone())
+        .build(&PartyRating::Average)
+        .unwrap();
+    f.ledger.joined(&a, &[0], attributes, at(0));
+    let b = f.join(1, 1);
+    f.step(7, &a, &b, 2);
+    f.ledger.settle();
+    assert_eq!(f.ledger.waiting, 0, "no ticket is left counted as waiting");
+    assert!(
+        f.ledger
+            .problems
+            .iter()
+            .any(|p| p.contains("before its TicketQueued")),
+        "{:?}",
+        f.ledger.problems
+    );
+    assert_eq!(f.counters().2, 1, "{:?}", f.ledger.problems);
+}
