@@ -74,16 +74,26 @@ impl TicketStore for PgStore {
         if unstorable_name("queue name", queue.as_str()).is_some() {
             return Ok(Vec::new());
         }
-        let bodies: Vec<String> = sqlx::query_scalar(
-            "SELECT body::text FROM tickets WHERE queue = $1 ORDER BY enqueued_at, id",
+        let rows: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT id, body::text FROM tickets WHERE queue = $1 ORDER BY enqueued_at, id",
         )
         .bind(queue.as_str())
         .fetch_all(self.pool())
         .await
         .map_err(|e| backend("tickets", e))?;
-        let mut tickets = bodies
+        // One row that does not decode fails the whole queue's read (and so
+        // its ticks) until it is repaired: the error names the row, so an
+        // operator can find it.
+        let mut tickets = rows
             .iter()
-            .map(|b| from_json::<Ticket>(b, "ticket"))
+            .map(|(id, body)| {
+                serde_json::from_str::<Ticket>(body).map_err(|e| {
+                    corrupt(format!(
+                        "the stored ticket {id} of queue {:?} does not decode: {e}",
+                        queue.as_str()
+                    ))
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         tickets.sort_by_key(|t| (t.enqueued_at(), t.id()));
         Ok(tickets)

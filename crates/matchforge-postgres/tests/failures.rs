@@ -236,6 +236,56 @@ async fn unstorable_values_are_refused_and_change_nothing() {
     assert_eq!(events, 2 + 3, "two tickets queued, one lobby committed");
 }
 
+/// A ticket row that does not decode (damaged by hand, or written by a newer
+/// version) fails the read of its queue with an error naming the row and the
+/// queue, so an operator can find it; other queues read as before, and
+/// nothing is changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecodable_ticket_is_named_by_the_error() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let mut ids = Ids::new(29);
+    let (duel, other) = (QueueName::new("duel"), QueueName::new("other"));
+    let (good, bad, elsewhere) = (
+        ids.solo(&duel, at(0)),
+        ids.solo(&duel, at(1)),
+        ids.solo(&other, at(2)),
+    );
+    for ticket in [&good, &bad, &elsewhere] {
+        store.enqueue(ticket.clone()).await.expect("enqueue");
+    }
+    sqlx::query("UPDATE tickets SET body = (body::jsonb - 'players')::json WHERE id = $1")
+        .bind(bad.id().as_uuid())
+        .execute(store.pool())
+        .await
+        .expect("damage a row");
+    let events = assert_consistent(&store).await;
+
+    let message = backend_message(store.tickets(&duel).await);
+    assert!(
+        message.contains(&bad.id().to_string())
+            && message.contains("\"duel\"")
+            && message.contains("players"),
+        "{message}"
+    );
+    assert!(!message.contains(&good.id().to_string()), "{message}");
+    assert_eq!(
+        store.tickets(&other).await.expect("tickets"),
+        vec![elsewhere]
+    );
+    assert_eq!(
+        store.ticket(good.id()).await.expect("ticket"),
+        Some(good),
+        "the intact ticket still waits"
+    );
+    assert_eq!(
+        assert_consistent(&store).await,
+        events,
+        "nothing was logged"
+    );
+}
+
 /// A constraint the adapter does not know of (one a DBA might add) fails the
 /// call with a Backend error that names it; the transaction leaves no trace,
 /// and a batch that hits it queues none of its tickets.

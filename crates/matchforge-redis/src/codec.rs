@@ -2,7 +2,9 @@
 //! Lua compares exactly, and the rows the scripts reply with.
 
 use chrono::{DateTime, Utc};
+use matchforge_core::ids::TicketId;
 use matchforge_core::ports::Versioned;
+use matchforge_core::ticket::Ticket;
 use matchforge_core::{Error, Result};
 use redis::Value;
 
@@ -63,6 +65,25 @@ impl serde_json::ser::Formatter for ZeroWithoutSign {
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(json: &str, place: &str) -> Result<T> {
     serde_json::from_str(json)
         .map_err(|e| Error::backend(BACKEND, format!("corrupt value at {place}"), e))
+}
+
+/// Decodes a ticket stored in the hash `hash` (its field is the ticket's
+/// id). On failure the error names that field too when the damaged document
+/// still holds a readable `id` (as one written by a newer version does), so
+/// an operator can find it: one ticket that does not decode fails every
+/// read of its queue, and so its ticks, until it is repaired.
+pub(crate) fn ticket_from_json(json: &str, hash: &str) -> Result<Ticket> {
+    serde_json::from_str(json).map_err(|e| {
+        #[derive(serde::Deserialize)]
+        struct IdOnly {
+            id: TicketId,
+        }
+        let place = match serde_json::from_str::<IdOnly>(json) {
+            Ok(IdOnly { id }) => format!("{hash}, field {id}"),
+            Err(_) => format!("{hash} (a document that shows no ticket id)"),
+        };
+        Error::backend(BACKEND, format!("corrupt value at {place}"), e)
+    })
 }
 
 /// Splits a stored `"<version> <json>"` and decodes it.

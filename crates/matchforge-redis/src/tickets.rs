@@ -12,7 +12,7 @@ use matchforge_core::{Error, Result};
 use redis::{Value, cmd};
 
 use crate::codec::{
-    array, from_json, parse_id, queue_score, row, secs_nanos, text, timed_member, to_json,
+    array, parse_id, queue_score, row, secs_nanos, text, ticket_from_json, timed_member, to_json,
     versioned_json,
 };
 use crate::conn::{Retry, SCRIPTS};
@@ -74,14 +74,14 @@ impl TicketStore for RedisStore {
         let mut get = cmd("HGET");
         get.arg(self.keys.tickets()).arg(ticket.to_string());
         let json = text(self.conn.read("ticket", &get).await?, "ticket reply")?;
-        json.map(|j| from_json(&j, &self.keys.tickets()))
+        json.map(|j| ticket_from_json(&j, &self.keys.tickets()))
             .transpose()
     }
 
     async fn ticket_of(&self, player: PlayerId) -> Result<Option<Ticket>> {
         let reply = self.lookup("ticket_of", &[player.to_string()]).await?;
         let json = text(reply, "ticket_of reply")?;
-        json.map(|j| from_json(&j, &self.keys.tickets()))
+        json.map(|j| ticket_from_json(&j, &self.keys.tickets()))
             .transpose()
     }
 
@@ -90,10 +90,11 @@ impl TicketStore for RedisStore {
     /// linear on the already nearly sorted list.
     async fn tickets(&self, queue: &QueueName) -> Result<Vec<Ticket>> {
         let reply = self.lookup("tickets", &[queue.to_string()]).await?;
+        let hash = self.keys.tickets();
         let mut tickets = array(reply, "tickets reply")?
             .into_iter()
             .filter_map(|v| text(v, "tickets reply").transpose())
-            .map(|json| from_json::<Ticket>(&json?, &self.keys.tickets()))
+            .map(|json| ticket_from_json(&json?, &hash))
             .collect::<Result<Vec<_>>>()?;
         tickets.sort_by_key(|t| (t.enqueued_at(), t.id()));
         Ok(tickets)
@@ -346,10 +347,11 @@ impl RedisStore {
         let reply = self
             .write(what, Retry::Never, &SCRIPTS.remove, body)
             .await?;
+        let hash = self.keys.tickets();
         array(reply, "remove reply")?
             .into_iter()
             .filter_map(|v| text(v, "remove reply").transpose())
-            .map(|json| from_json(&json?, &self.keys.tickets()))
+            .map(|json| ticket_from_json(&json?, &hash))
             .collect()
     }
 }

@@ -76,6 +76,78 @@ async fn expire_meeting_a_corrupt_ticket_removes_nothing() {
     store.purge().await.expect("purge");
 }
 
+/// A ticket that does not decode fails the read of its queue (and so its
+/// ticks) with an error naming the hash and, when the damaged document still
+/// shows it, the ticket's id, so an operator can find it. Other queues read as
+/// before.
+#[tokio::test]
+async fn a_corrupt_ticket_is_named_by_the_error_of_its_queue() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let store = RedisStore::connect(&url, &common::fresh_namespace())
+        .await
+        .expect("connect");
+    let (q, other) = (QueueName::new("duel"), QueueName::new("other"));
+    let tickets = solo_tickets(&q, 2, t0());
+    let elsewhere = solo_tickets(&other, 1, t0()).remove(0);
+    store
+        .enqueue_many(vec![
+            tickets[0].clone(),
+            tickets[1].clone(),
+            elsewhere.clone(),
+        ])
+        .await
+        .expect("enqueue")
+        .into_iter()
+        .collect::<Result<Vec<()>, _>>()
+        .expect("queued");
+    let hash = format!("{}tickets", store.config().key_prefix());
+    let bad = tickets[1].id().to_string();
+
+    // A document a newer version might write: its id is readable, a field
+    // this version needs is gone.
+    let mut document = serde_json::to_value(&tickets[1]).expect("a ticket serialises");
+    document
+        .as_object_mut()
+        .expect("a ticket is an object")
+        .remove("players");
+    hset(&store, &url, "tickets", &bad, &document.to_string()).await;
+    let message = store
+        .tickets(&q)
+        .await
+        .expect_err("a corrupt queue")
+        .to_string();
+    assert!(
+        message.contains(&format!("{hash}, field {bad}")),
+        "{message}"
+    );
+    assert!(!message.contains(&tickets[0].id().to_string()), "{message}");
+
+    // A document that is no ticket at all: the hash is still named.
+    hset(&store, &url, "tickets", &bad, "{not json").await;
+    let message = store
+        .tickets(&q)
+        .await
+        .expect_err("a corrupt queue")
+        .to_string();
+    assert!(
+        message.contains(&format!("{hash} (a document that shows no ticket id)")),
+        "{message}"
+    );
+
+    assert_eq!(
+        store.tickets(&other).await.expect("tickets"),
+        vec![elsewhere]
+    );
+    assert_eq!(
+        store.ticket(tickets[0].id()).await.expect("ticket"),
+        Some(tickets[0].clone()),
+        "the intact ticket is still waiting"
+    );
+    store.purge().await.expect("purge");
+}
+
 #[tokio::test]
 async fn update_lobby_meeting_a_corrupt_cooldown_changes_nothing() {
     let Some(url) = common::redis_url() else {
