@@ -9,6 +9,7 @@ use common::{all_events, one_v_one_lobbies, side_connection, solo_tickets};
 use matchforge_core::ids::{PartyId, PlayerId, QueueName};
 use matchforge_core::party::Party;
 use matchforge_core::ports::{LobbyStore, LobbyUpdate, PartyStore, TicketStore};
+use matchforge_core::ticket::Ticket;
 use matchforge_redis::RedisStore;
 
 fn t0() -> DateTime<Utc> {
@@ -28,23 +29,29 @@ async fn hset(store: &RedisStore, url: &str, name: &str, field: &str, value: &st
         .expect("HSET");
 }
 
-#[tokio::test]
-async fn expire_meeting_a_corrupt_ticket_removes_nothing() {
-    let Some(url) = common::redis_url() else {
-        return;
-    };
-    let store = RedisStore::connect(&url, &common::fresh_namespace())
+/// A store in a fresh namespace with `tickets` queued.
+async fn store_with(url: &str, tickets: Vec<Ticket>) -> RedisStore {
+    let store = RedisStore::connect(url, &common::fresh_namespace())
         .await
         .expect("connect");
-    let q = QueueName::new("duel");
-    let tickets = solo_tickets(&q, 2, t0());
     store
-        .enqueue_many(tickets.clone())
+        .enqueue_many(tickets)
         .await
         .expect("enqueue")
         .into_iter()
         .collect::<Result<Vec<()>, _>>()
         .expect("queued");
+    store
+}
+
+#[tokio::test]
+async fn expire_meeting_a_corrupt_ticket_removes_nothing() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let q = QueueName::new("duel");
+    let tickets = solo_tickets(&q, 2, t0());
+    let store = store_with(&url, tickets.clone()).await;
     // The second ticket's stored document is damaged.
     hset(
         &store,
@@ -85,56 +92,38 @@ async fn a_corrupt_ticket_is_named_by_the_error_of_its_queue() {
     let Some(url) = common::redis_url() else {
         return;
     };
-    let store = RedisStore::connect(&url, &common::fresh_namespace())
-        .await
-        .expect("connect");
     let (q, other) = (QueueName::new("duel"), QueueName::new("other"));
     let tickets = solo_tickets(&q, 2, t0());
     let elsewhere = solo_tickets(&other, 1, t0()).remove(0);
-    store
-        .enqueue_many(vec![
-            tickets[0].clone(),
-            tickets[1].clone(),
-            elsewhere.clone(),
-        ])
-        .await
-        .expect("enqueue")
-        .into_iter()
-        .collect::<Result<Vec<()>, _>>()
-        .expect("queued");
+    let mut all = tickets.clone();
+    all.push(elsewhere.clone());
+    let store = store_with(&url, all).await;
     let hash = format!("{}tickets", store.config().key_prefix());
     let bad = tickets[1].id().to_string();
 
-    // A document a newer version might write: its id is readable, a field
-    // this version needs is gone.
-    let mut document = serde_json::to_value(&tickets[1]).expect("a ticket serialises");
-    document
+    // A document a newer version might write (its id is readable, a field
+    // this version needs is gone), then one that is no ticket at all.
+    let mut newer = serde_json::to_value(&tickets[1]).expect("a ticket serialises");
+    newer
         .as_object_mut()
         .expect("a ticket is an object")
         .remove("players");
-    hset(&store, &url, "tickets", &bad, &document.to_string()).await;
-    let message = store
-        .tickets(&q)
-        .await
-        .expect_err("a corrupt queue")
-        .to_string();
-    assert!(
-        message.contains(&format!("{hash}, field {bad}")),
-        "{message}"
-    );
-    assert!(!message.contains(&tickets[0].id().to_string()), "{message}");
-
-    // A document that is no ticket at all: the hash is still named.
-    hset(&store, &url, "tickets", &bad, "{not json").await;
-    let message = store
-        .tickets(&q)
-        .await
-        .expect_err("a corrupt queue")
-        .to_string();
-    assert!(
-        message.contains(&format!("{hash} (a document that shows no ticket id)")),
-        "{message}"
-    );
+    for (document, named) in [
+        (newer.to_string(), format!("{hash}, field {bad}")),
+        (
+            "{not json".to_owned(),
+            format!("{hash} (a document that shows no ticket id)"),
+        ),
+    ] {
+        hset(&store, &url, "tickets", &bad, &document).await;
+        let message = store
+            .tickets(&q)
+            .await
+            .expect_err("a corrupt queue")
+            .to_string();
+        assert!(message.contains(&named), "{message}");
+        assert!(!message.contains(&tickets[0].id().to_string()), "{message}");
+    }
 
     assert_eq!(
         store.tickets(&other).await.expect("tickets"),
