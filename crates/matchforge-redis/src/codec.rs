@@ -68,10 +68,11 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(json: &str, place: &str)
 }
 
 /// Decodes a ticket stored in the hash `hash` (its field is the ticket's
-/// id). On failure the error names that field too when the damaged document
-/// still holds a readable `id` (as one written by a newer version does), so
-/// an operator can find it: one ticket that does not decode fails every
-/// read of its queue, and so its ticks, until it is repaired.
+/// id). On failure the error also names the id the damaged document still
+/// shows, if it shows one (as a newer version's document does): that is its
+/// field unless the damage reached the id itself. One ticket that does not
+/// decode fails every read of its queue, and so its ticks, until an operator
+/// repairs it, and this is what tells them which one.
 pub(crate) fn ticket_from_json(json: &str, hash: &str) -> Result<Ticket> {
     serde_json::from_str(json).map_err(|e| {
         #[derive(serde::Deserialize)]
