@@ -5,9 +5,11 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use matchforge_core::Result;
 use matchforge_core::event::{Event, EventKind};
 use matchforge_core::lobby::LobbyPhase;
+use matchforge_core::ticket::Ticket;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 use crate::error::{TxError, corrupt, tx_error};
 
@@ -81,6 +83,20 @@ pub(crate) fn to_json<T: Serialize>(value: &T, what: &str) -> Result<String> {
 /// [`Backend`](matchforge_core::Error::Backend) error.
 pub(crate) fn from_json<T: DeserializeOwned>(json: &str, what: &str) -> Result<T> {
     serde_json::from_str(json).map_err(|e| corrupt(format!("a stored {what} does not decode: {e}")))
+}
+
+/// A stored ticket's `body` back as a ticket; one that does not decode is a
+/// [`Backend`](matchforge_core::Error::Backend) error naming the row (and
+/// its queue, where the caller knows it), so an operator can find it.
+pub(crate) fn ticket_from_json(id: Uuid, queue: Option<&str>, json: &str) -> Result<Ticket> {
+    serde_json::from_str(json).map_err(|e| {
+        let of_queue = queue
+            .map(|q| format!(" of queue {q:?}"))
+            .unwrap_or_default();
+        corrupt(format!(
+            "the stored ticket {id}{of_queue} does not decode: {e}"
+        ))
+    })
 }
 
 /// The `phase` column's value.

@@ -13,7 +13,9 @@ use matchforge_core::{Error, Result};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::codec::{append_events, from_json, refuse_unstorable, unstorable_name, unstorable_time};
+use crate::codec::{
+    append_events, refuse_unstorable, ticket_from_json, unstorable_name, unstorable_time,
+};
 use crate::error::{TxError, backend, corrupt, tx_error};
 use crate::store::{PgStore, Shared, TxFuture};
 use crate::waiting::{View, insert_waiting, unstorable_ticket};
@@ -45,25 +47,27 @@ impl TicketStore for PgStore {
     }
 
     async fn ticket(&self, ticket: TicketId) -> Result<Option<Ticket>> {
-        let body: Option<String> =
-            sqlx::query_scalar("SELECT body::text FROM tickets WHERE id = $1")
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT queue, body::text FROM tickets WHERE id = $1")
                 .bind(ticket.as_uuid())
                 .fetch_optional(self.pool())
                 .await
                 .map_err(|e| backend("ticket", e))?;
-        body.map(|b| from_json(&b, "ticket")).transpose()
+        row.map(|(queue, body)| ticket_from_json(*ticket.as_uuid(), Some(&queue), &body))
+            .transpose()
     }
 
     async fn ticket_of(&self, player: PlayerId) -> Result<Option<Ticket>> {
-        let body: Option<String> = sqlx::query_scalar(
-            "SELECT t.body::text FROM busy_players b JOIN tickets t ON t.id = b.ticket \
-             WHERE b.player = $1",
+        let row: Option<(Uuid, String, String)> = sqlx::query_as(
+            "SELECT t.id, t.queue, t.body::text FROM busy_players b \
+             JOIN tickets t ON t.id = b.ticket WHERE b.player = $1",
         )
         .bind(player.as_uuid())
         .fetch_optional(self.pool())
         .await
         .map_err(|e| backend("ticket_of", e))?;
-        body.map(|b| from_json(&b, "ticket")).transpose()
+        row.map(|(id, queue, body)| ticket_from_json(id, Some(&queue), &body))
+            .transpose()
     }
 
     /// Ordered by the index `(queue, enqueued_at, id)`, then by the exact
@@ -86,14 +90,7 @@ impl TicketStore for PgStore {
         // operator can find it.
         let mut tickets = rows
             .iter()
-            .map(|(id, body)| {
-                serde_json::from_str::<Ticket>(body).map_err(|e| {
-                    corrupt(format!(
-                        "the stored ticket {id} of queue {:?} does not decode: {e}",
-                        queue.as_str()
-                    ))
-                })
-            })
+            .map(|(id, body)| ticket_from_json(*id, Some(queue.as_str()), body))
             .collect::<Result<Vec<_>>>()?;
         tickets.sort_by_key(|t| (t.enqueued_at(), t.id()));
         Ok(tickets)
@@ -172,13 +169,13 @@ fn cancel_tx<'c>(
 ) -> TxFuture<'c, Ticket> {
     Box::pin(async move {
         // The ticket first, then its players: locks in the order commits take them.
-        let body: Option<String> =
-            sqlx::query_scalar("DELETE FROM tickets WHERE id = $1 RETURNING body::text")
+        let row: Option<(String, String)> =
+            sqlx::query_as("DELETE FROM tickets WHERE id = $1 RETURNING queue, body::text")
                 .bind(ticket.as_uuid())
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(tx_error("cancel"))?;
-        let Some(body) = body else {
+        let Some((queue, body)) = row else {
             return Err(TxError::Fail(Error::TicketNotFound(ticket)));
         };
         // The event's time, refused as enqueue refuses a ticket's (the
@@ -189,7 +186,7 @@ fn cancel_tx<'c>(
             .execute(&mut *conn)
             .await
             .map_err(tx_error("cancel"))?;
-        let removed: Ticket = from_json(&body, "ticket")?;
+        let removed = ticket_from_json(*ticket.as_uuid(), Some(&queue), &body)?;
         let event = Event::cancelled(&removed, at);
         append_events(conn, &[event], shared.notify.as_deref(), "cancel").await?;
         Ok(removed)
@@ -233,7 +230,7 @@ fn expire_tx<'c>(
         let mut expired = Vec::with_capacity(by_id.len());
         for id in ids {
             if let Some(body) = by_id.get(id) {
-                expired.push(from_json::<Ticket>(body, "ticket")?);
+                expired.push(ticket_from_json(*id.as_uuid(), None, body)?);
             }
         }
         let events: Vec<Event> = expired.iter().map(|t| Event::expired(t, *at)).collect();

@@ -238,8 +238,8 @@ async fn unstorable_values_are_refused_and_change_nothing() {
 
 /// A ticket row that does not decode (damaged by hand, or written by a newer
 /// version) fails the read of its queue with an error naming the row and the
-/// queue, so an operator can find it; other queues read as before, and
-/// nothing is changed.
+/// queue, so an operator can find it (as do reads and cancels of that one
+/// ticket); other queues read as before, and nothing is changed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_undecodable_ticket_is_named_by_the_error() {
     let Some(store) = common::store().await else {
@@ -270,6 +270,20 @@ async fn an_undecodable_ticket_is_named_by_the_error() {
         "{message}"
     );
     assert!(!message.contains(&good.id().to_string()), "{message}");
+    // Reading, or cancelling, the damaged ticket by itself names it too; the
+    // failed cancel leaves its row (and its player's claim) in place.
+    let bad_player = bad.players()[0].id;
+    for message in [
+        backend_message(store.ticket(bad.id()).await),
+        backend_message(store.ticket_of(bad_player).await),
+        backend_message(store.cancel(bad.id(), at(3)).await),
+    ] {
+        assert!(
+            message.contains(&bad.id().to_string()) && message.contains("\"duel\""),
+            "{message}"
+        );
+    }
+    assert!(store.ticket_of(bad_player).await.is_err(), "still claimed");
     assert_eq!(
         store.tickets(&other).await.expect("tickets"),
         vec![elsewhere]
